@@ -1,0 +1,155 @@
+import { z } from 'zod';
+
+/** Twitch logins and Discord snowflakes as Twitch/Discord define them. */
+const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17–20 digits)');
+
+const url = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ''));
+
+const storageUrl = z
+	.string()
+	.refine(
+		(value) => /^(sqlite|redis|rediss|postgres|postgresql):\/\//.test(value),
+		'must start with sqlite://, redis://, rediss:// or postgres://',
+	);
+
+const environmentSchema = z.object({
+	// A bot token is three base64url parts joined by dots; an application id or client secret pasted here is not.
+	DISCORD_TOKEN: z
+		.string()
+		.regex(
+			/^[\w-]{10,}\.[\w-]{4,}\.[\w-]{10,}$/,
+			'must be the bot token from the Discord developer portal (Bot → Reset Token)',
+		),
+	TWITCH_CLIENT_ID: z
+		.string()
+		.regex(/^[a-z0-9]{10,64}$/i, 'must be the Client ID of your Twitch application (dev.twitch.tv/console/apps)'),
+	TWITCH_CLIENT_SECRET: z
+		.string()
+		.regex(/^[a-z0-9]{10,64}$/i, 'must be the Client Secret of a Confidential Twitch application'),
+	DISCORD_APPLICATION_ID: snowflake.optional(),
+	DEV_GUILD_ID: snowflake.optional(),
+	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+	LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+	STORAGE_URL: storageUrl.default('sqlite://data/bot.sqlite'),
+	TWITCH_API_URL: url.default('https://api.twitch.tv/helix'),
+	TWITCH_AUTH_URL: url.default('https://id.twitch.tv/oauth2'),
+	DISCORD_API_URL: url.default('https://discord.com/api'),
+	POLL_INTERVAL_SECONDS: z.coerce
+		.number()
+		.int()
+		.min(15, 'must be at least 15 (Twitch asks clients not to poll faster)')
+		.default(60),
+	HTTP_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
+});
+
+export type Config = Readonly<{
+	discordToken: string;
+	twitchClientId: string;
+	twitchClientSecret: string;
+	discordApplicationId: string | undefined;
+	devGuildId: string | undefined;
+	logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+	logFormat: 'json' | 'pretty';
+	storageUrl: string;
+	twitchApiUrl: string;
+	twitchAuthUrl: string;
+	discordApiUrl: string;
+	pollIntervalSeconds: number;
+	httpTimeoutMs: number;
+}>;
+
+/** Names of the settings that hold secrets: their values never appear in messages or logs. */
+export const SECRET_SETTINGS = ['DISCORD_TOKEN', 'TWITCH_CLIENT_SECRET'] as const;
+
+/** Thrown when the environment cannot make a Config; `message` names every bad setting, never a value. */
+export class ConfigError extends Error {
+	override readonly name = 'ConfigError';
+	readonly problems: readonly string[];
+
+	constructor(problems: readonly string[]) {
+		super(
+			[
+				`The bot cannot start: ${problems.length} setting${problems.length === 1 ? ' is' : 's are'} missing or invalid.`,
+				...problems.map((problem) => `  - ${problem}`),
+				'Set them in the environment or in a .env file; every setting is described in .env.example.',
+			].join('\n'),
+		);
+		this.problems = problems;
+	}
+}
+
+type ConfigScope = 'bot' | 'twitch' | 'discord';
+
+/**
+ * Parses the environment once into a frozen Config.
+ * `scope` relaxes what is required for tools that need only one side (the Twitch CLI does not need a bot token).
+ */
+export function parseConfig(env: Record<string, string | undefined>, scope: ConfigScope = 'bot'): Config {
+	const cleaned = Object.fromEntries(
+		Object.entries(env)
+			.filter(([, value]) => value !== undefined && value.trim() !== '')
+			.map(([key, value]) => [key, value?.trim()]),
+	);
+	let schema = environmentSchema;
+	if (scope === 'twitch') {
+		schema = schema.extend({ DISCORD_TOKEN: z.string().optional().default('') }) as unknown as typeof environmentSchema;
+	}
+	if (scope === 'discord') {
+		schema = schema.extend({
+			TWITCH_CLIENT_ID: z.string().optional().default(''),
+			TWITCH_CLIENT_SECRET: z.string().optional().default(''),
+		}) as unknown as typeof environmentSchema;
+	}
+	const result = schema.safeParse(cleaned);
+	if (!result.success) {
+		const problems = result.error.issues.map((issue) => {
+			const name = String(issue.path[0] ?? 'environment');
+			const missing = issue.code === 'invalid_type' && cleaned[name] === undefined;
+			return missing ? `${name} is required but not set` : `${name} ${describeIssue(issue.message)}`;
+		});
+		throw new ConfigError([...new Set(problems)]);
+	}
+	const e = result.data;
+	return Object.freeze({
+		discordToken: e.DISCORD_TOKEN,
+		twitchClientId: e.TWITCH_CLIENT_ID,
+		twitchClientSecret: e.TWITCH_CLIENT_SECRET,
+		discordApplicationId: e.DISCORD_APPLICATION_ID,
+		devGuildId: e.DEV_GUILD_ID,
+		logLevel: e.LOG_LEVEL,
+		logFormat: e.LOG_FORMAT,
+		storageUrl: e.STORAGE_URL,
+		twitchApiUrl: e.TWITCH_API_URL,
+		twitchAuthUrl: e.TWITCH_AUTH_URL,
+		discordApiUrl: e.DISCORD_API_URL,
+		pollIntervalSeconds: e.POLL_INTERVAL_SECONDS,
+		httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+	});
+}
+
+// zod's own wording ("Invalid input: expected string") is for developers; keep the custom messages as they are.
+function describeIssue(message: string): string {
+	if (message.startsWith('must')) return message;
+	if (message.startsWith('Invalid option'))
+		return `must be one of ${message.replace(/^Invalid option: expected one of /, '')}`;
+	if (message.startsWith('Invalid URL') || message.startsWith('Invalid url')) return 'must be an http(s) URL';
+	return `is invalid (${message})`;
+}
+
+/**
+ * Reads `.env` (when present) into process.env without overriding what the environment already sets, then
+ * parses. The only place that touches process.env.
+ */
+export function loadConfig(scope: ConfigScope = 'bot', envFile = '.env'): Config {
+	try {
+		process.loadEnvFile(envFile);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+	}
+	return parseConfig(process.env, scope);
+}
+
+/** Whether stdout is a terminal, for the default log format of CLI tools. */
+export function isInteractiveTerminal(): boolean {
+	return Boolean(process.stdout.isTTY);
+}
