@@ -1,0 +1,380 @@
+import type { Keyv } from 'keyv';
+import { Agent, type Dispatcher } from 'undici';
+import type { ZodType } from 'zod';
+import { type Clock, systemClock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import { HELIX_LIST_LIMIT, KeyedBatcher } from './batcher.ts';
+import { normalizeLogin } from './login.ts';
+import { createTwitchMetrics, type TwitchMetrics } from './metrics.ts';
+import { HelixRateLimiter } from './rate-limit.ts';
+import { CACHE_TTL_MS, ResponseCache } from './response-cache.ts';
+import {
+	channelSchema,
+	channelSearchSchema,
+	clipSchema,
+	gameSchema,
+	helixList,
+	streamSchema,
+	type TwitchChannel,
+	type TwitchChannelSearchResult,
+	type TwitchClip,
+	type TwitchGame,
+	type TwitchStream,
+	type TwitchUser,
+	type TwitchVideo,
+	userSchema,
+	videoSchema,
+} from './schemas.ts';
+import { AppTokenProvider, type TokenValidation } from './token.ts';
+import { HelixTransport, type Query } from './transport.ts';
+
+export interface TwitchClientOptions {
+	clientId: string;
+	clientSecret: string;
+	/** Default https://api.twitch.tv/helix */
+	apiUrl?: string;
+	/** Default https://id.twitch.tv/oauth2 */
+	authUrl?: string;
+	/** Persistent store for the app token (a restart reuses it). */
+	store?: Keyv | undefined;
+	logger: Logger;
+	clock?: Clock;
+	/** Per-attempt HTTP timeout (default 10 s). */
+	timeoutMs?: number;
+	/** Attempts for transient failures (default 3). */
+	attempts?: number;
+	/** Backoff base in ms (default 250); tests make it small. */
+	retryBaseMs?: number;
+	/** The longest a 429 may hold one request (default 30 s). */
+	maxRateLimitWaitMs?: number;
+	/** Connections kept open to each Twitch host (default 16). */
+	connections?: number;
+	/** Bypass and disable the response cache (the benchmark's uncached scenarios). */
+	cache?: boolean;
+}
+
+export interface TopStreamsQuery {
+	gameId?: string | undefined;
+	language?: string | undefined;
+}
+
+export type ClipPeriod = 'day' | 'week' | 'month' | 'all';
+
+const usersResponse = helixList(userSchema);
+const streamsResponse = helixList(streamSchema);
+const gamesResponse = helixList(gameSchema);
+const searchResponse = helixList(channelSearchSchema);
+const clipsResponse = helixList(clipSchema);
+const videosResponse = helixList(videoSchema);
+const channelsResponse = helixList(channelSchema);
+
+const PERIOD_MS: Record<Exclude<ClipPeriod, 'all'>, number> = {
+	day: 24 * 60 * 60_000,
+	week: 7 * 24 * 60 * 60_000,
+	month: 30 * 24 * 60 * 60_000,
+};
+
+/**
+ * The one Helix client every command, the CLI and the notifier share: a cached app token, the rate-limit queue,
+ * retries, zod-parsed camelCase results, lists split into requests of 100 with `first=100`, concurrent lookups
+ * coalesced, and short-lived caching of what commands read.
+ */
+export class TwitchClient {
+	readonly metrics: TwitchMetrics;
+	readonly tokens: AppTokenProvider;
+	private readonly transport: HelixTransport;
+	private readonly cache: ResponseCache | undefined;
+	private readonly agent: Agent;
+	private readonly clock: Clock;
+	private readonly usersByLogin: KeyedBatcher<TwitchUser>;
+	private readonly usersById: KeyedBatcher<TwitchUser>;
+	private readonly streamsByUserId: KeyedBatcher<TwitchStream>;
+	private readonly streamsByLogin: KeyedBatcher<TwitchStream>;
+
+	constructor(options: TwitchClientOptions) {
+		this.clock = options.clock ?? systemClock;
+		this.metrics = createTwitchMetrics();
+		this.agent = new Agent({ connections: options.connections ?? 16, keepAliveTimeout: 30_000 });
+		const dispatcher: Dispatcher = this.agent;
+		this.tokens = new AppTokenProvider({
+			clientId: options.clientId,
+			clientSecret: options.clientSecret,
+			authUrl: options.authUrl ?? 'https://id.twitch.tv/oauth2',
+			store: options.store,
+			clock: this.clock,
+			logger: options.logger,
+			metrics: this.metrics,
+			dispatcher,
+			...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+			...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
+		});
+		this.transport = new HelixTransport({
+			clientId: options.clientId,
+			apiUrl: options.apiUrl ?? 'https://api.twitch.tv/helix',
+			tokens: this.tokens,
+			limiter: new HelixRateLimiter(this.clock),
+			clock: this.clock,
+			logger: options.logger,
+			metrics: this.metrics,
+			dispatcher,
+			...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+			...(options.attempts === undefined ? {} : { attempts: options.attempts }),
+			...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
+			...(options.maxRateLimitWaitMs === undefined ? {} : { maxRateLimitWaitMs: options.maxRateLimitWaitMs }),
+		});
+		this.cache = options.cache === false ? undefined : new ResponseCache(this.metrics);
+		const coalesced = () => {
+			this.metrics.coalesced++;
+		};
+		this.usersByLogin = new KeyedBatcher(
+			(logins) => this.fetchUsers('login', logins).then((users) => indexBy(users, (u) => u.login.toLowerCase())),
+			coalesced,
+		);
+		this.usersById = new KeyedBatcher(
+			(ids) => this.fetchUsers('id', ids).then((users) => indexBy(users, (u) => u.id)),
+			coalesced,
+		);
+		this.streamsByUserId = new KeyedBatcher(
+			(ids) => this.fetchStreams({ user_id: ids }).then((streams) => indexBy(streams, (s) => s.userId)),
+			coalesced,
+		);
+		this.streamsByLogin = new KeyedBatcher(
+			(logins) =>
+				this.fetchStreams({ user_login: logins }).then((streams) => indexBy(streams, (s) => s.userLogin.toLowerCase())),
+			coalesced,
+		);
+	}
+
+	// ── Users ────────────────────────────────────────────────────────────────────────────────────────────────
+
+	/** The user with this login (typed forms like `@Name` or a twitch.tv URL are accepted), or null if none. */
+	async getUserByLogin(login: string): Promise<TwitchUser | null> {
+		const [user] = await this.getUsersByLogins([login]);
+		return user ?? null;
+	}
+
+	/** Users for any number of logins (invalid ones throw InvalidLoginError before any request); unknown ones are absent. */
+	async getUsersByLogins(logins: readonly string[]): Promise<TwitchUser[]> {
+		const normalized = [...new Set(logins.map(normalizeLogin))];
+		return this.cachedLookup(normalized, 'user:login:', CACHE_TTL_MS.user, this.usersByLogin);
+	}
+
+	async getUserById(id: string): Promise<TwitchUser | null> {
+		const [user] = await this.getUsersByIds([id]);
+		return user ?? null;
+	}
+
+	/** Users for any number of ids (requests of 100, coalesced with concurrent lookups); unknown ids are absent. */
+	async getUsersByIds(ids: readonly string[]): Promise<TwitchUser[]> {
+		return this.cachedLookup([...new Set(ids)], 'user:id:', CACHE_TTL_MS.user, this.usersById);
+	}
+
+	// ── Streams ──────────────────────────────────────────────────────────────────────────────────────────────
+
+	/** The live stream of this login, or null when offline. Cached briefly: for commands, not for the poller. */
+	async getStreamByLogin(login: string): Promise<TwitchStream | null> {
+		const [stream] = await this.getStreamsByLogins([login]);
+		return stream ?? null;
+	}
+
+	/** Live streams among any number of logins (offline ones are absent). Cached briefly. */
+	async getStreamsByLogins(logins: readonly string[]): Promise<TwitchStream[]> {
+		const normalized = [...new Set(logins.map(normalizeLogin))];
+		return this.cachedLookup(normalized, 'stream:login:', CACHE_TTL_MS.stream, this.streamsByLogin);
+	}
+
+	async getStreamByUserId(userId: string): Promise<TwitchStream | null> {
+		const [stream] = await this.cachedLookup([userId], 'stream:id:', CACHE_TTL_MS.stream, this.streamsByUserId);
+		return stream ?? null;
+	}
+
+	/**
+	 * Live streams among any number of user ids, fresh from Twitch (no cache): what the notifier polls.
+	 * ceil(N/100) requests, each with first=100 so that no live channel of a full batch is cut off.
+	 */
+	async getLiveStreams(userIds: readonly string[]): Promise<TwitchStream[]> {
+		const unique = [...new Set(userIds)];
+		const found = await Promise.all(chunk(unique, HELIX_LIST_LIMIT).map((ids) => this.fetchStreams({ user_id: ids })));
+		return found.flat();
+	}
+
+	/** The most-watched live streams, overall or in one category and/or language (up to `count`, at most 100). */
+	async getTopStreams(query: TopStreamsQuery, count = 100): Promise<TwitchStream[]> {
+		const key = `top-streams:${query.gameId ?? ''}:${query.language ?? ''}`;
+		const streams = await this.cached(key, CACHE_TTL_MS.topStreams, () =>
+			this.fetchStreams({ game_id: query.gameId, language: query.language }, 1),
+		);
+		return streams.slice(0, count);
+	}
+
+	// ── Games ────────────────────────────────────────────────────────────────────────────────────────────────
+
+	/** The current top categories (by viewers), up to `count` (pages are followed past 100). */
+	async getTopGames(count = 100): Promise<TwitchGame[]> {
+		const pages = Math.ceil(Math.max(count, 1) / HELIX_LIST_LIMIT);
+		const games = await this.cached(`top-games:${pages}`, CACHE_TTL_MS.topGames, () =>
+			this.fetchPages('/games/top', {}, gamesResponse, pages),
+		);
+		return games.slice(0, count);
+	}
+
+	/** A category by its exact name (case-insensitive on Twitch's side), or null. */
+	async getGameByName(name: string): Promise<TwitchGame | null> {
+		const trimmed = name.trim();
+		if (!trimmed) return null;
+		const games = await this.cached(`game:name:${trimmed.toLowerCase()}`, CACHE_TTL_MS.games, () =>
+			this.fetchOnce('/games', { name: [trimmed] }, gamesResponse),
+		);
+		return games[0] ?? null;
+	}
+
+	/** Categories by id (requests of 100). */
+	async getGamesByIds(ids: readonly string[]): Promise<TwitchGame[]> {
+		const unique = [...new Set(ids)];
+		const found = await Promise.all(
+			chunk(unique, HELIX_LIST_LIMIT).map((part) => this.fetchOnce('/games', { id: part }, gamesResponse)),
+		);
+		return found.flat();
+	}
+
+	// ── Search, clips, videos, channels ──────────────────────────────────────────────────────────────────────
+
+	/** Channels whose name matches `query`; `liveOnly` keeps live ones. Cached briefly (autocomplete repeats). */
+	async searchChannels(query: string, options: { liveOnly?: boolean; count?: number } = {}): Promise<TwitchChannelSearchResult[]> {
+		const trimmed = query.trim();
+		if (!trimmed) return [];
+		const liveOnly = options.liveOnly ?? false;
+		const results = await this.cached(`search:${liveOnly}:${trimmed.toLowerCase()}`, CACHE_TTL_MS.search, () =>
+			this.fetchPages('/search/channels', { query: trimmed, live_only: liveOnly }, searchResponse, 1),
+		);
+		return results.slice(0, options.count ?? 100);
+	}
+
+	/** The most-viewed clips of a broadcaster over a period (Twitch sorts clips by views). */
+	async getTopClips(broadcasterId: string, period: ClipPeriod = 'week', count = 100): Promise<TwitchClip[]> {
+		const now = this.clock.now();
+		// Rounded to the minute so that the cache key (and Twitch's answer) stays stable between repeats.
+		const endedAt = new Date(Math.floor(now / 60_000) * 60_000);
+		const range =
+			period === 'all'
+				? {}
+				: { started_at: new Date(endedAt.getTime() - PERIOD_MS[period]).toISOString(), ended_at: endedAt.toISOString() };
+		const clips = await this.cached(`clips:${broadcasterId}:${period}`, CACHE_TTL_MS.clips, () =>
+			this.fetchPages('/clips', { broadcaster_id: broadcasterId, ...range }, clipsResponse, 1),
+		);
+		return clips.slice(0, count);
+	}
+
+	/** A channel's videos, newest first (`type` archive = past broadcasts). */
+	async getVideos(userId: string, type: 'all' | 'archive' | 'highlight' | 'upload' = 'archive'): Promise<TwitchVideo[]> {
+		return this.cached(`videos:${userId}:${type}`, CACHE_TTL_MS.videos, () =>
+			this.fetchPages('/videos', { user_id: userId, type }, videosResponse, 1),
+		);
+	}
+
+	/** The past-broadcast VOD of one stream, or null (not archived, or VODs disabled). Never cached: a VOD appears late. */
+	async getArchiveForStream(userId: string, streamId: string): Promise<TwitchVideo | null> {
+		const videos = await this.fetchPages('/videos', { user_id: userId, type: 'archive' }, videosResponse, 1);
+		return videos.find((video) => video.streamId === streamId) ?? null;
+	}
+
+	/** Channel information (title, category, language) for any number of broadcaster ids. */
+	async getChannels(broadcasterIds: readonly string[]): Promise<TwitchChannel[]> {
+		const unique = [...new Set(broadcasterIds)];
+		const found = await Promise.all(
+			chunk(unique, HELIX_LIST_LIMIT).map((ids) =>
+				this.cached(`channels:${ids.join(',')}`, CACHE_TTL_MS.channels, () =>
+					this.fetchOnce('/channels', { broadcaster_id: ids }, channelsResponse),
+				),
+			),
+		);
+		return found.flat();
+	}
+
+	// ── Token ────────────────────────────────────────────────────────────────────────────────────────────────
+
+	/** Validates the app token now (GET /oauth2/validate); a bad or foreign token is replaced. */
+	validateToken(): Promise<TokenValidation> {
+		return this.tokens.validate();
+	}
+
+	/** Stops the hourly validation and closes the HTTP connections. */
+	async close(): Promise<void> {
+		this.tokens.stop();
+		await this.agent.close();
+	}
+
+	// ── Internals ────────────────────────────────────────────────────────────────────────────────────────────
+
+	private async cached<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+		return this.cache ? this.cache.getOrLoad(key, ttlMs, load) : load();
+	}
+
+	/** Serves keys from the cache, fetches the rest through the batcher, and remembers both hits and misses. */
+	private async cachedLookup<V>(keys: string[], prefix: string, ttlMs: number, batcher: KeyedBatcher<V>): Promise<V[]> {
+		if (!this.cache) {
+			const found = await batcher.loadMany(keys);
+			return keys.flatMap((key) => found.get(key) ?? []);
+		}
+		const cached = await this.cache.getMany<V | null>(keys.map((key) => prefix + key));
+		const missing = keys.filter((key) => !cached.has(prefix + key));
+		const fetched = await batcher.loadMany(missing);
+		await Promise.all(
+			missing.map((key) => {
+				const value = fetched.get(key) ?? null;
+				const ttl = value === null && prefix.startsWith('user:') ? CACHE_TTL_MS.missingUser : ttlMs;
+				return this.cache?.set(prefix + key, value, ttl);
+			}),
+		);
+		return keys.flatMap((key) => {
+			const value = cached.has(prefix + key) ? cached.get(prefix + key) : fetched.get(key);
+			return value == null ? [] : [value];
+		});
+	}
+
+	private fetchUsers(by: 'id' | 'login', keys: string[]): Promise<TwitchUser[]> {
+		return this.fetchOnce('/users', { [by]: keys }, usersResponse);
+	}
+
+	/** Get Streams with first=100, following cursors (to `maxPages`), dropping repeats Twitch may send across pages. */
+	private async fetchStreams(query: Query, maxPages = Number.POSITIVE_INFINITY): Promise<TwitchStream[]> {
+		const streams = await this.fetchPages('/streams', query, streamsResponse, maxPages);
+		const seen = new Set<string>();
+		return streams.filter((stream) => !seen.has(stream.id) && seen.add(stream.id));
+	}
+
+	/** GETs an endpoint that takes no `first` (users, games, channels: the ids asked for are the page). */
+	private async fetchOnce<T>(path: string, query: Query, schema: ReturnType<typeof helixList<ZodType<T>>>): Promise<T[]> {
+		const response = await this.transport.get(path, query, schema);
+		return response.data as T[];
+	}
+
+	/** GETs a list endpoint with first=100 and follows `pagination.cursor` for up to `maxPages` pages. */
+	private async fetchPages<T>(
+		path: string,
+		query: Query,
+		schema: ReturnType<typeof helixList<ZodType<T>>>,
+		maxPages: number,
+	): Promise<T[]> {
+		const items: T[] = [];
+		let after: string | undefined;
+		for (let page = 0; page < maxPages; page++) {
+			// first=100 everywhere: Twitch's default of 20 silently drops live channels from a batch of 100 ids.
+			const response = await this.transport.get(path, { ...query, first: 100, after }, schema);
+			items.push(...(response.data as T[]));
+			after = response.pagination;
+			if (!after || response.data.length === 0) break;
+		}
+		return items;
+	}
+}
+
+function indexBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T> {
+	return new Map(items.map((item) => [keyOf(item), item]));
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+	const chunks: T[][] = [];
+	for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+	return chunks;
+}

@@ -1,0 +1,23 @@
+export { HELIX_LIST_LIMIT, KeyedBatcher } from './batcher.ts';
+export { type ClipPeriod, type TopStreamsQuery, TwitchClient, type TwitchClientOptions } from './client.ts';
+export {
+	InvalidLoginError,
+	TwitchApiError,
+	TwitchAuthError,
+	TwitchError,
+	TwitchRateLimitError,
+	TwitchResponseError,
+	TwitchUnavailableError,
+} from './errors.ts';
+export { isValidLogin, normalizeLogin } from './login.ts';
+export type { TwitchMetrics } from './metrics.ts';
+export type {
+	TwitchChannel,
+	TwitchChannelSearchResult,
+	TwitchClip,
+	TwitchGame,
+	TwitchStream,
+	TwitchUser,
+	TwitchVideo,
+} from './schemas.ts';
+export type { TokenValidation } from './token.ts';

@@ -1,0 +1,227 @@
+import { z } from 'zod';
+
+// Helix responses are parsed leniently: unknown fields are dropped (Twitch adds fields over time), and fields
+// Twitch sometimes sends empty or null get a safe default instead of failing the whole response.
+const text = z.string().nullish().transform((value) => value ?? '');
+const stringList = z
+	.array(z.string())
+	.nullish()
+	.transform((value) => value ?? []);
+const count = z.number().int().nonnegative().catch(0);
+
+export const pagination = z
+	.object({ cursor: z.string().optional() })
+	.nullish()
+	.transform((value) => value?.cursor || undefined);
+
+/** A Helix list response: `{ data: [...], pagination: { cursor } }`. */
+export function helixList<T extends z.ZodType>(item: T) {
+	return z.object({ data: z.array(item), pagination: pagination.optional() });
+}
+
+export const userSchema = z
+	.object({
+		id: z.string(),
+		login: z.string(),
+		display_name: text,
+		type: text,
+		broadcaster_type: text,
+		description: text,
+		profile_image_url: text,
+		offline_image_url: text,
+		created_at: z.string(),
+	})
+	.transform((raw) => ({
+		id: raw.id,
+		login: raw.login,
+		displayName: raw.display_name || raw.login,
+		type: raw.type,
+		broadcasterType: raw.broadcaster_type,
+		description: raw.description,
+		profileImageUrl: raw.profile_image_url,
+		offlineImageUrl: raw.offline_image_url,
+		createdAt: raw.created_at,
+	}));
+export type TwitchUser = z.output<typeof userSchema>;
+
+export const streamSchema = z
+	.object({
+		id: z.string(),
+		user_id: z.string(),
+		user_login: z.string(),
+		user_name: text,
+		// Empty when the streamer set no category: never assume a game.
+		game_id: text,
+		game_name: text,
+		type: text,
+		title: text,
+		tags: stringList,
+		viewer_count: count,
+		started_at: z.string(),
+		language: text,
+		thumbnail_url: text,
+		is_mature: z.boolean().catch(false),
+	})
+	.transform((raw) => ({
+		id: raw.id,
+		userId: raw.user_id,
+		userLogin: raw.user_login,
+		userName: raw.user_name || raw.user_login,
+		gameId: raw.game_id,
+		gameName: raw.game_name,
+		title: raw.title,
+		tags: raw.tags,
+		viewerCount: raw.viewer_count,
+		startedAt: raw.started_at,
+		language: raw.language,
+		thumbnailUrl: raw.thumbnail_url,
+		isMature: raw.is_mature,
+	}));
+export type TwitchStream = z.output<typeof streamSchema>;
+
+export const gameSchema = z
+	.object({ id: z.string(), name: z.string(), box_art_url: text, igdb_id: text })
+	.transform((raw) => ({ id: raw.id, name: raw.name, boxArtUrl: raw.box_art_url, igdbId: raw.igdb_id }));
+export type TwitchGame = z.output<typeof gameSchema>;
+
+export const channelSearchSchema = z
+	.object({
+		id: z.string(),
+		broadcaster_login: z.string(),
+		display_name: text,
+		broadcaster_language: text,
+		game_id: text,
+		game_name: text,
+		is_live: z.boolean().catch(false),
+		tags: stringList,
+		thumbnail_url: text,
+		title: text,
+		started_at: text,
+	})
+	.transform((raw) => ({
+		id: raw.id,
+		login: raw.broadcaster_login,
+		displayName: raw.display_name || raw.broadcaster_login,
+		language: raw.broadcaster_language,
+		gameId: raw.game_id,
+		gameName: raw.game_name,
+		isLive: raw.is_live,
+		tags: raw.tags,
+		thumbnailUrl: raw.thumbnail_url,
+		title: raw.title,
+		// Twitch sends "" for channels that are offline.
+		startedAt: raw.started_at || null,
+	}));
+export type TwitchChannelSearchResult = z.output<typeof channelSearchSchema>;
+
+export const clipSchema = z
+	.object({
+		id: z.string(),
+		url: z.string(),
+		embed_url: text,
+		broadcaster_id: z.string(),
+		broadcaster_name: text,
+		creator_name: text,
+		video_id: text,
+		game_id: text,
+		language: text,
+		title: text,
+		view_count: count,
+		created_at: z.string(),
+		thumbnail_url: text,
+		duration: z.number().catch(0),
+	})
+	.transform((raw) => ({
+		id: raw.id,
+		url: raw.url,
+		embedUrl: raw.embed_url,
+		broadcasterId: raw.broadcaster_id,
+		broadcasterName: raw.broadcaster_name,
+		creatorName: raw.creator_name,
+		videoId: raw.video_id,
+		gameId: raw.game_id,
+		language: raw.language,
+		title: raw.title,
+		viewCount: raw.view_count,
+		createdAt: raw.created_at,
+		thumbnailUrl: raw.thumbnail_url,
+		durationSeconds: raw.duration,
+	}));
+export type TwitchClip = z.output<typeof clipSchema>;
+
+export const videoSchema = z
+	.object({
+		id: z.string(),
+		stream_id: z.string().nullish(),
+		user_id: z.string(),
+		user_login: text,
+		user_name: text,
+		title: text,
+		description: text,
+		created_at: z.string(),
+		published_at: text,
+		url: z.string(),
+		thumbnail_url: text,
+		view_count: count,
+		language: text,
+		type: text,
+		duration: text,
+	})
+	.transform((raw) => ({
+		id: raw.id,
+		streamId: raw.stream_id || null,
+		userId: raw.user_id,
+		userLogin: raw.user_login,
+		userName: raw.user_name,
+		title: raw.title,
+		description: raw.description,
+		createdAt: raw.created_at,
+		publishedAt: raw.published_at,
+		url: raw.url,
+		thumbnailUrl: raw.thumbnail_url,
+		viewCount: raw.view_count,
+		language: raw.language,
+		type: raw.type,
+		/** Twitch's duration text, e.g. "3h8m33s". */
+		duration: raw.duration,
+	}));
+export type TwitchVideo = z.output<typeof videoSchema>;
+
+export const channelSchema = z
+	.object({
+		broadcaster_id: z.string(),
+		broadcaster_login: z.string(),
+		broadcaster_name: text,
+		broadcaster_language: text,
+		game_id: text,
+		game_name: text,
+		title: text,
+		delay: count,
+		tags: stringList,
+	})
+	.transform((raw) => ({
+		broadcasterId: raw.broadcaster_id,
+		broadcasterLogin: raw.broadcaster_login,
+		broadcasterName: raw.broadcaster_name || raw.broadcaster_login,
+		language: raw.broadcaster_language,
+		gameId: raw.game_id,
+		gameName: raw.game_name,
+		title: raw.title,
+		delay: raw.delay,
+		tags: raw.tags,
+	}));
+export type TwitchChannel = z.output<typeof channelSchema>;
+
+export const tokenResponseSchema = z.object({
+	access_token: z.string().min(1),
+	expires_in: z.number().positive(),
+	token_type: z.string().optional(),
+});
+
+export const validateResponseSchema = z.object({
+	client_id: z.string(),
+	expires_in: z.number(),
+	scopes: z.array(z.string()).nullish(),
+});
+
+export const errorBodySchema = z.object({ message: z.string().optional(), error: z.string().optional() }).loose();

@@ -1,0 +1,177 @@
+import { type Dispatcher, errors as undiciErrors, request } from 'undici';
+import type { z } from 'zod';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import {
+	TwitchApiError,
+	TwitchRateLimitError,
+	TwitchResponseError,
+	TwitchUnavailableError,
+} from './errors.ts';
+import type { TwitchMetrics } from './metrics.ts';
+import { type HelixRateLimiter, readRateLimitHeaders } from './rate-limit.ts';
+import { errorBodySchema } from './schemas.ts';
+import type { AppTokenProvider } from './token.ts';
+
+export type QueryValue = string | number | boolean | readonly string[] | undefined;
+export type Query = Record<string, QueryValue>;
+
+export interface HelixTransportOptions {
+	clientId: string;
+	/** e.g. https://api.twitch.tv/helix */
+	apiUrl: string;
+	tokens: AppTokenProvider;
+	limiter: HelixRateLimiter;
+	clock: Clock;
+	logger: Logger;
+	metrics: TwitchMetrics;
+	dispatcher?: Dispatcher | undefined;
+	/** Per-attempt limit for headers and body (default 10 s). */
+	timeoutMs?: number;
+	/** Attempts for network errors, timeouts, 5xx and malformed bodies (default 3). */
+	attempts?: number;
+	/** Base of the exponential backoff with jitter (default 250 ms; capped at 5 s). */
+	retryBaseMs?: number;
+	/** The longest a 429 may hold one request, in total (default 30 s). */
+	maxRateLimitWaitMs?: number;
+}
+
+/**
+ * Sends one Helix request with everything Twitch requires and everything that can go wrong handled: the app token
+ * and Client-Id, the rate-limit queue, one re-mint and retry on 401, waiting out a 429, bounded retries with
+ * jittered backoff for network errors, timeouts, 5xx and bodies that are not JSON, and zod parsing of the result.
+ */
+export class HelixTransport {
+	private readonly o: Required<Omit<HelixTransportOptions, 'dispatcher'>> & Pick<HelixTransportOptions, 'dispatcher'>;
+
+	constructor(options: HelixTransportOptions) {
+		this.o = { timeoutMs: 10_000, attempts: 3, retryBaseMs: 250, maxRateLimitWaitMs: 30_000, ...options };
+	}
+
+	/** GETs `path` with `query` (arrays become repeated parameters, as Twitch wants) and parses with `schema`. */
+	async get<S extends z.ZodType>(path: string, query: Query, schema: S): Promise<z.output<S>> {
+		const { clock, limiter, tokens, metrics, logger } = this.o;
+		const url = `${this.o.apiUrl}${path}?${toSearchParams(query)}`;
+		let transientFailures = 0;
+		let retriedUnauthorized = false;
+		let rateLimitedSince: number | undefined;
+		let lastProblem = '';
+		for (;;) {
+			const token = await tokens.getToken();
+			await limiter.acquire();
+			metrics.requests++;
+			let status: number;
+			let text: string;
+			try {
+				const response = await request(url, {
+					method: 'GET',
+					headers: { authorization: `Bearer ${token}`, 'client-id': this.o.clientId },
+					...(this.o.dispatcher ? { dispatcher: this.o.dispatcher } : {}),
+					headersTimeout: this.o.timeoutMs,
+					bodyTimeout: this.o.timeoutMs,
+				});
+				status = response.statusCode;
+				limiter.release(readRateLimitHeaders(response.headers));
+				try {
+					text = await response.body.text();
+				} catch (error) {
+					throw Object.assign(error as Error, { duringBody: true });
+				}
+				if (status === 429) {
+					metrics.rateLimited++;
+					const { resetAt } = readRateLimitHeaders(response.headers);
+					rateLimitedSince ??= clock.now();
+					const waited = clock.now() - rateLimitedSince;
+					if (waited >= this.o.maxRateLimitWaitMs) throw new TwitchRateLimitError(path, waited);
+					// Wait until Reset (when the bucket is full), bounded by what is left of the allowance.
+					const untilReset = resetAt === undefined ? 1000 : Math.max(resetAt - clock.now(), 50);
+					const wait = Math.min(untilReset, this.o.maxRateLimitWaitMs - waited);
+					logger.warn({ path, waitMs: wait }, 'Twitch rate limit hit (429); waiting for the bucket to refill');
+					metrics.retries++;
+					await clock.sleep(wait);
+					continue;
+				}
+			} catch (error) {
+				if (error instanceof TwitchRateLimitError) throw error;
+				if (!(error as { duringBody?: boolean }).duringBody) limiter.release();
+				lastProblem = describeNetworkError(error);
+				if (++transientFailures >= this.o.attempts) throw new TwitchUnavailableError(path, transientFailures, lastProblem);
+				metrics.retries++;
+				await this.backoff(transientFailures);
+				continue;
+			}
+
+			if (status === 401) {
+				// The token died early (revoked, expired, password change): mint once for every waiting caller, retry once.
+				if (retriedUnauthorized) throw new TwitchApiError(path, 401, errorMessage(text) ?? 'Unauthorized');
+				retriedUnauthorized = true;
+				metrics.retries++;
+				logger.info({ path }, 'Helix answered 401; replacing the app access token and retrying once');
+				await tokens.invalidate(token);
+				continue;
+			}
+			if (status >= 500) {
+				lastProblem = `HTTP ${status}`;
+				if (++transientFailures >= this.o.attempts) throw new TwitchUnavailableError(path, transientFailures, lastProblem);
+				metrics.retries++;
+				await this.backoff(transientFailures);
+				continue;
+			}
+			if (status !== 200) throw new TwitchApiError(path, status, errorMessage(text) ?? `HTTP ${status}`);
+
+			let json: unknown;
+			try {
+				json = JSON.parse(text);
+			} catch {
+				// A proxy's HTML page or a cut body: worth another try, then a typed error, never a crash.
+				lastProblem = `a body that is not JSON (${JSON.stringify(text.slice(0, 40))})`;
+				if (++transientFailures >= this.o.attempts) throw new TwitchResponseError(path, lastProblem);
+				metrics.retries++;
+				await this.backoff(transientFailures);
+				continue;
+			}
+			const parsed = schema.safeParse(json);
+			if (!parsed.success) {
+				const issue = parsed.error.issues[0];
+				throw new TwitchResponseError(
+					path,
+					`unexpected shape at ${issue?.path.join('.') || 'the top level'}: ${issue?.message ?? 'invalid'}`,
+				);
+			}
+			return parsed.data;
+		}
+	}
+
+	private backoff(failures: number): Promise<void> {
+		// Full jitter (AWS's recommendation): spreads retries of many callers instead of synchronising them.
+		const ceiling = Math.min(5_000, this.o.retryBaseMs * 2 ** (failures - 1));
+		return this.o.clock.sleep(ceiling / 2 + (Math.random() * ceiling) / 2);
+	}
+}
+
+/** Builds a query string; arrays repeat the parameter (`user_login=a&user_login=b`), undefined is left out. */
+export function toSearchParams(query: Query): string {
+	const params = new URLSearchParams();
+	for (const [key, value] of Object.entries(query)) {
+		if (value === undefined) continue;
+		if (Array.isArray(value)) for (const item of value) params.append(key, item);
+		else params.append(key, String(value));
+	}
+	return params.toString();
+}
+
+function errorMessage(text: string): string | undefined {
+	try {
+		return errorBodySchema.safeParse(JSON.parse(text)).data?.message;
+	} catch {
+		return undefined;
+	}
+}
+
+function describeNetworkError(error: unknown): string {
+	if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+		return 'timed out';
+	}
+	const code = (error as { code?: string }).code;
+	return code ? `${code}: ${(error as Error).message}` : String((error as Error).message ?? error);
+}
