@@ -301,6 +301,7 @@ export class TwitchClient {
 	/** Stops the hourly validation and closes the HTTP connections. */
 	async close(): Promise<void> {
 		this.tokens.stop();
+		if (this.agent.closed || this.agent.destroyed) return;
 		await this.agent.close();
 	}
 

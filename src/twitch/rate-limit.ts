@@ -30,6 +30,9 @@ export function readRateLimitHeaders(headers: Record<string, string | string[] |
  * never stalls the whole client for a minute. Every wait is a timer, so the queue cannot hang.
  */
 export class HelixRateLimiter {
+	// Until the first response tells the bucket's size, one request at a time: a bucket smaller than assumed
+	// would otherwise answer the first burst with 429s.
+	private known = false;
 	private limit = 800;
 	private remaining = 800;
 	private observedAt = 0;
@@ -65,6 +68,7 @@ export class HelixRateLimiter {
 	/** Takes the bucket state from a response: the server's word beats the estimate. */
 	observe(headers: RateLimitHeaders): void {
 		if (headers.remaining === undefined) return;
+		this.known = true;
 		this.limit = headers.limit ?? this.limit;
 		this.remaining = headers.remaining;
 		this.observedAt = this.clock.now();
@@ -73,6 +77,7 @@ export class HelixRateLimiter {
 
 	/** Points the bucket should hold now, less those taken by requests still in flight. */
 	available(): number {
+		if (!this.known) return this.inFlight === 0 ? 1 : 0;
 		return this.estimatedPoints(this.clock.now()) - this.inFlight;
 	}
 

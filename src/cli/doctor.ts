@@ -1,0 +1,154 @@
+import { request } from 'undici';
+import { type Config, ConfigError, loadConfig } from '../config.ts';
+import { buildInviteUrl } from '../discord/invite.ts';
+import { createSilentLogger } from '../logger.ts';
+import { openStore, redactUrl } from '../store/keyv.ts';
+import { TwitchClient } from '../twitch/client.ts';
+import { isMainModule } from './run-main.ts';
+
+/** One line of the doctor's report. */
+export interface Check {
+	ok: boolean;
+	what: string;
+	detail: string;
+}
+
+type ConfigLoader = (scope: 'bot' | 'twitch' | 'discord') => Config;
+
+/**
+ * Checks everything the bot needs, as far as it can get: every setting, the store, a Twitch app token (minted and
+ * validated, client id matching), and the Discord bot token (GET /users/@me). Each failed check says what to fix.
+ */
+export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
+	const checks: Check[] = [];
+	let full: Config | undefined;
+	try {
+		full = load('bot');
+		checks.push({ ok: true, what: 'settings', detail: 'every required setting is present and well formed' });
+	} catch (error) {
+		if (!(error instanceof ConfigError)) throw error;
+		for (const problem of error.problems) checks.push({ ok: false, what: 'settings', detail: `${problem} (see .env.example)` });
+	}
+	const twitchConfig = full ?? tryLoad(load, 'twitch');
+	const discordConfig = full ?? tryLoad(load, 'discord');
+
+	const storeUrl = (twitchConfig ?? discordConfig)?.storageUrl;
+	let store: Awaited<ReturnType<typeof openStore>> | undefined;
+	if (storeUrl) {
+		try {
+			store = await openStore(storeUrl);
+			checks.push({ ok: true, what: 'storage', detail: `${store.kind} store at ${redactUrl(storeUrl)} opened` });
+		} catch (error) {
+			checks.push({ ok: false, what: 'storage', detail: `${(error as Error).message}. Fix STORAGE_URL or start that server.` });
+		}
+	}
+
+	if (twitchConfig) {
+		const twitch = new TwitchClient({
+			clientId: twitchConfig.twitchClientId,
+			clientSecret: twitchConfig.twitchClientSecret,
+			apiUrl: twitchConfig.twitchApiUrl,
+			authUrl: twitchConfig.twitchAuthUrl,
+			store: store?.keyv,
+			logger: createSilentLogger(),
+			timeoutMs: twitchConfig.httpTimeoutMs,
+			attempts: 2,
+		});
+		try {
+			await twitch.tokens.getToken();
+			checks.push({ ok: true, what: 'twitch token', detail: 'app access token obtained (client credentials)' });
+			const validation = await twitch.validateToken();
+			if (validation.status === 'valid') {
+				checks.push({
+					ok: true,
+					what: 'twitch validate',
+					detail: `token belongs to TWITCH_CLIENT_ID and is valid for ${Math.round(validation.expiresInSeconds / 86_400)} more days`,
+				});
+			} else {
+				checks.push({ ok: validation.status === 'replaced', what: 'twitch validate', detail: validation.reason });
+			}
+			const [user] = await twitch.getUsersByIds(['12826']);
+			checks.push({ ok: true, what: 'twitch helix', detail: `Helix answers (${user ? `found ${user.login}` : 'lookup ok'})` });
+		} catch (error) {
+			checks.push({ ok: false, what: 'twitch', detail: (error as Error).message });
+		} finally {
+			await twitch.close();
+		}
+	}
+
+	if (discordConfig) checks.push(...(await checkDiscord(discordConfig)));
+	await store?.close();
+	return checks;
+}
+
+function tryLoad(load: ConfigLoader, scope: 'twitch' | 'discord'): Config | undefined {
+	try {
+		return load(scope);
+	} catch {
+		return undefined;
+	}
+}
+
+async function checkDiscord(config: Config): Promise<Check[]> {
+	const checks: Check[] = [];
+	const get = async (path: string) => {
+		const response = await request(`${config.discordApiUrl}/v10${path}`, {
+			headers: { authorization: `Bot ${config.discordToken}` },
+			headersTimeout: config.httpTimeoutMs,
+			bodyTimeout: config.httpTimeoutMs,
+		});
+		const body = (await response.body.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+		return { status: response.statusCode, body };
+	};
+	try {
+		const me = await get('/users/@me');
+		if (me.status === 401) {
+			return [
+				{
+					ok: false,
+					what: 'discord token',
+					detail:
+						'Discord rejected DISCORD_TOKEN. In the developer portal open your application → Bot → Reset Token, and put the new token in DISCORD_TOKEN.',
+				},
+			];
+		}
+		if (me.status !== 200) return [{ ok: false, what: 'discord token', detail: `Discord answered ${me.status} to /users/@me` }];
+		checks.push({ ok: true, what: 'discord token', detail: `logged in as ${String(me.body?.username ?? 'the bot')}` });
+		const applicationId = config.discordApplicationId ?? String((await get('/applications/@me')).body?.id ?? '');
+		if (!applicationId) {
+			checks.push({ ok: false, what: 'discord application', detail: 'could not read the application id; set DISCORD_APPLICATION_ID' });
+			return checks;
+		}
+		const guilds = await get('/users/@me/guilds');
+		const count = Array.isArray(guilds.body) ? guilds.body.length : 0;
+		checks.push({
+			ok: true,
+			what: 'discord servers',
+			detail: `${count} server${count === 1 ? '' : 's'}; invite link: ${buildInviteUrl(applicationId)}`,
+		});
+	} catch (error) {
+		checks.push({ ok: false, what: 'discord', detail: `cannot reach Discord at ${config.discordApiUrl}: ${(error as Error).message}` });
+	}
+	return checks;
+}
+
+/** Renders the report: a ✓ or ✗ line per check and a last line saying whether the bot can start. */
+export function formatChecks(checks: readonly Check[]): string {
+	const lines = checks.map((check) => `${check.ok ? '✓' : '✗'} ${check.what}: ${check.detail}`);
+	const failed = checks.filter((check) => !check.ok).length;
+	lines.push(failed === 0 ? '\nAll checks passed: `npm start` is ready to go.' : `\n${failed} problem${failed === 1 ? '' : 's'} to fix before the bot can run.`);
+	return lines.join('\n');
+}
+
+if (isMainModule(import.meta.url)) {
+	runDoctor((scope) => loadConfig(scope)).then(
+		(checks) => {
+			console.log(formatChecks(checks));
+			process.exitCode = checks.every((check) => check.ok) ? 0 : 1;
+		},
+		(error: unknown) => {
+			console.error(`doctor failed: ${(error as Error).message}`);
+			process.exitCode = 1;
+		},
+	);
+}

@@ -1,0 +1,76 @@
+import { escapeMarkdown } from 'discord.js';
+
+/** Discord's message and embed size limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
+export const DISCORD_LIMITS = {
+	content: 2000,
+	embedTitle: 256,
+	embedDescription: 4096,
+	embedFields: 25,
+	fieldName: 256,
+	fieldValue: 1024,
+	footerText: 2048,
+	authorName: 256,
+	/** Sum of every title, description, field, footer and author text of all embeds in one message. */
+	embedsTotal: 6000,
+	buttonLabel: 80,
+	autocompleteChoices: 25,
+	choiceName: 100,
+	choiceValue: 100,
+} as const;
+
+const ELLIPSIS = '…';
+
+/**
+ * Shortens text to at most `max` UTF-16 units, ending with "…" when cut. Never splits a surrogate pair (an emoji
+ * cut in half shows as a broken glyph) and never leaves a dangling escape backslash before the ellipsis.
+ */
+export function truncate(text: string, max: number): string {
+	if (text.length <= max) return text;
+	let end = Math.max(0, max - ELLIPSIS.length);
+	const last = text.charCodeAt(end - 1);
+	if (last >= 0xd800 && last <= 0xdbff) end--;
+	let kept = text.slice(0, end);
+	while (kept.endsWith('\\')) kept = kept.slice(0, -1);
+	return kept + ELLIPSIS;
+}
+
+/**
+ * Text from Twitch (titles, names, descriptions) shown as written: markdown characters escaped so that a title like
+ * `**FREE** __skins__` neither formats nor breaks the message around it.
+ */
+export function plainText(text: string, max: number): string {
+	return truncate(escapeMarkdown(text), max);
+}
+
+/**
+ * Text for the visible part of a masked link `[text](url)`: escaped like plainText, and square brackets replaced
+ * because a `]` in a stream title would end the link early.
+ */
+export function linkText(text: string, max: number): string {
+	const safe = escapeMarkdown(text.replaceAll('[', '⁅').replaceAll(']', '⁆')).trim();
+	return truncate(safe || 'untitled', max);
+}
+
+/**
+ * Joins lines into one block of at most `max` characters. Whole lines only: when some do not fit, the block ends
+ * with "…and N more" rather than a line cut in the middle.
+ */
+export function joinLinesWithin(lines: readonly string[], max: number): string {
+	const kept: string[] = [];
+	let length = 0;
+	for (const [index, line] of lines.entries()) {
+		const remaining = lines.length - index - 1;
+		const suffix = remaining > 0 ? `\n…and ${remaining} more`.length : 0;
+		const added = (kept.length > 0 ? 1 : 0) + line.length;
+		if (length + added + suffix > max) {
+			if (kept.length > 0) return `${kept.join('\n')}\n…and ${lines.length - index} more`;
+			// Not even the first line fits: cut it, keeping room to say how many were left out.
+			if (remaining === 0) return truncate(line, max);
+			const more = `\n…and ${remaining} more`;
+			return truncate(line, max - more.length) + more;
+		}
+		kept.push(line);
+		length += added;
+	}
+	return kept.join('\n');
+}
