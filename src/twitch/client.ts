@@ -320,13 +320,16 @@ export class TwitchClient {
 		const cached = await this.cache.getMany<V | null>(keys.map((key) => prefix + key));
 		const missing = keys.filter((key) => !cached.has(prefix + key));
 		const fetched = await batcher.loadMany(missing);
-		await Promise.all(
-			missing.map((key) => {
-				const value = fetched.get(key) ?? null;
-				const ttl = value === null && prefix.startsWith('user:') ? CACHE_TTL_MS.missingUser : ttlMs;
-				return this.cache?.set(prefix + key, value, ttl);
-			}),
-		);
+		const found: Array<[string, V]> = [];
+		const absent: Array<[string, null]> = [];
+		for (const key of missing) {
+			const value = fetched.get(key);
+			if (value === undefined) absent.push([prefix + key, null]);
+			else found.push([prefix + key, value]);
+		}
+		// Unknown users are remembered for less time than known ones: a new account may appear any moment.
+		await this.cache.setMany(found, ttlMs);
+		await this.cache.setMany(absent, prefix.startsWith('user:') ? CACHE_TTL_MS.missingUser : ttlMs);
 		return keys.flatMap((key) => {
 			const value = cached.has(prefix + key) ? cached.get(prefix + key) : fetched.get(key);
 			return value == null ? [] : [value];

@@ -43,7 +43,13 @@ export class ResponseCache {
 	private readonly metrics: TwitchMetrics;
 
 	constructor(metrics: TwitchMetrics, maxEntries = 20_000) {
-		this.keyv = new Keyv<Cached<unknown>>({ store: new BoundedMap(maxEntries), namespace: 'helix' });
+		// In memory, values are kept as they are: JSON round trips on every hit would cost more than the request saved.
+		this.keyv = new Keyv<Cached<unknown>>({
+			store: new BoundedMap(maxEntries),
+			useKeyPrefix: false,
+			serialize: undefined,
+			deserialize: undefined,
+		});
 		this.metrics = metrics;
 	}
 
@@ -76,6 +82,12 @@ export class ResponseCache {
 
 	async set<T>(key: string, value: T, ttlMs: number): Promise<void> {
 		await this.keyv.set(key, { value }, ttlMs);
+	}
+
+	/** Stores many answers with one TTL in one call. */
+	async setMany<T>(entries: ReadonlyArray<readonly [string, T]>, ttlMs: number): Promise<void> {
+		if (entries.length === 0) return;
+		await this.keyv.setMany(entries.map(([key, value]) => ({ key, value: { value }, ttl: ttlMs })));
 	}
 
 	async clear(): Promise<void> {

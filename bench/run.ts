@@ -1,0 +1,31 @@
+import { startFakeTwitch } from '../test/fakes/twitch/index.ts';
+import { benchHelix, type HelixBenchRow } from './helix.ts';
+
+/**
+ * `npm run bench`: every figure is measured here, against the local fakes on 127.0.0.1, on this machine.
+ * Twitch's bucket is modelled as the real one (800 points, refilled over a minute).
+ */
+async function main(): Promise<void> {
+	const fake = await startFakeTwitch({ rateLimit: { limit: 800, refillPerSecond: 800 / 60 } });
+	// 30% live: more than 20 live channels per 100 logins, so a lookup that relies on Twitch's default page size
+	// of 20 visibly misses some.
+	const { logins } = fake.seedBulk({ users: 10_000, liveFraction: 0.3, loginPrefix: 'bench_' });
+	console.log(`Helix client benchmark — fake Twitch on ${fake.origin}, Node ${process.version}\n`);
+	const rows = await benchHelix(fake, logins);
+	await fake.close();
+	console.log(formatHelixTable(rows));
+}
+
+function formatHelixTable(rows: readonly HelixBenchRow[]): string {
+	const header = ['scenario', 'client', 'HTTP requests', 'wall time', 'vs floor', 'found'];
+	const body = rows.map((row) => {
+		const floor = rows.find((r) => r.scenario === row.scenario && r.client.startsWith('bare'));
+		const ratio = floor && floor.wallMs > 0 ? `${(row.wallMs / floor.wallMs).toFixed(2)}×` : '';
+		return [row.scenario, row.client, String(row.requests), `${row.wallMs.toFixed(0)} ms`, ratio, String(row.found)];
+	});
+	const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+	const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+	return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+await main();

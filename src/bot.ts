@@ -1,0 +1,136 @@
+import { Client, Events, GatewayIntentBits, type Interaction } from 'discord.js';
+import { type Clock, systemClock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { AppContext } from './context.ts';
+import type { Command } from './discord/command.ts';
+import { loadCommands } from './discord/command-loader.ts';
+import { handleInteraction } from './discord/interaction-boundary.ts';
+import { buildInviteUrl } from './discord/invite.ts';
+import type { Logger } from './logger.ts';
+import { openStore } from './store/keyv.ts';
+import { TwitchClient } from './twitch/client.ts';
+import { TwitchAuthError } from './twitch/errors.ts';
+
+export interface BotOptions {
+	config: Config;
+	logger: Logger;
+	clock?: Clock;
+	/** Folder of command modules (default: the project's commands/). */
+	commandsDir?: string;
+	/** Overrides for the Helix client (tests make retries fast). */
+	twitchRetryBaseMs?: number;
+}
+
+export interface RunningBot {
+	readonly client: Client;
+	readonly context: AppContext;
+	readonly commands: ReadonlyMap<string, Command>;
+	/** Stops taking work, finishes what is in flight, then closes Discord, Twitch and the store. Idempotent. */
+	stop(): Promise<void>;
+}
+
+/** A start-up problem the operator must fix; its message is printed alone, without a stack trace. */
+export class StartupError extends Error {
+	override readonly name = 'StartupError';
+}
+
+/**
+ * Starts the bot: the store, the shared Helix client (token validated now and hourly), the commands, and the
+ * Discord client with the one interaction boundary. Resolves once Discord says the client is ready.
+ */
+export async function startBot(options: BotOptions): Promise<RunningBot> {
+	const { config, logger } = options;
+	const clock = options.clock ?? systemClock;
+	const commands = await loadCommands(options.commandsDir);
+	const store = await openStore(config.storageUrl).catch((error: unknown) => {
+		throw new StartupError(`${(error as Error).message}. Check STORAGE_URL.`);
+	});
+	const twitch = new TwitchClient({
+		clientId: config.twitchClientId,
+		clientSecret: config.twitchClientSecret,
+		apiUrl: config.twitchApiUrl,
+		authUrl: config.twitchAuthUrl,
+		store: store.keyv,
+		logger: logger.child({ component: 'twitch' }),
+		clock,
+		timeoutMs: config.httpTimeoutMs,
+		...(options.twitchRetryBaseMs === undefined ? {} : { retryBaseMs: options.twitchRetryBaseMs }),
+	});
+	const closeBackends = async () => {
+		await twitch.close();
+		await store.close();
+	};
+
+	// A wrong Twitch secret is found now, at start, not when the first person types a command.
+	try {
+		const validation = await twitch.validateToken();
+		logger.info({ status: validation.status }, 'Twitch app token checked');
+	} catch (error) {
+		if (error instanceof TwitchAuthError) {
+			await closeBackends();
+			throw new StartupError(error.message);
+		}
+		logger.warn({ err: error }, 'Twitch is not answering at start; commands will retry when used');
+	}
+	twitch.tokens.startHourlyValidation(60 * 60 * 1000);
+
+	const context: AppContext = { config, twitch, store, logger, clock };
+	const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.discordApiUrl } });
+	const inFlight = new Set<Promise<void>>();
+	let accepting = true;
+
+	client.on(Events.InteractionCreate, (interaction: Interaction) => {
+		if (!accepting) return;
+		const work = handleInteraction(interaction, context, commands).catch((error: unknown) => {
+			logger.error({ err: error }, 'interaction handling failed outside the boundary');
+		});
+		inFlight.add(work);
+		void work.finally(() => inFlight.delete(work));
+	});
+	client.on(Events.Error, (error) => logger.error({ err: error }, 'Discord client error'));
+	client.on(Events.Warn, (message) => logger.warn({ discord: message }, 'Discord client warning'));
+	client.on(Events.GuildCreate, (guild) => logger.info({ guildId: guild.id, name: guild.name }, 'joined a server'));
+
+	const ready = new Promise<void>((resolve) => {
+		client.once(Events.ClientReady, (readyClient) => {
+			const servers = readyClient.guilds.cache.size;
+			logger.info({ user: readyClient.user.tag, servers }, 'connected to Discord');
+			if (servers === 0) {
+				logger.info(
+					{ invite: buildInviteUrl(readyClient.application.id) },
+					'the bot is in no server yet: open this link to add it to one',
+				);
+			}
+			resolve();
+		});
+	});
+
+	try {
+		await client.login(config.discordToken);
+	} catch (error) {
+		await client.destroy();
+		await closeBackends();
+		const code = (error as { code?: string }).code;
+		if (code === 'TokenInvalid' || /401|invalid token/i.test((error as Error).message)) {
+			throw new StartupError(
+				'Discord rejected DISCORD_TOKEN. In the developer portal open your application → Bot → Reset Token, and put the new token in DISCORD_TOKEN.',
+			);
+		}
+		throw new StartupError(`Could not connect to Discord at ${config.discordApiUrl}: ${(error as Error).message}`);
+	}
+	await ready;
+
+	let stopping: Promise<void> | undefined;
+	const stop = () => {
+		stopping ??= (async () => {
+			accepting = false;
+			logger.info({ inFlight: inFlight.size }, 'shutting down: finishing work in flight');
+			await Promise.race([Promise.allSettled([...inFlight]), clock.sleep(10_000)]);
+			await client.destroy();
+			await closeBackends();
+			logger.info('shut down cleanly');
+		})();
+		return stopping;
+	};
+	return { client, context, commands, stop };
+}

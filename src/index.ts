@@ -1,0 +1,52 @@
+import { StartupError, startBot } from './bot.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+
+/** `npm start`: read the settings, start the bot, and stop cleanly on SIGINT/SIGTERM (exit 0). */
+async function main(): Promise<void> {
+	let config: ReturnType<typeof loadConfig>;
+	try {
+		config = loadConfig('bot');
+	} catch (error) {
+		if (error instanceof ConfigError) {
+			console.error(error.message);
+			process.exit(1);
+		}
+		throw error;
+	}
+	const logger = createLogger({
+		level: config.logLevel,
+		format: config.logFormat,
+		secrets: [config.discordToken, config.twitchClientSecret],
+	});
+	process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+
+	let bot: Awaited<ReturnType<typeof startBot>>;
+	try {
+		bot = await startBot({ config, logger });
+	} catch (error) {
+		if (error instanceof StartupError) {
+			logger.fatal(error.message);
+			console.error(error.message);
+		} else {
+			logger.fatal({ err: error }, 'the bot could not start');
+		}
+		logger.flush?.();
+		process.exit(1);
+	}
+
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+		process.once(signal, () => {
+			logger.info({ signal }, 'signal received');
+			bot.stop().then(
+				() => process.exit(0),
+				(error: unknown) => {
+					logger.error({ err: error }, 'error while shutting down');
+					process.exit(1);
+				},
+			);
+		});
+	}
+}
+
+await main();
