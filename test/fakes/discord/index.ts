@@ -1,0 +1,22 @@
+/**
+ * A fake Discord for tests and the demo: REST API v10 and the gateway, enough for the real discord.js client.
+ * See server.ts for how it is wired and types.ts for what tests build and observe.
+ */
+export { Permission } from './permissions.ts';
+export { startFakeDiscord } from './server.ts';
+export type {
+	AllowedMentionsBody,
+	FakeChannel,
+	FakeDiscord,
+	FakeDiscordEvent,
+	FakeDiscordOptions,
+	FakeGuild,
+	FakeMessage,
+	FakeMessageEdit,
+	FakeRole,
+	InteractionResult,
+	PingedMentions,
+	RestFault,
+	RestLogEntry,
+	RunCommandOptions,
+} from './types.ts';
