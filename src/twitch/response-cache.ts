@@ -44,12 +44,9 @@ export class ResponseCache {
 
 	constructor(metrics: TwitchMetrics, maxEntries = 20_000) {
 		// In memory, values are kept as they are: JSON round trips on every hit would cost more than the request saved.
-		this.keyv = new Keyv<Cached<unknown>>({
-			store: new BoundedMap(maxEntries),
-			useKeyPrefix: false,
-			serialize: undefined,
-			deserialize: undefined,
-		});
+		this.keyv = new Keyv<Cached<unknown>>({ store: new BoundedMap(maxEntries), useKeyPrefix: false });
+		this.keyv.serialize = undefined;
+		this.keyv.deserialize = undefined;
 		this.metrics = metrics;
 	}
 

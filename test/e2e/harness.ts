@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunningBot, startBot } from '../../src/bot.ts';
+import { parseConfig } from '../../src/config.ts';
+import { createSilentLogger, type Logger } from '../../src/logger.ts';
+import { type FakeDiscord, startFakeDiscord } from '../fakes/discord/index.ts';
+import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
+
+/** A token shaped like Discord's (three dot-separated parts), accepted by config validation. */
+export const FAKE_BOT_TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAw.GfAkEd.fake_bot_token_for_local_tests_only';
+export const FAKE_CLIENT_ID = 'fakeclientid0000000000000000000';
+export const FAKE_CLIENT_SECRET = 'fakeclientsecret00000000000000';
+
+export interface World {
+	twitch: FakeTwitch;
+	discord: FakeDiscord;
+	dataDir: string;
+	env: Record<string, string>;
+	/** Starts (or restarts) the real bot against the fakes, with the same store. */
+	startBot(logger?: Logger): Promise<RunningBot>;
+	close(): Promise<void>;
+}
+
+/** Both fakes on 127.0.0.1 and the settings that point the real bot at them, with a SQLite store in a temp dir. */
+export async function createWorld(extraEnv: Record<string, string> = {}): Promise<World> {
+	const twitch = await startFakeTwitch({ clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET });
+	const discord = await startFakeDiscord({ botToken: FAKE_BOT_TOKEN });
+	const dataDir = mkdtempSync(join(tmpdir(), 'twitch-bot-e2e-'));
+	const env = {
+		DISCORD_TOKEN: FAKE_BOT_TOKEN,
+		TWITCH_CLIENT_ID: FAKE_CLIENT_ID,
+		TWITCH_CLIENT_SECRET: FAKE_CLIENT_SECRET,
+		TWITCH_API_URL: twitch.helixUrl,
+		TWITCH_AUTH_URL: twitch.authUrl,
+		DISCORD_API_URL: discord.apiUrl,
+		STORAGE_URL: `sqlite://${join(dataDir, 'bot.sqlite')}`,
+		LOG_LEVEL: 'silent',
+		...extraEnv,
+	};
+	const bots: RunningBot[] = [];
+	return {
+		twitch,
+		discord,
+		dataDir,
+		env,
+		async startBot(logger = createSilentLogger()) {
+			const bot = await startBot({ config: parseConfig(env), logger, twitchRetryBaseMs: 5 });
+			bots.push(bot);
+			return bot;
+		},
+		async close() {
+			for (const bot of bots) await bot.stop();
+			await discord.close();
+			await twitch.close();
+			rmSync(dataDir, { recursive: true, force: true });
+		},
+	};
+}
