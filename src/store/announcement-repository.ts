@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { KeyLock } from './key-lock.ts';
+import type { Store } from './keyv.ts';
+import {
+	type Announcement,
+	announcementSchema,
+	type CorruptRecordHandler,
+	parseStoredList,
+	type RepositoryOptions,
+} from './records.ts';
+
+const unfinishedKey = 'announcements-unfinished';
+
+/**
+ * The announcements made (or about to be made) for each stream, one per target channel, stored as one list per
+ * stream (`announcements:<streamId>`). Announcements in phase 'intent' (decided, not known to be posted) are also
+ * listed under `announcements-unfinished` ("streamId:channelId"), so that a restart finds and finishes them.
+ *
+ * One instance per store: it assumes it is the only writer.
+ */
+export class AnnouncementRepository {
+	private readonly store: Store;
+	private readonly onCorrupt: CorruptRecordHandler | undefined;
+	private readonly lock = new KeyLock();
+	/** The stored unfinished list, read once and then kept in step with every write. */
+	private unfinished: Set<string> | undefined;
+
+	constructor(store: Store, options: RepositoryOptions = {}) {
+		this.store = store;
+		this.onCorrupt = options.onCorrupt;
+	}
+
+	/** The stream's announcements, one per target channel, in the order they were first put. */
+	async listForStream(streamId: string): Promise<Announcement[]> {
+		const key = announcementsKey(streamId);
+		return parseStoredList(key, await this.store.keyv.get(key), announcementSchema, this.onCorrupt).filter(
+			(announcement) => announcement.streamId === streamId,
+		);
+	}
+
+	/** The stream's announcement in that channel, if any. */
+	async get(streamId: string, channelId: string): Promise<Announcement | undefined> {
+		return (await this.listForStream(streamId)).find((announcement) => announcement.channelId === channelId);
+	}
+
+	/**
+	 * Inserts the announcement or replaces the one for the same stream and channel. An 'intent' is listed as
+	 * unfinished before it is stored, and any other phase is stored before it is unlisted: a crash at any point
+	 * leaves every intent findable by listUnfinished(). Throws a ZodError for an invalid announcement.
+	 */
+	async put(announcement: Announcement): Promise<void> {
+		const record = announcementSchema.parse(announcement);
+		const id = unfinishedId(record.streamId, record.channelId);
+		await this.lock.run(announcementsKey(record.streamId), async () => {
+			if (record.phase === 'intent') await this.setUnfinished(id, true);
+			const next = await this.listForStream(record.streamId);
+			const index = next.findIndex((existing) => existing.channelId === record.channelId);
+			if (index === -1) next.push(record);
+			else next[index] = record;
+			await this.store.keyv.set(announcementsKey(record.streamId), next);
+			if (record.phase !== 'intent') await this.setUnfinished(id, false);
+		});
+	}
+
+	/**
+	 * The announcements still in phase 'intent': decided but not known to be posted (the bot stopped in between).
+	 * For restart recovery.
+	 */
+	async listUnfinished(): Promise<Announcement[]> {
+		const channelsByStream = new Map<string, Set<string>>();
+		const ids = await this.lock.run(unfinishedKey, () => this.readUnfinished());
+		for (const id of ids) {
+			const separator = id.lastIndexOf(':');
+			const streamId = id.slice(0, separator);
+			const channels = channelsByStream.get(streamId) ?? new Set<string>();
+			channels.add(id.slice(separator + 1));
+			channelsByStream.set(streamId, channels);
+		}
+		const lists = await Promise.all(
+			[...channelsByStream].map(async ([streamId, channelIds]) =>
+				(await this.listForStream(streamId)).filter(
+					(announcement) => announcement.phase === 'intent' && channelIds.has(announcement.channelId),
+				),
+			),
+		);
+		return lists.flat();
+	}
+
+	/** Forgets the stream's announcement in that channel (a no-op when there is none). */
+	async remove(streamId: string, channelId: string): Promise<void> {
+		await this.lock.run(announcementsKey(streamId), async () => {
+			const current = await this.listForStream(streamId);
+			const next = current.filter((announcement) => announcement.channelId !== channelId);
+			if (next.length === 0) await this.store.keyv.delete(announcementsKey(streamId));
+			else if (next.length !== current.length) await this.store.keyv.set(announcementsKey(streamId), next);
+			await this.setUnfinished(unfinishedId(streamId, channelId), false);
+		});
+	}
+
+	/** Only under the lock of `unfinishedKey`: a read racing a write could otherwise cache a stale list. */
+	private async readUnfinished(): Promise<Set<string>> {
+		this.unfinished ??= new Set(
+			parseStoredList(unfinishedKey, await this.store.keyv.get(unfinishedKey), z.string().min(3), this.onCorrupt),
+		);
+		return this.unfinished;
+	}
+
+	private async setUnfinished(id: string, listed: boolean): Promise<void> {
+		await this.lock.run(unfinishedKey, async () => {
+			const current = await this.readUnfinished();
+			if (current.has(id) === listed) return;
+			const next = new Set(current);
+			if (listed) next.add(id);
+			else next.delete(id);
+			await this.store.keyv.set(unfinishedKey, [...next]);
+			this.unfinished = next;
+		});
+	}
+}
+
+function announcementsKey(streamId: string): string {
+	return `announcements:${streamId}`;
+}
+
+function unfinishedId(streamId: string, channelId: string): string {
+	return `${streamId}:${channelId}`;
+}
