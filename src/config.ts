@@ -39,6 +39,12 @@ const environmentSchema = z.object({
 		.int()
 		.min(15, 'must be at least 15 (Twitch asks clients not to poll faster)')
 		.default(60),
+	STREAM_END_GRACE_SECONDS: z.coerce
+		.number()
+		.int()
+		.min(0)
+		.max(3600, 'must be at most 3600 (one hour)')
+		.default(180),
 	HTTP_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
 });
 
@@ -55,6 +61,8 @@ export type Config = Readonly<{
 	twitchAuthUrl: string;
 	discordApiUrl: string;
 	pollIntervalSeconds: number;
+	/** How long a live channel must be missing from Get Streams before its stream is called ended (Twitch flaps). */
+	streamEndGraceSeconds: number;
 	httpTimeoutMs: number;
 }>;
 
@@ -123,6 +131,7 @@ export function parseConfig(env: Record<string, string | undefined>, scope: Conf
 		twitchAuthUrl: e.TWITCH_AUTH_URL,
 		discordApiUrl: e.DISCORD_API_URL,
 		pollIntervalSeconds: e.POLL_INTERVAL_SECONDS,
+		streamEndGraceSeconds: e.STREAM_END_GRACE_SECONDS,
 		httpTimeoutMs: e.HTTP_TIMEOUT_MS,
 	});
 }
