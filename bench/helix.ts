@@ -69,7 +69,8 @@ function workloads(logins: string[]): Workload[] {
 			ours: async (client) => (await client.getStreamsByLogins(logins)).length,
 			// twurple's batched lookup is its best path for many logins (it groups them into requests of 100).
 			twurple: async (api) =>
-				(await Promise.all(logins.map((login) => api.streams.getStreamByUserNameBatched(login)))).filter(Boolean).length,
+				(await Promise.all(logins.map((login) => api.streams.getStreamByUserNameBatched(login)))).filter(Boolean)
+					.length,
 			floor: async (http) =>
 				(
 					await Promise.all(
@@ -83,7 +84,8 @@ function workloads(logins: string[]): Workload[] {
 		},
 		{
 			name: '(b) 1,000 concurrent single-user lookups',
-			ours: async (client) => (await Promise.all(lookups.map((login) => client.getUserByLogin(login)))).filter(Boolean).length,
+			ours: async (client) =>
+				(await Promise.all(lookups.map((login) => client.getUserByLogin(login)))).filter(Boolean).length,
 			twurple: async (api) =>
 				(await Promise.all(lookups.map((login) => api.users.getUserByNameBatched(login)))).filter(Boolean).length,
 			floor: async (http) =>
@@ -152,10 +154,20 @@ export async function benchHelix(fake: FakeTwitch, logins: string[]): Promise<He
 			const before = helixRequests(fake);
 			const started = performance.now();
 			const found = await run();
-			rows.push({ scenario: workload.name, client, requests: helixRequests(fake) - before, wallMs: performance.now() - started, found });
+			rows.push({
+				scenario: workload.name,
+				client,
+				requests: helixRequests(fake) - before,
+				wallMs: performance.now() - started,
+				found,
+			});
 		};
 		const http = new BareHelix(fake);
-		await measure('bare undici (floor)', () => workload.floor(http), () => http.mint());
+		await measure(
+			'bare undici (floor)',
+			() => workload.floor(http),
+			() => http.mint(),
+		);
 		await http.close();
 
 		const ours = new TwitchClient({
@@ -165,18 +177,26 @@ export async function benchHelix(fake: FakeTwitch, logins: string[]): Promise<He
 			authUrl: fake.authUrl,
 			logger: createSilentLogger(),
 		});
-		await measure('ours', () => workload.ours(ours), async () => {
-			await ours.tokens.getToken();
-		});
+		await measure(
+			'ours',
+			() => workload.ours(ours),
+			async () => {
+				await ours.tokens.getToken();
+			},
+		);
 		await ours.close();
 
 		const api = new ApiClient({
 			authProvider: new AppTokenAuthProvider(fake.clientId, fake.clientSecret),
 			batchDelay: 1,
 		});
-		await measure('@twurple/api', () => workload.twurple(api), async () => {
-			await api.users.getUserById('0').catch(() => null);
-		});
+		await measure(
+			'@twurple/api',
+			() => workload.twurple(api),
+			async () => {
+				await api.users.getUserById('0').catch(() => null);
+			},
+		);
 	}
 	return rows;
 }

@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, type Interaction, REST } from 'discord.js';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
@@ -7,7 +7,9 @@ import { loadCommands } from './discord/command-loader.ts';
 import { handleInteraction } from './discord/interaction-boundary.ts';
 import { buildInviteUrl } from './discord/invite.ts';
 import type { Logger } from './logger.ts';
+import { createNotifier, type Notifier } from './notify/notifier.ts';
 import { openStore } from './store/keyv.ts';
+import { openRepositories } from './store/repositories.ts';
 import { TwitchClient } from './twitch/client.ts';
 import { TwitchAuthError } from './twitch/errors.ts';
 
@@ -19,6 +21,10 @@ export interface BotOptions {
 	commandsDir?: string;
 	/** Overrides for the Helix client (tests make retries fast). */
 	twitchRetryBaseMs?: number;
+	/** Run the go-live notifier in this process (default true). */
+	notifier?: boolean;
+	/** Notifier tuning for tests and the demo (edit throttle, nonce trust, backoff). */
+	notifierTuning?: { editThrottleMs?: number; nonceTrustMs?: number; backoff?: { baseMs: number; maxMs: number } };
 }
 
 export interface RunningBot {
@@ -74,7 +80,32 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	}
 	twitch.tokens.startHourlyValidation(60 * 60 * 1000);
 
-	const context: AppContext = { config, twitch, store, logger, clock };
+	const repositories = await openRepositories(store, logger.child({ component: 'store' })).catch(
+		async (error: unknown) => {
+			await closeBackends();
+			throw new StartupError(`Cannot read the stored watches: ${(error as Error).message}. Check STORAGE_URL.`);
+		},
+	);
+	// Announcements go over REST only (no gateway needed), so the notifier could run as a process of its own.
+	const rest = new REST({ api: config.discordApiUrl }).setToken(config.discordToken);
+	const tuning = options.notifierTuning ?? {};
+	const notifier: Notifier | undefined =
+		options.notifier === false
+			? undefined
+			: createNotifier({
+					twitch,
+					repositories,
+					rest,
+					logger: logger.child({ component: 'notifier' }),
+					clock,
+					config,
+					graceMs: config.streamEndGraceSeconds * 1000,
+					...(tuning.editThrottleMs === undefined ? {} : { editThrottleMs: tuning.editThrottleMs }),
+					...(tuning.nonceTrustMs === undefined ? {} : { nonceTrustMs: tuning.nonceTrustMs }),
+					...(tuning.backoff === undefined ? {} : { backoff: tuning.backoff }),
+				});
+
+	const context: AppContext = { config, twitch, store, repositories, notifier, logger, clock };
 	const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.discordApiUrl } });
 	const inFlight = new Set<Promise<void>>();
 	let accepting = true;
@@ -119,13 +150,23 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 		throw new StartupError(`Could not connect to Discord at ${config.discordApiUrl}: ${(error as Error).message}`);
 	}
 	await ready;
+	if (notifier) {
+		await notifier.start();
+		logger.info(
+			{ watched: repositories.watches.watchedUserIds().length, intervalSeconds: config.pollIntervalSeconds },
+			'go-live notifier started',
+		);
+	}
 
 	let stopping: Promise<void> | undefined;
 	const stop = () => {
 		stopping ??= (async () => {
 			accepting = false;
 			logger.info({ inFlight: inFlight.size }, 'shutting down: finishing work in flight');
-			await Promise.race([Promise.allSettled([...inFlight]), clock.sleep(10_000)]);
+			const deadline = new AbortController();
+			await Promise.race([Promise.allSettled([...inFlight]), clock.sleep(10_000, deadline.signal).catch(() => {})]);
+			deadline.abort();
+			await notifier?.stop().catch((error: unknown) => logger.error({ err: error }, 'notifier did not stop cleanly'));
 			await client.destroy();
 			await closeBackends();
 			logger.info('shut down cleanly');

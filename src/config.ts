@@ -39,12 +39,7 @@ const environmentSchema = z.object({
 		.int()
 		.min(15, 'must be at least 15 (Twitch asks clients not to poll faster)')
 		.default(60),
-	STREAM_END_GRACE_SECONDS: z.coerce
-		.number()
-		.int()
-		.min(0)
-		.max(3600, 'must be at most 3600 (one hour)')
-		.default(180),
+	STREAM_END_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600, 'must be at most 3600 (one hour)').default(180),
 	HTTP_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
 });
 

@@ -1,7 +1,9 @@
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
+import type { Notifier } from './notify/notifier.ts';
 import type { Store } from './store/keyv.ts';
+import type { Repositories } from './store/repositories.ts';
 import type { TwitchClient } from './twitch/client.ts';
 
 /**
@@ -12,6 +14,10 @@ export interface AppContext {
 	readonly config: Config;
 	readonly twitch: TwitchClient;
 	readonly store: Store;
+	/** The shared repository instances (never create a second WatchRepository over the same store). */
+	readonly repositories: Repositories;
+	/** The go-live notifier, when this process runs it (its stream states back `/watch list`). */
+	readonly notifier?: Notifier | undefined;
 	readonly logger: Logger;
 	readonly clock: Clock;
 }

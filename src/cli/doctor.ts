@@ -27,7 +27,8 @@ export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
 		checks.push({ ok: true, what: 'settings', detail: 'every required setting is present and well formed' });
 	} catch (error) {
 		if (!(error instanceof ConfigError)) throw error;
-		for (const problem of error.problems) checks.push({ ok: false, what: 'settings', detail: `${problem} (see .env.example)` });
+		for (const problem of error.problems)
+			checks.push({ ok: false, what: 'settings', detail: `${problem} (see .env.example)` });
 	}
 	const twitchConfig = full ?? tryLoad(load, 'twitch');
 	const discordConfig = full ?? tryLoad(load, 'discord');
@@ -39,7 +40,11 @@ export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
 			store = await openStore(storeUrl);
 			checks.push({ ok: true, what: 'storage', detail: `${store.kind} store at ${redactUrl(storeUrl)} opened` });
 		} catch (error) {
-			checks.push({ ok: false, what: 'storage', detail: `${(error as Error).message}. Fix STORAGE_URL or start that server.` });
+			checks.push({
+				ok: false,
+				what: 'storage',
+				detail: `${(error as Error).message}. Fix STORAGE_URL or start that server.`,
+			});
 		}
 	}
 
@@ -68,7 +73,11 @@ export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
 				checks.push({ ok: validation.status === 'replaced', what: 'twitch validate', detail: validation.reason });
 			}
 			const [user] = await twitch.getUsersByIds(['12826']);
-			checks.push({ ok: true, what: 'twitch helix', detail: `Helix answers (${user ? `found ${user.login}` : 'lookup ok'})` });
+			checks.push({
+				ok: true,
+				what: 'twitch helix',
+				detail: `Helix answers (${user ? `found ${user.login}` : 'lookup ok'})`,
+			});
 		} catch (error) {
 			checks.push({ ok: false, what: 'twitch', detail: (error as Error).message });
 		} finally {
@@ -112,11 +121,16 @@ async function checkDiscord(config: Config): Promise<Check[]> {
 				},
 			];
 		}
-		if (me.status !== 200) return [{ ok: false, what: 'discord token', detail: `Discord answered ${me.status} to /users/@me` }];
+		if (me.status !== 200)
+			return [{ ok: false, what: 'discord token', detail: `Discord answered ${me.status} to /users/@me` }];
 		checks.push({ ok: true, what: 'discord token', detail: `logged in as ${String(me.body?.username ?? 'the bot')}` });
 		const applicationId = config.discordApplicationId ?? String((await get('/applications/@me')).body?.id ?? '');
 		if (!applicationId) {
-			checks.push({ ok: false, what: 'discord application', detail: 'could not read the application id; set DISCORD_APPLICATION_ID' });
+			checks.push({
+				ok: false,
+				what: 'discord application',
+				detail: 'could not read the application id; set DISCORD_APPLICATION_ID',
+			});
 			return checks;
 		}
 		const guilds = await get('/users/@me/guilds');
@@ -127,7 +141,11 @@ async function checkDiscord(config: Config): Promise<Check[]> {
 			detail: `${count} server${count === 1 ? '' : 's'}; invite link: ${buildInviteUrl(applicationId)}`,
 		});
 	} catch (error) {
-		checks.push({ ok: false, what: 'discord', detail: `cannot reach Discord at ${config.discordApiUrl}: ${(error as Error).message}` });
+		checks.push({
+			ok: false,
+			what: 'discord',
+			detail: `cannot reach Discord at ${config.discordApiUrl}: ${(error as Error).message}`,
+		});
 	}
 	return checks;
 }
@@ -136,7 +154,11 @@ async function checkDiscord(config: Config): Promise<Check[]> {
 export function formatChecks(checks: readonly Check[]): string {
 	const lines = checks.map((check) => `${check.ok ? '✓' : '✗'} ${check.what}: ${check.detail}`);
 	const failed = checks.filter((check) => !check.ok).length;
-	lines.push(failed === 0 ? '\nAll checks passed: `npm start` is ready to go.' : `\n${failed} problem${failed === 1 ? '' : 's'} to fix before the bot can run.`);
+	lines.push(
+		failed === 0
+			? '\nAll checks passed: `npm start` is ready to go.'
+			: `\n${failed} problem${failed === 1 ? '' : 's'} to fix before the bot can run.`,
+	);
 	return lines.join('\n');
 }
 

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
+import { UserError } from '../errors.ts';
 import { createSilentLogger } from '../logger.ts';
 import { openStore } from '../store/keyv.ts';
 import { TwitchClient } from '../twitch/client.ts';
 import { TwitchError } from '../twitch/errors.ts';
-import { UserError } from '../errors.ts';
 import { isMainModule } from './run-main.ts';
 
 const USAGE = `Usage: npm run twitch -- <verb> [arguments] [--json]
@@ -21,7 +21,12 @@ TWITCH_API_URL, TWITCH_AUTH_URL, STORAGE_URL.`;
 type Output = { json: unknown; text: string };
 
 /** Runs one CLI verb with a ready client; returns what to print (human text or JSON). */
-export async function runTwitchVerb(twitch: TwitchClient, verb: string, args: string[], options: { first?: number; liveOnly?: boolean }): Promise<Output> {
+export async function runTwitchVerb(
+	twitch: TwitchClient,
+	verb: string,
+	args: string[],
+	options: { first?: number; liveOnly?: boolean },
+): Promise<Output> {
 	switch (verb) {
 		case 'validate': {
 			const result = await twitch.validateToken();
@@ -60,7 +65,10 @@ export async function runTwitchVerb(twitch: TwitchClient, verb: string, args: st
 		}
 		case 'top-games': {
 			const games = await twitch.getTopGames(options.first ?? 10);
-			return { json: { games }, text: games.map((g, i) => `${String(i + 1).padStart(3)}. ${g.name} (id ${g.id})`).join('\n') };
+			return {
+				json: { games },
+				text: games.map((g, i) => `${String(i + 1).padStart(3)}. ${g.name} (id ${g.id})`).join('\n'),
+			};
 		}
 		case 'search': {
 			requireArgs(args, 'a query');

@@ -240,7 +240,10 @@ export class TwitchClient {
 	// ── Search, clips, videos, channels ──────────────────────────────────────────────────────────────────────
 
 	/** Channels whose name matches `query`; `liveOnly` keeps live ones. Cached briefly (autocomplete repeats). */
-	async searchChannels(query: string, options: { liveOnly?: boolean; count?: number } = {}): Promise<TwitchChannelSearchResult[]> {
+	async searchChannels(
+		query: string,
+		options: { liveOnly?: boolean; count?: number } = {},
+	): Promise<TwitchChannelSearchResult[]> {
 		const trimmed = query.trim();
 		if (!trimmed) return [];
 		const liveOnly = options.liveOnly ?? false;
@@ -258,7 +261,10 @@ export class TwitchClient {
 		const range =
 			period === 'all'
 				? {}
-				: { started_at: new Date(endedAt.getTime() - PERIOD_MS[period]).toISOString(), ended_at: endedAt.toISOString() };
+				: {
+						started_at: new Date(endedAt.getTime() - PERIOD_MS[period]).toISOString(),
+						ended_at: endedAt.toISOString(),
+					};
 		const clips = await this.cached(`clips:${broadcasterId}:${period}`, CACHE_TTL_MS.clips, () =>
 			this.fetchPages('/clips', { broadcaster_id: broadcasterId, ...range }, clipsResponse, 1),
 		);
@@ -266,7 +272,10 @@ export class TwitchClient {
 	}
 
 	/** A channel's videos, newest first (`type` archive = past broadcasts). */
-	async getVideos(userId: string, type: 'all' | 'archive' | 'highlight' | 'upload' = 'archive'): Promise<TwitchVideo[]> {
+	async getVideos(
+		userId: string,
+		type: 'all' | 'archive' | 'highlight' | 'upload' = 'archive',
+	): Promise<TwitchVideo[]> {
 		return this.cached(`videos:${userId}:${type}`, CACHE_TTL_MS.videos, () =>
 			this.fetchPages('/videos', { user_id: userId, type }, videosResponse, 1),
 		);
@@ -348,7 +357,11 @@ export class TwitchClient {
 	}
 
 	/** GETs an endpoint that takes no `first` (users, games, channels: the ids asked for are the page). */
-	private async fetchOnce<T>(path: string, query: Query, schema: ReturnType<typeof helixList<ZodType<T>>>): Promise<T[]> {
+	private async fetchOnce<T>(
+		path: string,
+		query: Query,
+		schema: ReturnType<typeof helixList<ZodType<T>>>,
+	): Promise<T[]> {
 		const response = await this.transport.get(path, query, schema);
 		return response.data as T[];
 	}

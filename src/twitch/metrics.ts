@@ -19,5 +19,14 @@ export interface TwitchMetrics {
 }
 
 export function createTwitchMetrics(): TwitchMetrics {
-	return { requests: 0, retries: 0, rateLimited: 0, mints: 0, validations: 0, cacheHits: 0, cacheMisses: 0, coalesced: 0 };
+	return {
+		requests: 0,
+		retries: 0,
+		rateLimited: 0,
+		mints: 0,
+		validations: 0,
+		cacheHits: 0,
+		cacheMisses: 0,
+		coalesced: 0,
+	};
 }

@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 // Helix responses are parsed leniently: unknown fields are dropped (Twitch adds fields over time), and fields
 // Twitch sometimes sends empty or null get a safe default instead of failing the whole response.
-const text = z.string().nullish().transform((value) => value ?? '');
+const text = z
+	.string()
+	.nullish()
+	.transform((value) => value ?? '');
 const stringList = z
 	.array(z.string())
 	.nullish()

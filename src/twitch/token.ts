@@ -51,9 +51,8 @@ export class AppTokenProvider {
 	private loaded = false;
 	private pending: Promise<StoredToken> | undefined;
 	private validationTimer: NodeJS.Timeout | undefined;
-	private readonly options: Required<
-		Omit<AppTokenProviderOptions, 'store' | 'dispatcher'>
-	> & Pick<AppTokenProviderOptions, 'store' | 'dispatcher'>;
+	private readonly options: Required<Omit<AppTokenProviderOptions, 'store' | 'dispatcher'>> &
+		Pick<AppTokenProviderOptions, 'store' | 'dispatcher'>;
 
 	constructor(options: AppTokenProviderOptions) {
 		this.options = {

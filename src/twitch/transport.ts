@@ -1,13 +1,8 @@
-import { type Dispatcher, errors as undiciErrors, request } from 'undici';
+import { type Dispatcher, request, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import {
-	TwitchApiError,
-	TwitchRateLimitError,
-	TwitchResponseError,
-	TwitchUnavailableError,
-} from './errors.ts';
+import { TwitchApiError, TwitchRateLimitError, TwitchResponseError, TwitchUnavailableError } from './errors.ts';
 import type { TwitchMetrics } from './metrics.ts';
 import { type HelixRateLimiter, readRateLimitHeaders } from './rate-limit.ts';
 import { errorBodySchema } from './schemas.ts';
@@ -95,7 +90,8 @@ export class HelixTransport {
 				if (error instanceof TwitchRateLimitError) throw error;
 				if (!(error as { duringBody?: boolean }).duringBody) limiter.release();
 				lastProblem = describeNetworkError(error);
-				if (++transientFailures >= this.o.attempts) throw new TwitchUnavailableError(path, transientFailures, lastProblem);
+				if (++transientFailures >= this.o.attempts)
+					throw new TwitchUnavailableError(path, transientFailures, lastProblem);
 				metrics.retries++;
 				await this.backoff(transientFailures);
 				continue;
@@ -112,7 +108,8 @@ export class HelixTransport {
 			}
 			if (status >= 500) {
 				lastProblem = `HTTP ${status}`;
-				if (++transientFailures >= this.o.attempts) throw new TwitchUnavailableError(path, transientFailures, lastProblem);
+				if (++transientFailures >= this.o.attempts)
+					throw new TwitchUnavailableError(path, transientFailures, lastProblem);
 				metrics.retries++;
 				await this.backoff(transientFailures);
 				continue;

@@ -1,13 +1,7 @@
 import type { APIEmbed } from 'discord.js';
 import type { TwitchStream, TwitchUser, TwitchVideo } from '../twitch/index.ts';
 import { DISCORD_LIMITS, linkText, plainText, truncate } from './discord-limits.ts';
-import {
-	discordTimestamp,
-	formatCount,
-	formatElapsed,
-	formatVodDuration,
-	parseTwitchDate,
-} from './quantities.ts';
+import { discordTimestamp, formatCount, formatElapsed, formatVodDuration, parseTwitchDate } from './quantities.ts';
 import { EMBED_COLORS, embedReply, type ReplyPayload } from './reply.ts';
 import { channelUrl, livePreviewUrl } from './twitch-images.ts';
 

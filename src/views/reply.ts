@@ -28,10 +28,7 @@ export const EMBED_COLORS = {
 } as const;
 
 /** A reply with embeds (and optional link buttons) that mentions no one. */
-export function embedReply(
-	embeds: APIEmbed[],
-	buttons: readonly { label: string; url: string }[] = [],
-): ReplyPayload {
+export function embedReply(embeds: APIEmbed[], buttons: readonly { label: string; url: string }[] = []): ReplyPayload {
 	const payload: ReplyPayload = { embeds, allowedMentions: { parse: [] } };
 	if (buttons.length > 0) payload.components = [linkButtonRow(buttons)];
 	return payload;
@@ -46,7 +43,9 @@ export function textReply(content: string): ReplyPayload {
  * One action row of link buttons. Link buttons open the URL in the browser and send no interaction back, so they
  * need no handler and keep working after the bot restarts.
  */
-export function linkButtonRow(buttons: readonly { label: string; url: string }[]): APIActionRowComponent<APIButtonComponentWithURL> {
+export function linkButtonRow(
+	buttons: readonly { label: string; url: string }[],
+): APIActionRowComponent<APIButtonComponentWithURL> {
 	return {
 		type: ComponentType.ActionRow,
 		// Discord allows five buttons per row.

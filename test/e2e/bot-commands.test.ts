@@ -19,7 +19,12 @@ describe('the real bot against the fakes', () => {
 	it('answers /live for a live channel with title, game, viewers and a Watch button', async () => {
 		const place = setUpGuild();
 		const user = world.twitch.addUser({ login: 'alpha', display_name: 'Alpha' });
-		world.twitch.goLive(user.id, { title: 'Speedrun practice', game_name: 'Celeste', game_id: '1', viewer_count: 1234 });
+		world.twitch.goLive(user.id, {
+			title: 'Speedrun practice',
+			game_name: 'Celeste',
+			game_id: '1',
+			viewer_count: 1234,
+		});
 		await world.startBot();
 
 		const result = await world.discord.runCommand({ ...place, name: 'live', options: { channel: 'alpha' } });

@@ -1,5 +1,6 @@
 import { Keyv } from 'keyv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TwitchClient } from '../../src/twitch/client.ts';
 import {
 	InvalidLoginError,
 	TwitchApiError,
@@ -7,7 +8,6 @@ import {
 	TwitchResponseError,
 	TwitchUnavailableError,
 } from '../../src/twitch/errors.ts';
-import type { TwitchClient } from '../../src/twitch/client.ts';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
 import { clientFor } from './helpers.ts';
 
@@ -323,8 +323,16 @@ describe('endpoints', () => {
 		fake.goLive(user.id, { title: 'Again', game_id: game.id, game_name: 'Chess' });
 		const twitch = client();
 
-		expect(await twitch.getUserByLogin('alpha')).toMatchObject({ id: user.id, displayName: 'Alpha', description: 'hi' });
-		expect(await twitch.getStreamByLogin('alpha')).toMatchObject({ userId: user.id, title: 'Again', gameName: 'Chess' });
+		expect(await twitch.getUserByLogin('alpha')).toMatchObject({
+			id: user.id,
+			displayName: 'Alpha',
+			description: 'hi',
+		});
+		expect(await twitch.getStreamByLogin('alpha')).toMatchObject({
+			userId: user.id,
+			title: 'Again',
+			gameName: 'Chess',
+		});
 		expect(await twitch.getTopStreams({ gameId: game.id }, 5)).toHaveLength(1);
 		expect(await twitch.getGameByName('chess')).toMatchObject({ id: game.id, name: 'Chess' });
 		expect(await twitch.getGamesByIds([game.id])).toHaveLength(1);

@@ -1,0 +1,51 @@
+import { ApplicationCommandOptionType } from 'discord.js';
+import { type Command, type CommandDefinition, readOptions } from '../src/discord/command.ts';
+import { withDeferral } from '../src/discord/interaction-boundary.ts';
+import { autocompleteTwitchChannel, findTwitchUser } from '../src/discord/twitch-channel-option.ts';
+import { renderTopClips } from '../src/views/clips.ts';
+
+/** Clips shown: ten, each with its link, fit well in one embed. */
+const SHOWN_CLIPS = 10;
+
+const data = {
+	name: 'clips',
+	description: 'The most-viewed clips of a Twitch channel.',
+	options: [
+		{
+			type: ApplicationCommandOptionType.String,
+			name: 'channel',
+			description: 'The Twitch channel (its login, as in twitch.tv/<login>)',
+			required: true,
+			autocomplete: true,
+			max_length: 100,
+		},
+		{
+			type: ApplicationCommandOptionType.String,
+			name: 'period',
+			description: 'Clips made in this period (default: the last 7 days)',
+			choices: [
+				{ name: 'Last 24 hours', value: 'day' },
+				{ name: 'Last 7 days', value: 'week' },
+				{ name: 'Last 30 days', value: 'month' },
+				{ name: 'All time', value: 'all' },
+			],
+		},
+	],
+} as const satisfies CommandDefinition;
+
+export default {
+	data,
+	async execute(interaction, ctx) {
+		const { channel, period = 'week' } = readOptions(interaction, data.options);
+		await withDeferral(
+			interaction,
+			async () => {
+				const user = await findTwitchUser(ctx.twitch, channel);
+				const clips = await ctx.twitch.getTopClips(user.id, period, SHOWN_CLIPS);
+				return renderTopClips(user, clips, period);
+			},
+			{ clock: ctx.clock },
+		);
+	},
+	autocomplete: autocompleteTwitchChannel,
+} satisfies Command;

@@ -1,0 +1,77 @@
+import type { ApplicationCommandOptionChoiceData, AutocompleteInteraction } from 'discord.js';
+import type { AppContext } from '../context.ts';
+import { UserError } from '../errors.ts';
+import type { TwitchClient, TwitchUser } from '../twitch/index.ts';
+import { isValidLogin } from '../twitch/index.ts';
+import { DISCORD_LIMITS, truncate } from '../views/discord-limits.ts';
+
+/**
+ * Discord gives an autocomplete request the same 3 seconds as a command. Past this, suggestions are dropped and
+ * an empty list is sent, rather than no answer at all.
+ */
+export const AUTOCOMPLETE_DEADLINE_MS = 2500;
+
+/** The answer when a login is well-formed but no Twitch account has it. */
+export class UnknownChannelError extends UserError {
+	override readonly name = 'UnknownChannelError';
+	constructor(login: string) {
+		super(
+			`No Twitch channel is called “${truncate(login, 40)}”. Check the spelling: it is the name in twitch.tv/<name>.`,
+		);
+	}
+}
+
+/** The Twitch user with this login; an unknown one becomes a UserError the boundary shows to the user. */
+export async function findTwitchUser(twitch: Pick<TwitchClient, 'getUserByLogin'>, login: string): Promise<TwitchUser> {
+	const user = await twitch.getUserByLogin(login);
+	if (!user) throw new UnknownChannelError(login);
+	return user;
+}
+
+/**
+ * Suggestions for the option being typed that names a Twitch channel: channels whose name matches (Twitch's
+ * channel search, cached by the client because every keystroke asks again), at most 25 as Discord allows.
+ * An empty partial, or one that cannot be a login, gets no suggestions and costs no request.
+ */
+export async function channelSuggestions(
+	twitch: Pick<TwitchClient, 'searchChannels'>,
+	partial: string,
+): Promise<ApplicationCommandOptionChoiceData<string>[]> {
+	const typed = partial.trim().replace(/^@/, '');
+	if (!typed || !isValidLogin(typed)) return [];
+	const channels = await twitch.searchChannels(typed, { count: DISCORD_LIMITS.autocompleteChoices });
+	const seen = new Set<string>();
+	const choices: ApplicationCommandOptionChoiceData<string>[] = [];
+	for (const channel of channels) {
+		const login = channel.login.toLowerCase();
+		if (seen.has(login) || !isValidLogin(login)) continue;
+		seen.add(login);
+		const shownName =
+			channel.displayName.toLowerCase() === login ? channel.displayName : `${channel.displayName} (${login})`;
+		choices.push({
+			name: truncate(`${shownName}${channel.isLive ? ' · live' : ''}`, DISCORD_LIMITS.choiceName),
+			value: login,
+		});
+		if (choices.length === DISCORD_LIMITS.autocompleteChoices) break;
+	}
+	return choices;
+}
+
+/**
+ * The `autocomplete` handler of commands whose autocompleted option is a Twitch channel. Answers with an empty list
+ * when Twitch takes too long, so that the user can keep typing.
+ */
+export async function autocompleteTwitchChannel(interaction: AutocompleteInteraction, ctx: AppContext): Promise<void> {
+	const focused = interaction.options.getFocused(true);
+	const stopTimer = new AbortController();
+	const timedOut = ctx.clock.sleep(AUTOCOMPLETE_DEADLINE_MS, stopTimer.signal).then(
+		() => [] as ApplicationCommandOptionChoiceData<string>[],
+		() => new Promise<never>(() => {}),
+	);
+	try {
+		const choices = await Promise.race([channelSuggestions(ctx.twitch, String(focused.value)), timedOut]);
+		await interaction.respond(choices);
+	} finally {
+		stopTimer.abort();
+	}
+}
