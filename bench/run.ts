@@ -1,5 +1,6 @@
 import { startFakeTwitch } from '../test/fakes/twitch/index.ts';
 import { benchHelix, type HelixBenchRow } from './helix.ts';
+import { benchNotifier } from './notifier.ts';
 
 /**
  * `npm run bench`: every figure is measured here, against the local fakes on 127.0.0.1, on this machine.
@@ -14,6 +15,20 @@ async function main(): Promise<void> {
 	const rows = await benchHelix(fake, logins);
 	await fake.close();
 	console.log(formatHelixTable(rows));
+
+	console.log('\nGo-live notifier — 10,000 watched channels across 1,000 guilds, 10% live, SQLite store\n');
+	const n = await benchNotifier();
+	const table: Array<[string, string]> = [
+		['watched channels / guilds / live', `${n.watched} / ${n.guilds} / ${n.live}`],
+		['Helix requests per cycle', String(n.helixRequestsPerCycle)],
+		['steady cycle wall time (median of 5)', `${n.cycleWallMs.toFixed(0)} ms`],
+		['steady cycle CPU time (median of 5)', `${n.cycleCpuMs.toFixed(0)} ms`],
+		['first cycle: go-lives decided and posted', `${n.postsInFirstCycle} posts in ${n.firstCycleWallMs.toFixed(0)} ms`],
+		['live in Twitch → post received (cycle run at once)', `${n.liveToPostMs.toFixed(0)} ms`],
+		['peak RSS of the notifier process', `${n.peakRssMb.toFixed(0)} MB`],
+	];
+	const width = Math.max(...table.map(([k]) => k.length));
+	console.log(table.map(([k, v]) => `| ${k.padEnd(width)} | ${v} |`).join('\n'));
 }
 
 function formatHelixTable(rows: readonly HelixBenchRow[]): string {

@@ -9,12 +9,15 @@ import {
 	type RepositoryOptions,
 } from './records.ts';
 
-const unfinishedKey = 'announcements-unfinished';
+// The unfinished index is split into shards (by stream id) so that 1,000 go-lives in one cycle rewrite small lists,
+// not one list of 1,000 ids a thousand times over.
+const UNFINISHED_SHARDS = 64;
+const unfinishedKeys = Array.from({ length: UNFINISHED_SHARDS }, (_, shard) => `announcements-unfinished:${shard}`);
 
 /**
  * The announcements made (or about to be made) for each stream, one per target channel, stored as one list per
  * stream (`announcements:<streamId>`). Announcements in phase 'intent' (decided, not known to be posted) are also
- * listed under `announcements-unfinished` ("streamId:channelId"), so that a restart finds and finishes them.
+ * listed under `announcements-unfinished:<shard>` ("streamId:channelId"), so that a restart finds and finishes them.
  *
  * One instance per store: it assumes it is the only writer.
  */
@@ -22,8 +25,8 @@ export class AnnouncementRepository {
 	private readonly store: Store;
 	private readonly onCorrupt: CorruptRecordHandler | undefined;
 	private readonly lock = new KeyLock();
-	/** The stored unfinished list, read once and then kept in step with every write. */
-	private unfinished: Set<string> | undefined;
+	/** The stored unfinished lists by shard key, each read once and then kept in step with every write. */
+	private readonly unfinished = new Map<string, Set<string>>();
 
 	constructor(store: Store, options: RepositoryOptions = {}) {
 		this.store = store;
@@ -52,13 +55,13 @@ export class AnnouncementRepository {
 		const record = announcementSchema.parse(announcement);
 		const id = unfinishedId(record.streamId, record.channelId);
 		await this.lock.run(announcementsKey(record.streamId), async () => {
-			if (record.phase === 'intent') await this.setUnfinished(id, true);
+			if (record.phase === 'intent') await this.setUnfinished(record.streamId, id, true);
 			const next = await this.listForStream(record.streamId);
 			const index = next.findIndex((existing) => existing.channelId === record.channelId);
 			if (index === -1) next.push(record);
 			else next[index] = record;
 			await this.store.keyv.set(announcementsKey(record.streamId), next);
-			if (record.phase !== 'intent') await this.setUnfinished(id, false);
+			if (record.phase !== 'intent') await this.setUnfinished(record.streamId, id, false);
 		});
 	}
 
@@ -68,8 +71,8 @@ export class AnnouncementRepository {
 	 */
 	async listUnfinished(): Promise<Announcement[]> {
 		const channelsByStream = new Map<string, Set<string>>();
-		const ids = await this.lock.run(unfinishedKey, () => this.readUnfinished());
-		for (const id of ids) {
+		const shards = await Promise.all(unfinishedKeys.map((key) => this.lock.run(key, () => this.readUnfinished(key))));
+		for (const id of shards.flatMap((shard) => [...shard])) {
 			const separator = id.lastIndexOf(':');
 			const streamId = id.slice(0, separator);
 			const channels = channelsByStream.get(streamId) ?? new Set<string>();
@@ -93,29 +96,38 @@ export class AnnouncementRepository {
 			const next = current.filter((announcement) => announcement.channelId !== channelId);
 			if (next.length === 0) await this.store.keyv.delete(announcementsKey(streamId));
 			else if (next.length !== current.length) await this.store.keyv.set(announcementsKey(streamId), next);
-			await this.setUnfinished(unfinishedId(streamId, channelId), false);
+			await this.setUnfinished(streamId, unfinishedId(streamId, channelId), false);
 		});
 	}
 
-	/** Only under the lock of `unfinishedKey`: a read racing a write could otherwise cache a stale list. */
-	private async readUnfinished(): Promise<Set<string>> {
-		this.unfinished ??= new Set(
-			parseStoredList(unfinishedKey, await this.store.keyv.get(unfinishedKey), z.string().min(3), this.onCorrupt),
-		);
-		return this.unfinished;
+	/** Only under the lock of `key`: a read racing a write could otherwise cache a stale list. */
+	private async readUnfinished(key: string): Promise<Set<string>> {
+		let shard = this.unfinished.get(key);
+		if (!shard) {
+			shard = new Set(parseStoredList(key, await this.store.keyv.get(key), z.string().min(3), this.onCorrupt));
+			this.unfinished.set(key, shard);
+		}
+		return shard;
 	}
 
-	private async setUnfinished(id: string, listed: boolean): Promise<void> {
-		await this.lock.run(unfinishedKey, async () => {
-			const current = await this.readUnfinished();
+	private async setUnfinished(streamId: string, id: string, listed: boolean): Promise<void> {
+		const key = unfinishedShardKey(streamId);
+		await this.lock.run(key, async () => {
+			const current = await this.readUnfinished(key);
 			if (current.has(id) === listed) return;
 			const next = new Set(current);
 			if (listed) next.add(id);
 			else next.delete(id);
-			await this.store.keyv.set(unfinishedKey, [...next]);
-			this.unfinished = next;
+			await this.store.keyv.set(key, [...next]);
+			this.unfinished.set(key, next);
 		});
 	}
+}
+
+function unfinishedShardKey(streamId: string): string {
+	let hash = 0;
+	for (let i = 0; i < streamId.length; i++) hash = (hash * 31 + streamId.charCodeAt(i)) >>> 0;
+	return unfinishedKeys[hash % UNFINISHED_SHARDS] ?? `announcements-unfinished:0`;
 }
 
 function announcementsKey(streamId: string): string {

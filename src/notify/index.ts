@@ -1,0 +1,39 @@
+/**
+ * Go-live notifications. Where things are decided:
+ * - go-live-state.ts: whether a stream went live, changed or ended (the state machine);
+ * - poller.ts: when Twitch is asked (batches of 100, one cycle at a time);
+ * - announcement-rules.ts: which guilds announce a stream and where (filters, target channel, backoff);
+ * - announcer.ts: what is posted, edited or deleted on Discord, crash-safely;
+ * - announcement-view.ts and template.ts: what the posts look like.
+ */
+export {
+	backoffDelay,
+	isInBackoff,
+	passesGuildFilters,
+	targetChannelOf,
+	withBackoffCleared,
+} from './announcement-rules.ts';
+export {
+	type AnnouncedStream,
+	type AnnouncementMessage,
+	announcedStreamFromState,
+	announcedStreamFromTwitch,
+	formatLiveStatus,
+	renderEndedAnnouncement,
+	renderLiveAnnouncement,
+	renderWatchPreview,
+	twitchChannelUrl,
+} from './announcement-view.ts';
+export { Announcer, type AnnouncerOptions } from './announcer.ts';
+export { type DeliveryProblem, DiscordErrorCode, describeDeliveryError } from './delivery-problems.ts';
+export { DEFAULT_END_GRACE_MS, type GoLiveEvent, nextStreamState, type StreamObservation } from './go-live-state.ts';
+export { createNotifier, type Notifier, type NotifierOptions } from './notifier.ts';
+export { type PollCycleReport, StreamPoller } from './poller.ts';
+export {
+	DEFAULT_TEMPLATE,
+	MAX_TEMPLATE_LENGTH,
+	renderTemplate,
+	TEMPLATE_VARIABLES,
+	type TemplateValidation,
+	validateTemplate,
+} from './template.ts';

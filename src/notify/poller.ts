@@ -1,0 +1,268 @@
+/**
+ * The poll loop: every POLL_INTERVAL_SECONDS, Get Streams for every Twitch user watched in any guild, in batches of
+ * 100 (one request each, first=100): ceil(N/100) requests per cycle whatever the number of guilds. Each batch's
+ * answer goes through the go-live state machine; changed states are written in one batch; the cycle's outcome is
+ * handed to the announcer.
+ */
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { StreamState } from '../store/records.ts';
+import type { StreamStateRepository } from '../store/stream-state-repository.ts';
+import type { WatchRepository } from '../store/watch-repository.ts';
+import { HELIX_LIST_LIMIT } from '../twitch/batcher.ts';
+import type { TwitchClient } from '../twitch/client.ts';
+import type { TwitchStream } from '../twitch/schemas.ts';
+import { DEFAULT_END_GRACE_MS, type GoLiveEvent, nextStreamState, type StreamObservation } from './go-live-state.ts';
+
+export interface StreamPollerOptions {
+	twitch: Pick<TwitchClient, 'getLiveStreams'>;
+	watches: WatchRepository;
+	states: StreamStateRepository;
+	logger: Logger;
+	clock: Clock;
+	/** Time from the start of one cycle to the start of the next (ms); a longer cycle delays the next, never overlaps. */
+	intervalMs: number;
+	/** How long a live stream may be missing from Get Streams before it is ended (ms). Default 3 minutes. */
+	graceMs?: number;
+	/** Told each cycle's events and the live states, after the states were saved. Errors are logged. */
+	onCycle?: (cycle: PollCycle) => void | Promise<void>;
+}
+
+/** What one cycle found, for the announcer. */
+export interface PollCycle {
+	events: GoLiveEvent[];
+	/** Every watched user's live state (also those whose batch failed this cycle: they are still live). */
+	liveStates: StreamState[];
+}
+
+/** Figures of one cycle, for logs, tests and the benchmark. */
+export interface PollCycleReport {
+	watchedUsers: number;
+	/** Get Streams calls made (one per batch of 100). */
+	batches: number;
+	failedBatches: number;
+	liveUsers: number;
+	events: { live: number; changed: number; ended: number };
+	/** States written to the store. */
+	written: number;
+	/** Watches given a new login after a rename. */
+	renamed: number;
+	durationMs: number;
+}
+
+type BatchResult = { userIds: string[]; streams: TwitchStream[] | null };
+
+export class StreamPoller {
+	private readonly twitch: Pick<TwitchClient, 'getLiveStreams'>;
+	private readonly watches: WatchRepository;
+	private readonly stateRepository: StreamStateRepository;
+	private readonly logger: Logger;
+	private readonly clock: Clock;
+	private readonly intervalMs: number;
+	private readonly graceMs: number;
+	private readonly onCycle: StreamPollerOptions['onCycle'];
+	/** Every state read or computed so far: the store is read once per user, then only written. */
+	private readonly states = new Map<string, StreamState>();
+	/** Users whose stored state was read (whether or not there was one). */
+	private readonly loadedUserIds = new Set<string>();
+	/** States that changed but were not yet written (a failed write is retried next cycle). */
+	private readonly unsaved = new Map<string, StreamState>();
+	private cycleTail: Promise<unknown> = Promise.resolve();
+	private loop: Promise<void> | undefined;
+	private stopping: AbortController | undefined;
+
+	constructor(options: StreamPollerOptions) {
+		this.twitch = options.twitch;
+		this.watches = options.watches;
+		this.stateRepository = options.states;
+		this.logger = options.logger;
+		this.clock = options.clock;
+		this.intervalMs = options.intervalMs;
+		this.graceMs = options.graceMs ?? DEFAULT_END_GRACE_MS;
+		this.onCycle = options.onCycle;
+	}
+
+	/** Loads the watches and the stored states of every watched user (once; later cycles load only new users). */
+	async loadStates(): Promise<void> {
+		await this.watches.load();
+		const missing = this.watches.watchedUserIds().filter((id) => !this.loadedUserIds.has(id));
+		if (missing.length === 0) return;
+		const stored = await this.stateRepository.getMany(missing);
+		for (const id of missing) {
+			const state = stored.get(id);
+			// A state computed meanwhile is newer than the stored one.
+			if (state && !this.states.has(id)) this.states.set(id, state);
+			this.loadedUserIds.add(id);
+		}
+	}
+
+	/** The current go-live state of a watched user (from memory), if any. */
+	getState(userId: string): StreamState | undefined {
+		return this.states.get(userId);
+	}
+
+	/** Runs one cycle now; cycles never overlap (a call during a cycle runs after it). */
+	runCycle(): Promise<PollCycleReport> {
+		const cycle = this.cycleTail.then(() => this.cycle());
+		this.cycleTail = cycle.catch(() => {});
+		return cycle;
+	}
+
+	/** Starts polling: a cycle now, then one every interval. A failing cycle is logged and the loop goes on. */
+	start(): void {
+		if (this.loop) return;
+		const stopping = new AbortController();
+		this.stopping = stopping;
+		this.loop = this.runLoop(stopping.signal);
+	}
+
+	/** Stops polling; resolves once the running cycle (if any) has finished. */
+	async stop(): Promise<void> {
+		this.stopping?.abort();
+		await this.loop;
+		await this.cycleTail;
+		this.loop = undefined;
+		this.stopping = undefined;
+	}
+
+	private async runLoop(signal: AbortSignal): Promise<void> {
+		while (!signal.aborted) {
+			const started = this.clock.now();
+			try {
+				const report = await this.runCycle();
+				this.logger.debug({ ...report }, 'poller: cycle done');
+			} catch (error) {
+				this.logger.error({ err: error }, 'poller: cycle failed; trying again next interval');
+			}
+			const wait = Math.max(0, this.intervalMs - (this.clock.now() - started));
+			try {
+				await this.clock.sleep(wait, signal);
+			} catch {
+				break; // aborted by stop()
+			}
+		}
+	}
+
+	private async cycle(): Promise<PollCycleReport> {
+		const started = performance.now();
+		await this.loadStates();
+		const userIds = this.watches.watchedUserIds();
+		const batches: string[][] = [];
+		for (let i = 0; i < userIds.length; i += HELIX_LIST_LIMIT) batches.push(userIds.slice(i, i + HELIX_LIST_LIMIT));
+
+		// One call per batch so that a failing batch fails alone: its users are 'unknown', the others go on.
+		const results = await Promise.all(
+			batches.map(
+				(batch): Promise<BatchResult> =>
+					this.twitch.getLiveStreams(batch).then(
+						(streams) => ({ userIds: batch, streams }),
+						(error: unknown) => {
+							this.logger.warn(
+								{ err: error, users: batch.length },
+								'poller: a Get Streams batch failed; its users keep their state this cycle',
+							);
+							return { userIds: batch, streams: null };
+						},
+					),
+			),
+		);
+
+		const now = this.clock.now();
+		const events: GoLiveEvent[] = [];
+		const renames = new Map<string, TwitchStream>();
+		let failedBatches = 0;
+		for (const result of results) {
+			if (result.streams === null) failedBatches++;
+			const byUser = new Map((result.streams ?? []).map((stream) => [stream.userId, stream]));
+			for (const userId of result.userIds) {
+				const stream = byUser.get(userId);
+				const observation: StreamObservation =
+					result.streams === null ? { kind: 'unknown' } : stream ? { kind: 'live', stream } : { kind: 'absent' };
+				const transition = nextStreamState(this.states.get(userId), observation, now, this.graceMs);
+				if (transition.state) this.states.set(userId, transition.state);
+				if (transition.persist && transition.state) this.unsaved.set(userId, transition.state);
+				for (const event of transition.events) events.push(event);
+				if (stream && this.isRenamed(stream)) renames.set(userId, stream);
+			}
+		}
+
+		const written = await this.saveStates();
+		const renamed = await this.applyRenames(renames);
+
+		const liveStates: StreamState[] = [];
+		for (const userId of userIds) {
+			const state = this.states.get(userId);
+			if (state?.status === 'live') liveStates.push(state);
+		}
+		if (this.onCycle) {
+			try {
+				await this.onCycle({ events, liveStates });
+			} catch (error) {
+				this.logger.error({ err: error }, 'poller: handing the cycle to the announcer failed');
+			}
+		}
+
+		const report: PollCycleReport = {
+			watchedUsers: userIds.length,
+			batches: batches.length,
+			failedBatches,
+			liveUsers: liveStates.length,
+			events: {
+				live: events.filter((event) => event.kind === 'live').length,
+				changed: events.filter((event) => event.kind === 'changed').length,
+				ended: events.filter((event) => event.kind === 'ended').length,
+			},
+			written,
+			renamed,
+			durationMs: performance.now() - started,
+		};
+		for (const event of events) {
+			if (event.kind !== 'changed') {
+				this.logger.info({ userId: event.userId, streamId: event.streamId }, `poller: stream ${event.kind}`);
+			}
+		}
+		return report;
+	}
+
+	/** Writes the changed states in one batch; on failure they stay queued for the next cycle. */
+	private async saveStates(): Promise<number> {
+		if (this.unsaved.size === 0) return 0;
+		const states = [...this.unsaved.values()];
+		try {
+			await this.stateRepository.setMany(states);
+		} catch (error) {
+			this.logger.error(
+				{ err: error, states: states.length },
+				'poller: could not save stream states; retrying next cycle',
+			);
+			return 0;
+		}
+		for (const state of states) {
+			if (this.unsaved.get(state.userId) === state) this.unsaved.delete(state.userId);
+		}
+		return states.length;
+	}
+
+	/** Whether any guild's watch of this user still has the old login or display name. */
+	private isRenamed(stream: TwitchStream): boolean {
+		return this.watches
+			.watchesForUser(stream.userId)
+			.some((watch) => watch.login !== stream.userLogin || watch.displayName !== stream.userName);
+	}
+
+	/** Watches are keyed by user id, so a rename loses nothing; this only keeps the shown login current. */
+	private async applyRenames(renames: Map<string, TwitchStream>): Promise<number> {
+		let renamed = 0;
+		await Promise.all(
+			[...renames.values()].map(async (stream) => {
+				try {
+					await this.watches.updateIdentity(stream.userId, stream.userLogin, stream.userName);
+					renamed++;
+				} catch (error) {
+					this.logger.warn({ err: error, userId: stream.userId }, 'poller: could not record a rename');
+				}
+			}),
+		);
+		return renamed;
+	}
+}

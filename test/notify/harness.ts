@@ -1,0 +1,229 @@
+/**
+ * A notifier world for tests: the fake Twitch, the fake Discord, a SQLite store in a temporary folder, a clock
+ * the test moves, and notifiers that can be "restarted" (new instances over the same store, like a new process).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REST } from 'discord.js';
+import type { Clock } from '../../src/clock.ts';
+import { createSilentLogger } from '../../src/logger.ts';
+import { createNotifier, type Notifier, type NotifierOptions } from '../../src/notify/notifier.ts';
+import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
+import { GuildSettingsRepository } from '../../src/store/guild-settings-repository.ts';
+import { openStore, type Store } from '../../src/store/keyv.ts';
+import { emptyDeliveryStatus, type Watch } from '../../src/store/records.ts';
+import { StreamStateRepository } from '../../src/store/stream-state-repository.ts';
+import { WatchRepository } from '../../src/store/watch-repository.ts';
+import { TwitchClient } from '../../src/twitch/client.ts';
+import { type FakeDiscord, startFakeDiscord } from '../fakes/discord/index.ts';
+import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
+
+/** A clock that only moves when the test says so; sleepers wake when it passes their time (or on abort). */
+export class ManualClock implements Clock {
+	#now: number;
+	#sleepers: Array<{ until: number; wake: () => void }> = [];
+
+	constructor(start = Date.parse('2025-06-01T18:00:00Z')) {
+		this.#now = start;
+	}
+
+	now(): number {
+		return this.#now;
+	}
+
+	advance(ms: number): void {
+		this.#now += ms;
+		const due = this.#sleepers.filter((sleeper) => sleeper.until <= this.#now);
+		this.#sleepers = this.#sleepers.filter((sleeper) => sleeper.until > this.#now);
+		for (const sleeper of due) sleeper.wake();
+	}
+
+	get sleepers(): number {
+		return this.#sleepers.length;
+	}
+
+	sleep(ms: number, signal?: AbortSignal): Promise<void> {
+		return new Promise((resolve, reject) => {
+			if (signal?.aborted) {
+				reject(signal.reason);
+				return;
+			}
+			const sleeper = {
+				until: this.#now + ms,
+				wake: () => {
+					signal?.removeEventListener('abort', onAbort);
+					resolve();
+				},
+			};
+			const onAbort = () => {
+				this.#sleepers = this.#sleepers.filter((other) => other !== sleeper);
+				reject(signal?.reason);
+			};
+			signal?.addEventListener('abort', onAbort, { once: true });
+			if (ms <= 0) sleeper.wake();
+			else this.#sleepers.push(sleeper);
+		});
+	}
+}
+
+export interface Repositories {
+	watches: WatchRepository;
+	streamStates: StreamStateRepository;
+	announcements: AnnouncementRepository;
+	guildSettings: GuildSettingsRepository;
+}
+
+/** Test tuning: the real defaults are minutes; tests move the clock instead of sleeping. */
+export const GRACE_MS = 3 * 60_000;
+export const POLL_SECONDS = 60;
+
+export interface NotifierWorld {
+	clock: ManualClock;
+	twitchFake: FakeTwitch;
+	discord: FakeDiscord;
+	store: Store;
+	twitch: TwitchClient;
+	rest: REST;
+	/** The repositories of the current "process". */
+	repos: Repositories;
+	/** The notifier of the current "process". */
+	notifier: Notifier;
+	/** Simulates a restart: new repositories and a new notifier over the same store (the old ones are dropped). */
+	restart(overrides?: Partial<NotifierOptions>): Promise<Notifier>;
+	/** A notifier of a new "process" without replacing `notifier` (for crash tests). */
+	newNotifier(overrides?: Partial<NotifierOptions>): Notifier;
+	/** A Twitch user, a guild with a channel, and that guild's watch of the user. */
+	watch(
+		login: string,
+		options?: { guildId?: string; channelId?: string | null; roleId?: string | null; template?: string | null },
+	): Promise<{ userId: string; guildId: string; channelId: string | null }>;
+	/** A guild with one text channel. */
+	guildWithChannel(name?: string): { guildId: string; channelId: string };
+	/** A Twitch user (returns the id). */
+	user(login: string): string;
+	/** Runs one notifier cycle (and its Discord work), `POLL_SECONDS` after the previous one. */
+	cycle(): ReturnType<Notifier['runCycle']>;
+	close(): Promise<void>;
+}
+
+export async function startNotifierWorld(overrides: Partial<NotifierOptions> = {}): Promise<NotifierWorld> {
+	const clock = new ManualClock();
+	const twitchFake = await startFakeTwitch({ now: () => clock.now() });
+	const discord = await startFakeDiscord({ now: () => clock.now() });
+	const folder = mkdtempSync(join(tmpdir(), 'notify-test-'));
+	const store = await openStore(`sqlite://${join(folder, 'bot.sqlite')}`, { namespace: 'notify' });
+	const logger = createSilentLogger();
+	const twitch = new TwitchClient({
+		clientId: twitchFake.clientId,
+		clientSecret: twitchFake.clientSecret,
+		apiUrl: twitchFake.helixUrl,
+		authUrl: twitchFake.authUrl,
+		logger,
+		cache: false,
+		attempts: 1,
+		retryBaseMs: 1,
+	});
+	const rest = new REST({ api: discord.apiUrl, retries: 1, timeout: 5_000 }).setToken(discord.botToken);
+	let guildCounter = 0;
+
+	const makeRepositories = (): Repositories => ({
+		watches: new WatchRepository(store),
+		streamStates: new StreamStateRepository(store),
+		announcements: new AnnouncementRepository(store),
+		guildSettings: new GuildSettingsRepository(store),
+	});
+	const makeNotifier = (repos: Repositories, extra: Partial<NotifierOptions>): Notifier =>
+		createNotifier({
+			twitch,
+			repositories: repos,
+			rest,
+			logger,
+			clock,
+			config: { pollIntervalSeconds: POLL_SECONDS },
+			graceMs: GRACE_MS,
+			...overrides,
+			...extra,
+		});
+
+	const world: NotifierWorld = {
+		clock,
+		twitchFake,
+		discord,
+		store,
+		twitch,
+		rest,
+		repos: makeRepositories(),
+		notifier: undefined as unknown as Notifier,
+		async restart(extra = {}) {
+			world.repos = makeRepositories();
+			world.notifier = makeNotifier(world.repos, extra);
+			await world.notifier.prepare();
+			return world.notifier;
+		},
+		newNotifier(extra = {}) {
+			return makeNotifier(makeRepositories(), extra);
+		},
+		guildWithChannel(name = `guild ${++guildCounter}`) {
+			const guild = discord.addGuild({ name });
+			const channel = discord.addChannel(guild.id, { name: 'live-now' });
+			return { guildId: guild.id, channelId: channel.id };
+		},
+		user(login) {
+			return twitchFake.getUser(login)?.id ?? twitchFake.addUser({ login }).id;
+		},
+		async watch(login, options = {}) {
+			const userId = world.user(login);
+			const raw = twitchFake.getUser(userId);
+			let guildId = options.guildId;
+			let channelId = options.channelId === undefined ? null : options.channelId;
+			if (!guildId) {
+				const created = world.guildWithChannel();
+				guildId = created.guildId;
+				if (options.channelId === undefined) channelId = created.channelId;
+			}
+			const record: Watch = {
+				version: 1,
+				guildId,
+				twitchUserId: userId,
+				login: raw?.login ?? login,
+				displayName: raw?.display_name ?? login,
+				channelId,
+				roleId: options.roleId ?? null,
+				template: options.template ?? null,
+				createdAt: clock.now(),
+				createdBy: '100000000000000001',
+				lastAnnouncedAt: null,
+				delivery: emptyDeliveryStatus(),
+			};
+			const added = await world.repos.watches.add(record, 1000);
+			if (!added.ok) throw new Error(`could not add the watch: ${added.reason}`);
+			return { userId, guildId, channelId };
+		},
+		async cycle() {
+			clock.advance(POLL_SECONDS * 1000);
+			return world.notifier.runCycle();
+		},
+		async close() {
+			await world.notifier.stop().catch(() => {});
+			rest.clearHashSweeper();
+			rest.clearHandlerSweeper();
+			await twitch.close();
+			await store.close();
+			await discord.close();
+			await twitchFake.close();
+			rmSync(folder, { recursive: true, force: true });
+		},
+	};
+	world.notifier = makeNotifier(world.repos, {});
+	return world;
+}
+
+/** Waits (in real time, briefly) until `check` holds. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 3_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!(await check())) {
+		if (Date.now() > deadline) throw new Error('condition not reached in time');
+		await new Promise((resolve) => setTimeout(resolve, 5));
+	}
+}
