@@ -1,7 +1,7 @@
 // The bot's side of the notifier benchmark (it opens the store the parent seeded, loads it and polls), in a process of its own so that its RSS and CPU are the notifier's
 // alone (the fakes run in the parent). Driven over IPC by bench/notifier.ts.
 import { readFileSync } from 'node:fs';
-import { REST } from 'discord.js';
+import { REST } from '@discordjs/rest';
 import { systemClock } from '../src/clock.ts';
 import { createSilentLogger } from '../src/logger.ts';
 import { createNotifier } from '../src/notify/notifier.ts';

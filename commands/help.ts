@@ -7,6 +7,7 @@ import search from './search.ts';
 import streams from './streams.ts';
 import topgames from './topgames.ts';
 import user from './user.ts';
+import watch from './watch.ts';
 
 const data = {
 	name: 'help',
@@ -14,7 +15,7 @@ const data = {
 } as const satisfies CommandDefinition;
 
 /** In the order a newcomer would try them. */
-const DESCRIBED_COMMANDS = [live, user, topgames, streams, search, clips];
+const DESCRIBED_COMMANDS = [live, user, topgames, streams, search, clips, watch];
 
 export default {
 	data,

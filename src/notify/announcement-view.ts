@@ -1,12 +1,11 @@
+import { TimestampStyles, time } from '@discordjs/formatters';
 import {
 	type APIActionRowComponent,
 	type APIComponentInMessageActionRow,
 	type APIEmbed,
 	ButtonStyle,
 	ComponentType,
-	TimestampStyles,
-	time,
-} from 'discord.js';
+} from 'discord-api-types/v10';
 import type { StreamState, Watch } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
 import { DEFAULT_TEMPLATE, renderTemplate, safeText } from './template.ts';

@@ -13,7 +13,8 @@
  * older than the nonce window first looks for the bot's own post of that stream among the channel's recent
  * messages and adopts it.
  */
-import { type REST, Routes } from 'discord.js';
+import type { REST } from '@discordjs/rest';
+import { Routes } from 'discord-api-types/v10';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
@@ -39,6 +40,7 @@ import {
 } from './announcement-view.ts';
 import { type DeliveryProblem, describeDeliveryError, noChannelProblem } from './delivery-problems.ts';
 import type { GoLiveEvent } from './go-live-state.ts';
+import { TaskSlots } from './task-slots.ts';
 
 /** At most one edit per post for title/game changes in this time (Discord rate-limits message edits per channel). */
 export const DEFAULT_EDIT_THROTTLE_MS = 60_000;
@@ -99,6 +101,8 @@ const createdMessageSchema = z.object({ id: z.string() });
 const botUserSchema = z.object({ id: z.string() });
 
 export class Announcer {
+	/** Streams are worked on in parallel, but only so many at once (see TaskSlots). */
+	private readonly slots = new TaskSlots(32);
 	private readonly rest: REST;
 	private readonly watches: WatchRepository;
 	private readonly guildSettings: GuildSettingsRepository;
@@ -214,7 +218,7 @@ export class Announcer {
 	private enqueue(memory: StreamMemory, label: string, task: () => Promise<void>): void {
 		memory.pendingTasks++;
 		const run = memory.tail
-			.then(task)
+			.then(() => this.slots.run(task))
 			.catch((error: unknown) => {
 				this.logger.error({ err: error, streamId: memory.streamId }, `announcer: ${label} failed`);
 			})

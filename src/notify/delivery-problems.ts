@@ -1,4 +1,4 @@
-import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
+import type { DiscordAPIError, HTTPError, RateLimitError } from '@discordjs/rest';
 
 /** Why posting to (or editing in) one target failed, in words an admin can act on, and what to do next. */
 export interface DeliveryProblem {
@@ -42,17 +42,23 @@ export function noChannelProblem(): DeliveryProblem {
 	};
 }
 
+// @discordjs/rest ships a CommonJS and an ESM build: discord.js's REST throws the CommonJS classes, a REST made from
+// '@discordjs/rest' in ESM throws the others, so `instanceof` would miss one of them. The class name is the same.
+function isRestError<T>(error: unknown, className: 'DiscordAPIError' | 'RateLimitError' | 'HTTPError'): error is T {
+	return error instanceof Error && error.constructor.name === className;
+}
+
 /** Classifies an error thrown by discord.js's REST client for one message create, edit or delete. */
 export function describeDeliveryError(error: unknown): DeliveryProblem {
 	const problem = { backoff: true, retryAfterMs: 0, messageGone: false };
-	if (error instanceof DiscordAPIError) {
+	if (isRestError<DiscordAPIError>(error, 'DiscordAPIError')) {
 		const code = typeof error.code === 'number' ? error.code : error.status;
 		if (code === DiscordErrorCode.UnknownMessage) {
 			return { ...problem, code, message: EXPLANATIONS[code] ?? error.message, backoff: false, messageGone: true };
 		}
 		return { ...problem, code, message: EXPLANATIONS[code] ?? `Discord refused the post (${code}): ${error.message}` };
 	}
-	if (error instanceof RateLimitError) {
+	if (isRestError<RateLimitError>(error, 'RateLimitError')) {
 		// Only thrown when the REST client is set to reject on rate limits instead of waiting them out itself.
 		return {
 			...problem,
@@ -61,7 +67,7 @@ export function describeDeliveryError(error: unknown): DeliveryProblem {
 			retryAfterMs: error.retryAfter,
 		};
 	}
-	if (error instanceof HTTPError) {
+	if (isRestError<HTTPError>(error, 'HTTPError')) {
 		return { ...problem, code: error.status, message: `Discord answered HTTP ${error.status}; will retry.` };
 	}
 	const message = error instanceof Error ? error.message : String(error);

@@ -2,7 +2,7 @@
  * The go-live notifier: the poller and the announcer wired together. Needs only the Twitch client, the store and
  * a Discord REST client (no gateway), so that it can run inside the bot or as a process of its own.
  */
-import type { REST } from 'discord.js';
+import type { REST } from '@discordjs/rest';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { AnnouncementRepository } from '../store/announcement-repository.ts';

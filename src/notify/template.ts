@@ -1,4 +1,4 @@
-import { escapeMarkdown } from 'discord.js';
+import { escapeMarkdown } from '@discordjs/formatters';
 
 /** The variables an announcement template may use, in the order they are listed to admins. */
 export const TEMPLATE_VARIABLES = ['streamer', 'title', 'game', 'url', 'role'] as const;

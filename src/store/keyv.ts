@@ -51,6 +51,15 @@ class BatchingKeyvSqlite extends KeyvSqlite {
 		return keys.map((key) => valueByKey.get(key));
 	}
 
+	/**
+	 * Write-ahead logging with synchronous=NORMAL: a commit no longer waits for a disk sync of the main file, which
+	 * made every announcement's few writes cost milliseconds; still safe if the process crashes (not the machine).
+	 */
+	async useWriteAheadLog(): Promise<void> {
+		await this.query('PRAGMA journal_mode=WAL');
+		await this.query('PRAGMA synchronous=NORMAL');
+	}
+
 	async setMany(entries: Array<{ key: string; value: unknown }>): Promise<void> {
 		if (entries.length === 0) return;
 		// SQLite needs the WHERE clause to tell an upsert's ON CONFLICT from a join constraint after SELECT.
@@ -84,7 +93,9 @@ export async function openStore(url: string, options: { namespace?: string } = {
 	if (kind === 'sqlite') {
 		const file = resolve(url.replace(/^sqlite:\/\//, ''));
 		mkdirSync(dirname(file), { recursive: true });
-		adapter = new BatchingKeyvSqlite({ uri: `sqlite://${file}`, table: 'keyv', busyTimeout: 10_000 });
+		const sqlite = new BatchingKeyvSqlite({ uri: `sqlite://${file}`, table: 'keyv', busyTimeout: 10_000 });
+		await sqlite.useWriteAheadLog();
+		adapter = sqlite;
 	} else if (kind === 'redis') {
 		// throwOnErrors: without it a failed GET reads as "no value", and a read-modify-write would then overwrite
 		// the real record with an empty one.

@@ -24,7 +24,16 @@ const execute = 'async execute() {}';
 describe('the command loader', () => {
 	it('loads every command of the project, keyed by name', async () => {
 		const commands = await loadCommands();
-		expect([...commands.keys()].sort()).toEqual(['clips', 'help', 'live', 'search', 'streams', 'topgames', 'user']);
+		expect([...commands.keys()].sort()).toEqual([
+			'clips',
+			'help',
+			'live',
+			'search',
+			'streams',
+			'topgames',
+			'user',
+			'watch',
+		]);
 		for (const command of commands.values()) expect(commandSchema.safeParse(command).success).toBe(true);
 	});
 

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningBot, startBot } from '../../src/bot.ts';
+import { type BotOptions, type RunningBot, startBot } from '../../src/bot.ts';
+import { type Clock, systemClock } from '../../src/clock.ts';
 import { parseConfig } from '../../src/config.ts';
 import { createSilentLogger, type Logger } from '../../src/logger.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord/index.ts';
@@ -12,20 +13,56 @@ export const FAKE_BOT_TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAw.GfAkEd.fake_bot_token_fo
 export const FAKE_CLIENT_ID = 'fakeclientid0000000000000000000';
 export const FAKE_CLIENT_SECRET = 'fakeclientsecret00000000000000';
 
+/** What a test or the demo may change in how the bot is started (everything else comes from the world's env). */
+export type BotOverrides = Pick<BotOptions, 'clock' | 'notifierTuning'>;
+
+export interface WorldOptions {
+	/**
+	 * The time of both fakes and of the bot (default: the system clock). Sharing one clock lets a test jump past the
+	 * stream-end grace period: stream start times, VOD durations, nonce windows and grace all move together.
+	 */
+	clock?: Clock;
+	/** Applied to every `startBot` of this world unless that call overrides them. */
+	bot?: BotOverrides;
+}
+
 export interface World {
 	twitch: FakeTwitch;
 	discord: FakeDiscord;
 	dataDir: string;
 	env: Record<string, string>;
 	/** Starts (or restarts) the real bot against the fakes, with the same store. */
-	startBot(logger?: Logger): Promise<RunningBot>;
+	startBot(logger?: Logger, overrides?: BotOverrides): Promise<RunningBot>;
 	close(): Promise<void>;
 }
 
+/** A clock that runs with real time but can be moved forward at once: `advance(3 * 60_000)` is "3 minutes later". */
+export interface AdjustableClock extends Clock {
+	advance(ms: number): void;
+}
+
+/** Real time plus an offset that only grows; sleeps are real (the bot's timers keep working). */
+export function createAdjustableClock(): AdjustableClock {
+	let offset = 0;
+	return {
+		now: () => Date.now() + offset,
+		sleep: (ms, signal) => systemClock.sleep(ms, signal),
+		advance(ms) {
+			offset += Math.max(0, ms);
+		},
+	};
+}
+
 /** Both fakes on 127.0.0.1 and the settings that point the real bot at them, with a SQLite store in a temp dir. */
-export async function createWorld(extraEnv: Record<string, string> = {}): Promise<World> {
-	const twitch = await startFakeTwitch({ clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET });
-	const discord = await startFakeDiscord({ botToken: FAKE_BOT_TOKEN });
+export async function createWorld(extraEnv: Record<string, string> = {}, options: WorldOptions = {}): Promise<World> {
+	const clock = options.clock;
+	const now = clock ? () => clock.now() : undefined;
+	const twitch = await startFakeTwitch({
+		clientId: FAKE_CLIENT_ID,
+		clientSecret: FAKE_CLIENT_SECRET,
+		...(now ? { now } : {}),
+	});
+	const discord = await startFakeDiscord({ botToken: FAKE_BOT_TOKEN, ...(now ? { now } : {}) });
 	const dataDir = mkdtempSync(join(tmpdir(), 'twitch-bot-e2e-'));
 	const env = {
 		DISCORD_TOKEN: FAKE_BOT_TOKEN,
@@ -44,8 +81,9 @@ export async function createWorld(extraEnv: Record<string, string> = {}): Promis
 		discord,
 		dataDir,
 		env,
-		async startBot(logger = createSilentLogger()) {
-			const bot = await startBot({ config: parseConfig(env), logger, twitchRetryBaseMs: 5 });
+		async startBot(logger = createSilentLogger(), overrides = {}) {
+			const chosen: BotOverrides = { ...(clock ? { clock } : {}), ...options.bot, ...overrides };
+			const bot = await startBot({ config: parseConfig(env), logger, twitchRetryBaseMs: 5, ...chosen });
 			bots.push(bot);
 			return bot;
 		},

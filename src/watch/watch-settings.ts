@@ -1,0 +1,137 @@
+/**
+ * What `/watch settings` does, without Discord: turns the options an admin gave into a checked change of the
+ * guild's settings, or shows them when no option was given.
+ */
+import { UserError } from '../errors.ts';
+import type { GuildSettingsPatch } from '../store/guild-settings-repository.ts';
+import type { EndAction, GuildSettings } from '../store/records.ts';
+import type { Repositories } from '../store/repositories.ts';
+import type { TwitchClient } from '../twitch/client.ts';
+import { truncate } from '../views/discord-limits.ts';
+import { describeTargetProblem } from '../views/watch.ts';
+import type { TargetChecker } from './permissions.ts';
+
+/** At most this many names per filter: a filter is a short list, and each game name costs a Twitch lookup. */
+export const MAX_FILTER_ENTRIES = 25;
+/** Longest game name or keyword accepted (Twitch category names are far shorter). */
+export const MAX_FILTER_ENTRY_LENGTH = 100;
+/** The word that empties a filter (an option cannot be "unset" in Discord's UI once given). */
+export const CLEAR_WORD = 'none';
+
+/** The `/watch settings` options, as given (undefined = not given). */
+export interface SettingsRequest {
+	defaultChannelId?: string | undefined;
+	endAction?: EndAction | undefined;
+	updateOnChange?: boolean | undefined;
+	/** Comma-separated category names, or `none`. */
+	games?: string | undefined;
+	/** Comma-separated words, or `none`. */
+	keywords?: string | undefined;
+}
+
+/** The names of the settings an admin changed, in the order they are listed. */
+export type SettingName = 'default channel' | 'stream end' | 'update on change' | 'game filter' | 'keyword filter';
+
+export interface SettingsOutcome {
+	settings: GuildSettings;
+	/** Empty when the admin only asked to see the settings. */
+	changed: SettingName[];
+	/** Set when the default channel's permissions could not be checked (saved anyway): why. */
+	uncheckedReason: string | null;
+	watchCount: number;
+}
+
+export interface WatchSettingsDeps {
+	readonly twitch: Pick<TwitchClient, 'getGameByName'>;
+	readonly repositories: Pick<Repositories, 'guildSettings' | 'watches'>;
+}
+
+/**
+ * Applies the given options to the guild's settings and returns them (just returns them when none is given).
+ * Checked before anything is stored: the bot must be able to post in a new default channel, and every game of the
+ * game filter must be a Twitch category (a misspelt one would silently stop every announcement). Filters are
+ * stored lowercase, as the announcer compares them.
+ */
+export async function changeGuildSettings(
+	deps: WatchSettingsDeps,
+	guildId: string,
+	request: SettingsRequest,
+	checkTarget: TargetChecker,
+): Promise<SettingsOutcome> {
+	const patch: GuildSettingsPatch = {};
+	const changed: SettingName[] = [];
+	let uncheckedReason: string | null = null;
+	if (request.defaultChannelId !== undefined) {
+		const check = checkTarget(request.defaultChannelId, null);
+		if (check.status === 'blocked') {
+			throw new UserError(`${describeTargetProblem(check.problem)} The settings were not changed.`);
+		}
+		if (check.status === 'unverified') uncheckedReason = check.reason;
+		patch.defaultChannelId = request.defaultChannelId;
+		changed.push('default channel');
+	}
+	if (request.endAction !== undefined) {
+		patch.endAction = request.endAction;
+		changed.push('stream end');
+	}
+	if (request.updateOnChange !== undefined) {
+		patch.updateOnChange = request.updateOnChange;
+		changed.push('update on change');
+	}
+	if (request.games !== undefined) {
+		patch.gameFilter = await checkedGames(deps, parseFilterList(request.games, 'game'));
+		changed.push('game filter');
+	}
+	if (request.keywords !== undefined) {
+		patch.keywordFilter = parseFilterList(request.keywords, 'keyword');
+		changed.push('keyword filter');
+	}
+	const { guildSettings, watches } = deps.repositories;
+	const settings = changed.length > 0 ? await guildSettings.update(guildId, patch) : await guildSettings.get(guildId);
+	const watchCount = (await watches.listByGuild(guildId)).length;
+	return { settings, changed, uncheckedReason, watchCount };
+}
+
+/**
+ * A comma-separated list as an admin typed it: trimmed, lowercase, without duplicates; `none` gives the empty list
+ * (the filter then lets everything through). Too many, too long or no entries at all → UserError.
+ */
+export function parseFilterList(text: string, what: 'game' | 'keyword'): string[] {
+	const trimmed = text.trim();
+	if (trimmed.toLowerCase() === CLEAR_WORD) return [];
+	const entries = [
+		...new Set(
+			trimmed
+				.split(',')
+				.map((entry) => entry.trim().toLowerCase())
+				.filter((entry) => entry.length > 0),
+		),
+	];
+	const plural = what === 'game' ? 'games' : 'keywords';
+	if (entries.length === 0) {
+		throw new UserError(`Give ${plural} separated by commas, or \`${CLEAR_WORD}\` to clear the ${what} filter.`);
+	}
+	if (entries.length > MAX_FILTER_ENTRIES) {
+		throw new UserError(`That is ${entries.length} ${plural}; a filter holds at most ${MAX_FILTER_ENTRIES}.`);
+	}
+	const long = entries.find((entry) => entry.length > MAX_FILTER_ENTRY_LENGTH);
+	if (long) {
+		throw new UserError(
+			`“${truncate(long, 40)}” is too long for a ${what}: at most ${MAX_FILTER_ENTRY_LENGTH} characters.`,
+		);
+	}
+	return entries;
+}
+
+/** The games as Twitch names them (lowercase); a name that is no Twitch category → UserError naming it. */
+async function checkedGames(deps: WatchSettingsDeps, names: string[]): Promise<string[]> {
+	const games = await Promise.all(names.map((name) => deps.twitch.getGameByName(name)));
+	const unknown = names.filter((_, index) => !games[index]);
+	if (unknown.length > 0) {
+		const listed = unknown.map((name) => `“${truncate(name, 40)}”`).join(', ');
+		throw new UserError(
+			`Twitch has no ${unknown.length === 1 ? 'category' : 'categories'} called ${listed}. Use the names exactly as Twitch shows them (twitch.tv/directory). The settings were not changed.`,
+		);
+	}
+	return [...new Set(games.map((game, index) => (game?.name ?? names[index] ?? '').toLowerCase()))];
+}

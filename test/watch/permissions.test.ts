@@ -1,0 +1,68 @@
+import { PermissionFlagsBits, PermissionsBitField } from 'discord.js';
+import { describe, expect, it } from 'vitest';
+import { describeTargetProblem } from '../../src/views/watch.ts';
+import { postingShortfall } from '../../src/watch/permissions.ts';
+
+const { ViewChannel, SendMessages, EmbedLinks, MentionEveryone, Administrator } = PermissionFlagsBits;
+const everythingNeeded = new PermissionsBitField([ViewChannel, SendMessages, EmbedLinks]);
+const without = (flag: bigint) => new PermissionsBitField(everythingNeeded.bitfield & ~flag);
+
+describe('permission check at /watch add', () => {
+	it('finds nothing missing when the bot can view, send and embed', () => {
+		expect(postingShortfall(everythingNeeded, null)).toEqual({ missing: [], roleNotMentionable: false });
+	});
+
+	it('names a missing View Channel', () => {
+		expect(postingShortfall(without(ViewChannel), null).missing).toEqual(['View Channel']);
+	});
+
+	it('names a missing Send Messages', () => {
+		expect(postingShortfall(without(SendMessages), null).missing).toEqual(['Send Messages']);
+	});
+
+	it('names a missing Embed Links', () => {
+		expect(postingShortfall(without(EmbedLinks), null).missing).toEqual(['Embed Links']);
+	});
+
+	it('names every missing permission, in the order Discord checks them', () => {
+		expect(postingShortfall(new PermissionsBitField(), null).missing).toEqual([
+			'View Channel',
+			'Send Messages',
+			'Embed Links',
+		]);
+	});
+
+	it('counts Administrator as every permission, as Discord does', () => {
+		expect(postingShortfall(new PermissionsBitField([Administrator]), { id: '5', mentionable: false })).toEqual({
+			missing: [],
+			roleNotMentionable: false,
+		});
+	});
+
+	it('flags a role that is not mentionable when the bot lacks Mention Everyone', () => {
+		expect(postingShortfall(everythingNeeded, { id: '5', mentionable: false }).roleNotMentionable).toBe(true);
+	});
+
+	it('accepts a mentionable role, or any role when the bot has Mention Everyone', () => {
+		expect(postingShortfall(everythingNeeded, { id: '5', mentionable: true }).roleNotMentionable).toBe(false);
+		const withMentionEveryone = new PermissionsBitField(everythingNeeded.bitfield | MentionEveryone);
+		expect(postingShortfall(withMentionEveryone, { id: '5', mentionable: false }).roleNotMentionable).toBe(false);
+	});
+
+	it('says exactly what is missing, in the words an admin sees in Discord', () => {
+		expect(
+			describeTargetProblem({ kind: 'cannot-post', channelId: '42', missing: ['Embed Links'], roleId: null }),
+		).toMatch(/^I can’t post in <#42>: missing Embed Links\. /);
+		expect(
+			describeTargetProblem({
+				kind: 'cannot-post',
+				channelId: '42',
+				missing: ['View Channel', 'Send Messages', 'Embed Links'],
+				roleId: null,
+			}),
+		).toContain('missing View Channel, Send Messages and Embed Links.');
+		expect(describeTargetProblem({ kind: 'cannot-post', channelId: '42', missing: [], roleId: '7' })).toMatch(
+			/^I can’t ping <@&7> in <#42>: the role is not mentionable/,
+		);
+	});
+});

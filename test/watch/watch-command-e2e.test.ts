@@ -1,0 +1,115 @@
+/**
+ * /watch through the real bot (src/bot.ts) against the fake Discord and the fake Twitch: the command registered as
+ * deploy-commands would, typed by a server admin, answered over the gateway and REST like in production.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunningBot } from '../../src/bot.ts';
+import { deployCommands } from '../../src/discord/deploy-commands.ts';
+import { createWorld, type World } from '../e2e/harness.ts';
+import { type FakeChannel, type FakeGuild, Permission } from '../fakes/discord/index.ts';
+
+let world: World;
+let bot: RunningBot;
+let guild: FakeGuild;
+let general: FakeChannel;
+let news: FakeChannel;
+
+beforeEach(async () => {
+	world = await createWorld();
+	guild = world.discord.addGuild({ name: 'Streamers' });
+	general = world.discord.addChannel(guild.id, { name: 'general' });
+	news = world.discord.addChannel(guild.id, { name: 'news' });
+	world.twitch.addUser({ login: 'alpha', display_name: 'Alpha' });
+	bot = await world.startBot();
+	await deployCommands({
+		config: { discordApplicationId: world.discord.applicationId, devGuildId: undefined },
+		commands: bot.commands,
+		rest: bot.client.rest,
+	});
+});
+
+afterEach(async () => {
+	await world.close();
+});
+
+/** Denies `permission` to @everyone (whose role id is the guild's) in #news: the bot has no other role. */
+function denyInNews(permission: bigint): void {
+	world.discord.setChannelOverwrites(news.id, [{ id: guild.id, type: 0, allow: '0', deny: permission.toString() }]);
+}
+
+function watch(subcommand: string, options: Record<string, string | number | boolean> = {}) {
+	return world.discord.runCommand({ guildId: guild.id, channelId: general.id, name: 'watch', subcommand, options });
+}
+
+describe('/watch through the real bot', () => {
+	it('permission check at /watch add: names what is missing, saves nothing, and saves once it is fixed', async () => {
+		denyInNews(Permission.EmbedLinks);
+		const refused = await watch('add', { channel: 'alpha', 'post-in': news.id });
+		expect(refused.ephemeral).toBe(true);
+		expect(refused.final.content).toMatch(new RegExp(`^I can’t post in <#${news.id}>: missing Embed Links\\.`));
+		expect(refused.final.content).toContain('Nothing was saved');
+		expect((await watch('list')).final.content).toContain('watches no Twitch channel yet');
+
+		denyInNews(Permission.ViewChannel | Permission.SendMessages);
+		const stillRefused = await watch('add', { channel: 'alpha', 'post-in': news.id });
+		expect(stillRefused.final.content).toContain('missing View Channel and Send Messages');
+
+		world.discord.setChannelOverwrites(news.id, []);
+		const added = await watch('add', { channel: 'alpha', 'post-in': news.id });
+		expect(added.ephemeral).toBe(true);
+		expect(added.final.content).toContain('✅ Watching **Alpha**');
+		expect(bot.context.repositories.watches.watchedUserIds()).toHaveLength(1);
+	});
+
+	it('posts a /watch test preview in the target channel over REST, pinging no one', async () => {
+		const role = world.discord.addRole(guild.id, { name: 'Stream alerts', mentionable: true });
+		await watch('add', { channel: 'alpha', 'post-in': news.id, role: role.id });
+		const result = await watch('test', { channel: 'alpha' });
+		expect(result.ephemeral).toBe(true);
+		expect(result.final.content).toContain(`Posted a preview of the announcement for **Alpha** in <#${news.id}>`);
+		const [preview] = world.discord.channelMessages(news.id);
+		expect(preview?.content).toContain(`<@&${role.id}>`);
+		expect(preview?.mentions).toEqual({ everyone: false, roles: [], users: [] });
+	});
+
+	it('answers /watch test with the preview itself when the bot lost the right to post', async () => {
+		await watch('add', { channel: 'alpha', 'post-in': news.id });
+		denyInNews(Permission.SendMessages);
+		const result = await watch('test', { channel: 'alpha' });
+		expect(result.final.content).toContain(`I can’t post in <#${news.id}>: missing Send Messages`);
+		expect(result.final.embeds).toHaveLength(1);
+		expect(world.discord.channelMessages(news.id)).toEqual([]);
+		// And /watch list shows it before any go-live fails.
+		const list = await watch('list');
+		expect(list.final.embeds[0].description).toContain('⚠️ Now: I can’t post in');
+	});
+
+	it('suggests the server’s watches while typing the channel of /watch remove', async () => {
+		await watch('add', { channel: 'alpha', 'post-in': news.id });
+		const result = await world.discord.runCommand({
+			guildId: guild.id,
+			channelId: general.id,
+			name: 'watch',
+			subcommand: 'remove',
+			options: { channel: 'AL' },
+			type: 4,
+			focused: 'channel',
+		});
+		expect(result.final.choices).toEqual([{ name: 'Alpha', value: 'alpha' }]);
+		const removed = await watch('remove', { channel: 'alpha' });
+		expect(removed.final.content).toContain('Stopped watching **Alpha**');
+		expect(bot.context.repositories.watches.watchedUserIds()).toEqual([]);
+	});
+
+	it('is not offered to members without Manage Server (Discord enforces default_member_permissions)', async () => {
+		await expect(
+			world.discord.runCommand({
+				guildId: guild.id,
+				channelId: general.id,
+				name: 'watch',
+				subcommand: 'list',
+				memberPermissions: Permission.SendMessages,
+			}),
+		).rejects.toThrow(/Discord would not offer it/);
+	});
+});

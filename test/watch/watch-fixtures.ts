@@ -1,0 +1,85 @@
+/**
+ * Stand-ins for the /watch logic tests: a Twitch whose users can be renamed, the real repositories over a SQLite
+ * store in a temporary folder, and target checkers with a fixed answer.
+ */
+import type { TwitchGame, TwitchStream, TwitchUser } from '../../src/twitch/index.ts';
+import type { TargetCheck, TargetChecker } from '../../src/watch/permissions.ts';
+import type { WatchAdminDeps } from '../../src/watch/watch-admin.ts';
+import type { WatchSettingsDeps } from '../../src/watch/watch-settings.ts';
+import { aGame, aStream, aUser } from '../commands/twitch-data.ts';
+
+export const GUILD = '1200000000000000001';
+export const ADMIN = '1100000000000000001';
+export const NEWS = '1400000000000000001';
+export const GENERAL = '1400000000000000002';
+export const ROLE = '1500000000000000001';
+export const NOW = Date.parse('2025-06-01T12:00:00Z');
+
+/** A Twitch with a few users; logins can change (rename) while ids stay. Counts the lookups it answers. */
+export class ScriptedTwitch
+	implements
+		Pick<
+			WatchAdminDeps['twitch'] & WatchSettingsDeps['twitch'],
+			'getUserByLogin' | 'getStreamByUserId' | 'getLiveStreams' | 'getGameByName'
+		>
+{
+	readonly users = new Map<string, TwitchUser>();
+	readonly streams = new Map<string, TwitchStream>();
+	readonly games: TwitchGame[] = [];
+	lookups = 0;
+	failLiveStreams = false;
+
+	addUser(login: string, id: string): TwitchUser {
+		const user = aUser({ id, login, displayName: login[0]?.toUpperCase() + login.slice(1) });
+		this.users.set(id, user);
+		return user;
+	}
+
+	rename(id: string, newLogin: string): void {
+		const user = this.users.get(id);
+		if (!user) throw new Error(`no user ${id}`);
+		this.users.set(id, { ...user, login: newLogin, displayName: newLogin });
+	}
+
+	goLive(id: string, overrides: Partial<TwitchStream> = {}): void {
+		const user = this.users.get(id);
+		this.streams.set(
+			id,
+			aStream({ userId: id, userLogin: user?.login ?? 'x', userName: user?.displayName ?? 'X', ...overrides }),
+		);
+	}
+
+	async getUserByLogin(login: string): Promise<TwitchUser | null> {
+		this.lookups++;
+		return [...this.users.values()].find((user) => user.login === login.toLowerCase()) ?? null;
+	}
+
+	async getStreamByUserId(userId: string): Promise<TwitchStream | null> {
+		return this.streams.get(userId) ?? null;
+	}
+
+	async getLiveStreams(userIds: readonly string[]): Promise<TwitchStream[]> {
+		if (this.failLiveStreams) throw new Error('Twitch is down');
+		return userIds.flatMap((id) => this.streams.get(id) ?? []);
+	}
+
+	addGame(name: string): void {
+		this.games.push(aGame({ id: String(this.games.length + 1), name }));
+	}
+
+	async getGameByName(name: string): Promise<TwitchGame | null> {
+		return this.games.find((game) => game.name.toLowerCase() === name.trim().toLowerCase()) ?? null;
+	}
+}
+
+/** A checker that answers `check` for every channel, and records what it was asked. */
+export function fixedChecker(check: TargetCheck = { status: 'ok' }): TargetChecker & {
+	calls: Array<[string, string | null]>;
+} {
+	const calls: Array<[string, string | null]> = [];
+	const checker = (channelId: string, roleId: string | null) => {
+		calls.push([channelId, roleId]);
+		return check;
+	};
+	return Object.assign(checker, { calls });
+}
