@@ -21,7 +21,26 @@ async function main(): Promise<void> {
 	});
 	process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 
-	let bot: Awaited<ReturnType<typeof startBot>>;
+	// Signals are taken from the start: a SIGTERM during start-up stops the bot as soon as it is up.
+	let bot: Awaited<ReturnType<typeof startBot>> | undefined;
+	let stopRequested = false;
+	const stopAndExit = () => {
+		bot?.stop().then(
+			() => process.exit(0),
+			(error: unknown) => {
+				logger.error({ err: error }, 'error while shutting down');
+				process.exit(1);
+			},
+		);
+	};
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+		process.once(signal, () => {
+			logger.info({ signal }, 'signal received');
+			stopRequested = true;
+			stopAndExit();
+		});
+	}
+
 	try {
 		bot = await startBot({ config, logger });
 	} catch (error) {
@@ -34,19 +53,7 @@ async function main(): Promise<void> {
 		logger.flush?.();
 		process.exit(1);
 	}
-
-	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-		process.once(signal, () => {
-			logger.info({ signal }, 'signal received');
-			bot.stop().then(
-				() => process.exit(0),
-				(error: unknown) => {
-					logger.error({ err: error }, 'error while shutting down');
-					process.exit(1);
-				},
-			);
-		});
-	}
+	if (stopRequested) stopAndExit();
 }
 
 await main();

@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatChecks, runDoctor } from '../src/cli/doctor.ts';
+import { runTwitchVerb } from '../src/cli/twitch.ts';
+import { parseConfig } from '../src/config.ts';
+import type { TwitchClient } from '../src/twitch/client.ts';
+import { createWorld, FAKE_CLIENT_SECRET, type World } from './e2e/harness.ts';
+import { clientFor } from './twitch/helpers.ts';
+
+let world: World;
+let twitch: TwitchClient;
+beforeEach(async () => {
+	world = await createWorld();
+	twitch = clientFor(world.twitch);
+});
+afterEach(async () => {
+	await twitch.close();
+	await world.close();
+});
+
+describe('npm run twitch', () => {
+	it('lists users and says which logins do not exist', async () => {
+		world.twitch.addUser({ login: 'alpha', display_name: 'Alpha' });
+		const output = await runTwitchVerb(twitch, 'users', ['alpha', 'ghost'], {});
+		expect(output.text).toContain('Alpha (alpha)');
+		expect(output.text).toContain('ghost: no such channel');
+		expect(output.json).toMatchObject({ missing: ['ghost'] });
+	});
+
+	it('tells live from offline channels', async () => {
+		const id = world.twitch.addUser({ login: 'alpha' }).id;
+		world.twitch.addUser({ login: 'beta' });
+		world.twitch.goLive(id, { title: 'Hello', game_name: 'Chess' });
+		const output = await runTwitchVerb(twitch, 'live', ['alpha', 'beta'], {});
+		expect(output.text).toMatch(/alpha: LIVE — Hello \[Chess\]/i);
+		expect(output.text).toContain('beta: offline');
+	});
+
+	it('prints top games, search results and the token validation', async () => {
+		world.twitch.addGame({ name: 'Chess' });
+		world.twitch.addUser({ login: 'chessbrah' });
+		expect((await runTwitchVerb(twitch, 'top-games', [], { first: 5 })).text).toContain('1. Chess');
+		expect((await runTwitchVerb(twitch, 'search', ['chess'], {})).text).toContain('chessbrah');
+		expect((await runTwitchVerb(twitch, 'validate', [], {})).text).toMatch(/Token valid for client/);
+	});
+
+	it('rejects an unknown verb with the usage', async () => {
+		await expect(runTwitchVerb(twitch, 'dance', [], {})).rejects.toThrow(/Unknown verb .*Usage/s);
+	});
+});
+
+describe('npm run doctor', () => {
+	it('passes every check against working Twitch and Discord, and prints the invite link', async () => {
+		const checks = await runDoctor((scope) => parseConfig(world.env, scope));
+		expect(checks.filter((check) => !check.ok)).toEqual([]);
+		const report = formatChecks(checks);
+		expect(report).toContain('All checks passed');
+		expect(report).toContain('https://discord.com/oauth2/authorize?');
+	});
+
+	it('names the fix for a wrong Twitch secret and a missing Discord token, without printing secrets', async () => {
+		const env = { ...world.env, TWITCH_CLIENT_SECRET: 'wrongsecretwrongsecret00', DISCORD_TOKEN: '' };
+		const checks = await runDoctor((scope) => parseConfig(env, scope));
+		const report = formatChecks(checks);
+		expect(report).toContain('✗ settings: DISCORD_TOKEN is required but not set');
+		expect(report).toMatch(/✗ twitch: Twitch rejected TWITCH_CLIENT_SECRET/);
+		expect(report).not.toContain('wrongsecretwrongsecret00');
+		expect(report).not.toContain(FAKE_CLIENT_SECRET);
+		expect(report).toMatch(/problems? to fix/);
+	});
+});
+
+describe('npm start', () => {
+	const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+	const run = (env: Record<string, string>) =>
+		spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', ...env }, cwd: world.dataDir });
+
+	it('exits 1 with one readable message naming every missing setting', async () => {
+		const child = run({});
+		let stderr = '';
+		child.stderr.on('data', (chunk) => {
+			stderr += chunk;
+		});
+		const code = await new Promise((resolve) => child.on('exit', resolve));
+		expect(code).toBe(1);
+		expect(stderr).toContain('DISCORD_TOKEN is required but not set');
+		expect(stderr).toContain('.env.example');
+		expect(stderr).not.toMatch(/\n\s+at /);
+	});
+
+	it('connects, then shuts down cleanly on SIGTERM with exit code 0', async () => {
+		const child = run({ ...world.env, LOG_LEVEL: 'info' });
+		let stdout = '';
+		const connected = new Promise<void>((resolve, reject) => {
+			child.stdout.on('data', (chunk) => {
+				stdout += chunk;
+				if (stdout.includes('connected to Discord') && stdout.includes('the bot is in no server yet')) resolve();
+			});
+			child.on('exit', (code) => reject(new Error(`exited early with ${code}: ${stdout}`)));
+		});
+		await connected;
+		expect(stdout).toContain('the bot is in no server yet');
+		child.kill('SIGTERM');
+		const code = await new Promise((resolve) => child.on('exit', resolve));
+		expect(code).toBe(0);
+		expect(stdout).toContain('shut down cleanly');
+		expect(stdout).not.toContain(world.env.DISCORD_TOKEN);
+		expect(stdout).not.toContain(FAKE_CLIENT_SECRET);
+	});
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../src/config.ts';
+
+const valid = {
+	DISCORD_TOKEN: 'MTAwMDAwMDAwMDAwMDAwMDAw.GfAkEd.fake_bot_token_for_local_tests_only',
+	TWITCH_CLIENT_ID: 'abcdefghij0123456789abcdefghij',
+	TWITCH_CLIENT_SECRET: 'secretsecret0123456789secretse',
+};
+
+function problemsOf(env: Record<string, string | undefined>, scope?: 'bot' | 'twitch' | 'discord'): ConfigError {
+	try {
+		parseConfig(env, scope);
+	} catch (error) {
+		if (error instanceof ConfigError) return error;
+		throw error;
+	}
+	throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+	it('applies the documented defaults', () => {
+		const config = parseConfig(valid);
+		expect(config).toMatchObject({
+			storageUrl: 'sqlite://data/bot.sqlite',
+			twitchApiUrl: 'https://api.twitch.tv/helix',
+			twitchAuthUrl: 'https://id.twitch.tv/oauth2',
+			discordApiUrl: 'https://discord.com/api',
+			pollIntervalSeconds: 60,
+			streamEndGraceSeconds: 180,
+			logLevel: 'info',
+			logFormat: 'json',
+		});
+		expect(Object.isFrozen(config)).toBe(true);
+	});
+
+	it('names every missing required setting in one message pointing to .env.example', () => {
+		const error = problemsOf({});
+		expect(error.problems).toHaveLength(3);
+		expect(error.message).toContain('DISCORD_TOKEN is required but not set');
+		expect(error.message).toContain('TWITCH_CLIENT_ID is required but not set');
+		expect(error.message).toContain('TWITCH_CLIENT_SECRET is required but not set');
+		expect(error.message).toContain('.env.example');
+	});
+
+	it('names malformed settings without ever showing a secret’s value', () => {
+		const leaked = 'this-is-my-secret value!';
+		const error = problemsOf({
+			...valid,
+			TWITCH_CLIENT_SECRET: leaked,
+			DISCORD_TOKEN: 'not a token',
+			POLL_INTERVAL_SECONDS: '5',
+			STORAGE_URL: 'mysql://x',
+			TWITCH_API_URL: 'ftp://example',
+			LOG_LEVEL: 'loud',
+		});
+		expect(error.message).toMatch(/TWITCH_CLIENT_SECRET must be the Client Secret/);
+		expect(error.message).toMatch(/DISCORD_TOKEN must be the bot token/);
+		expect(error.message).toMatch(/POLL_INTERVAL_SECONDS must be at least 15/);
+		expect(error.message).toMatch(/STORAGE_URL must start with sqlite:\/\//);
+		expect(error.message).toMatch(/TWITCH_API_URL/);
+		expect(error.message).toMatch(/LOG_LEVEL must be one of/);
+		expect(error.message).not.toContain(leaked);
+		expect(error.message).not.toContain('not a token');
+	});
+
+	it('treats blank values as unset and trims the rest', () => {
+		const config = parseConfig({ ...valid, DEV_GUILD_ID: '  ', TWITCH_CLIENT_ID: ` ${valid.TWITCH_CLIENT_ID}\n` });
+		expect(config.devGuildId).toBeUndefined();
+		expect(config.twitchClientId).toBe(valid.TWITCH_CLIENT_ID);
+	});
+
+	it('lets the Twitch tools run without a Discord token, and the Discord tools without Twitch credentials', () => {
+		expect(
+			parseConfig(
+				{ TWITCH_CLIENT_ID: valid.TWITCH_CLIENT_ID, TWITCH_CLIENT_SECRET: valid.TWITCH_CLIENT_SECRET },
+				'twitch',
+			).twitchClientId,
+		).toBe(valid.TWITCH_CLIENT_ID);
+		expect(parseConfig({ DISCORD_TOKEN: valid.DISCORD_TOKEN }, 'discord').discordToken).toBe(valid.DISCORD_TOKEN);
+		expect(problemsOf({ TWITCH_CLIENT_ID: valid.TWITCH_CLIENT_ID }, 'twitch').message).toContain(
+			'TWITCH_CLIENT_SECRET',
+		);
+	});
+
+	it('accepts the local fakes’ URLs and strips trailing slashes', () => {
+		const config = parseConfig({
+			...valid,
+			TWITCH_API_URL: 'http://127.0.0.1:8080/helix/',
+			DISCORD_API_URL: 'http://127.0.0.1:9090/api',
+		});
+		expect(config.twitchApiUrl).toBe('http://127.0.0.1:8080/helix');
+		expect(config.discordApiUrl).toBe('http://127.0.0.1:9090/api');
+	});
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.ts';
+
+function capture(secrets: string[] = []) {
+	const lines: string[] = [];
+	const logger = createLogger({
+		level: 'info',
+		format: 'json',
+		secrets,
+		destination: { write: (line: string) => lines.push(line) },
+	});
+	return { logger, lines };
+}
+
+describe('logging', () => {
+	it('writes JSON lines', () => {
+		const { logger, lines } = capture();
+		logger.info({ guildId: '1' }, 'hello');
+		expect(JSON.parse(lines[0] ?? '')).toMatchObject({ msg: 'hello', guildId: '1', level: 30 });
+	});
+
+	it('redacts tokens and secrets in logged objects', () => {
+		const { logger, lines } = capture();
+		logger.info(
+			{
+				accessToken: 'tok_123456',
+				config: { twitchClientSecret: 'sec_123456', discordToken: 'dis_123456' },
+				headers: { authorization: 'Bearer tok_123456' },
+			},
+			'objects',
+		);
+		const text = lines.join('');
+		expect(text).not.toMatch(/tok_123456|sec_123456|dis_123456/);
+		expect(text).toContain('[REDACTED]');
+	});
+
+	it('scrubs known secret values from messages and error stacks', () => {
+		const secret = 'MTAwMDAwMDAwMDAwMDAwMDAw.GfAkEd.secret';
+		const { logger, lines } = capture([secret]);
+		logger.error({ err: new Error(`login failed with ${secret}`) }, `token ${secret} rejected`);
+		expect(lines.join('')).not.toContain(secret);
+	});
+});
