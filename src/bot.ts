@@ -10,7 +10,7 @@ import type { Logger } from './logger.ts';
 import { createNotifier, type Notifier } from './notify/notifier.ts';
 import { openStore } from './store/keyv.ts';
 import { openRepositories } from './store/repositories.ts';
-import { TwitchClient } from './twitch/client.ts';
+import { TwitchClient, twitchClientOptionsFrom } from './twitch/client.ts';
 import { TwitchAuthError } from './twitch/errors.ts';
 
 export interface BotOptions {
@@ -52,14 +52,10 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 		throw new StartupError(`${(error as Error).message}. Check STORAGE_URL.`);
 	});
 	const twitch = new TwitchClient({
-		clientId: config.twitchClientId,
-		clientSecret: config.twitchClientSecret,
-		apiUrl: config.twitchApiUrl,
-		authUrl: config.twitchAuthUrl,
+		...twitchClientOptionsFrom(config),
 		store: store.keyv,
 		logger: logger.child({ component: 'twitch' }),
 		clock,
-		timeoutMs: config.httpTimeoutMs,
 		...(options.twitchRetryBaseMs === undefined ? {} : { retryBaseMs: options.twitchRetryBaseMs }),
 	});
 	const closeBackends = async () => {

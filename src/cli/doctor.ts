@@ -3,7 +3,7 @@ import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { buildInviteUrl } from '../discord/invite.ts';
 import { createSilentLogger } from '../logger.ts';
 import { openStore, redactUrl } from '../store/keyv.ts';
-import { TwitchClient } from '../twitch/client.ts';
+import { TwitchClient, twitchClientOptionsFrom } from '../twitch/client.ts';
 import { isMainModule } from './run-main.ts';
 
 /** One line of the doctor's report. */
@@ -50,13 +50,9 @@ export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
 
 	if (twitchConfig) {
 		const twitch = new TwitchClient({
-			clientId: twitchConfig.twitchClientId,
-			clientSecret: twitchConfig.twitchClientSecret,
-			apiUrl: twitchConfig.twitchApiUrl,
-			authUrl: twitchConfig.twitchAuthUrl,
+			...twitchClientOptionsFrom(twitchConfig),
 			store: store?.keyv,
 			logger: createSilentLogger(),
-			timeoutMs: twitchConfig.httpTimeoutMs,
 			attempts: 2,
 		});
 		try {

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { createSilentLogger } from '../logger.ts';
 import { openStore } from '../store/keyv.ts';
-import { TwitchClient } from '../twitch/client.ts';
+import { TwitchClient, twitchClientOptionsFrom } from '../twitch/client.ts';
 import { TwitchError } from '../twitch/errors.ts';
 import { isMainModule } from './run-main.ts';
 
@@ -116,13 +116,9 @@ async function main(): Promise<number> {
 	const config = loadConfig('twitch');
 	const store = await openStore(config.storageUrl);
 	const twitch = new TwitchClient({
-		clientId: config.twitchClientId,
-		clientSecret: config.twitchClientSecret,
-		apiUrl: config.twitchApiUrl,
-		authUrl: config.twitchAuthUrl,
+		...twitchClientOptionsFrom(config),
 		store: store.keyv,
 		logger: createSilentLogger(),
-		timeoutMs: config.httpTimeoutMs,
 	});
 	try {
 		const output = await runTwitchVerb(twitch, verb, args, {

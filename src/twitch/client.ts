@@ -2,6 +2,7 @@ import type { Keyv } from 'keyv';
 import { Agent, type Dispatcher } from 'undici';
 import type { ZodType } from 'zod';
 import { type Clock, systemClock } from '../clock.ts';
+import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { HELIX_LIST_LIMIT, KeyedBatcher } from './batcher.ts';
 import { normalizeLogin } from './login.ts';
@@ -51,6 +52,19 @@ export interface TwitchClientOptions {
 	connections?: number;
 	/** Bypass and disable the response cache (the benchmark's uncached scenarios). */
 	cache?: boolean;
+}
+
+/** The client's settings as the bot's Config names them: every tool (bot, CLI, doctor) builds it the same way. */
+export function twitchClientOptionsFrom(
+	config: Pick<Config, 'twitchClientId' | 'twitchClientSecret' | 'twitchApiUrl' | 'twitchAuthUrl' | 'httpTimeoutMs'>,
+): Pick<TwitchClientOptions, 'clientId' | 'clientSecret' | 'apiUrl' | 'authUrl' | 'timeoutMs'> {
+	return {
+		clientId: config.twitchClientId,
+		clientSecret: config.twitchClientSecret,
+		apiUrl: config.twitchApiUrl,
+		authUrl: config.twitchAuthUrl,
+		timeoutMs: config.httpTimeoutMs,
+	};
 }
 
 export interface TopStreamsQuery {
