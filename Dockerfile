@@ -19,4 +19,4 @@ VOLUME ["/data"]
 USER node
 # SIGTERM from `docker stop` is handled: in-flight work finishes, connections close, exit 0.
 STOPSIGNAL SIGTERM
-CMD ["node", "src/index.ts"]
+CMD ["node", "--max-semi-space-size=1", "src/index.ts"]

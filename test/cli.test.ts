@@ -73,8 +73,20 @@ describe('npm run doctor', () => {
 
 describe('npm start', () => {
 	const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
-	const run = (env: Record<string, string>) =>
-		spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', ...env }, cwd: world.dataDir });
+	const children: ReturnType<typeof spawn>[] = [];
+	const run = (env: Record<string, string>) => {
+		const child = spawn(process.execPath, [entry], {
+			env: { PATH: process.env.PATH ?? '', ...env },
+			cwd: world.dataDir,
+		});
+		children.push(child);
+		return child;
+	};
+	// A failed assertion must not leave a bot running after the test.
+	afterEach(() => {
+		for (const child of children.splice(0))
+			if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+	});
 
 	it('exits 1 with one readable message naming every missing setting', async () => {
 		const child = run({});

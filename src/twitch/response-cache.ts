@@ -67,7 +67,10 @@ export class ResponseCache {
 	async getMany<T>(keys: readonly string[]): Promise<Map<string, T>> {
 		const found = new Map<string, T>();
 		if (keys.length === 0) return found;
-		const values = (await this.keyv.getMany(keys as string[])) as Array<Cached<T> | undefined>;
+		// A single key (the common case: one command, one user) is cheaper through get than getMany.
+		const values = (
+			keys.length === 1 ? [await this.keyv.get(keys[0] as string)] : await this.keyv.getMany(keys as string[])
+		) as Array<Cached<T> | undefined>;
 		keys.forEach((key, index) => {
 			const hit = values[index];
 			if (hit) found.set(key, hit.value);
@@ -84,6 +87,11 @@ export class ResponseCache {
 	/** Stores many answers with one TTL in one call. */
 	async setMany<T>(entries: ReadonlyArray<readonly [string, T]>, ttlMs: number): Promise<void> {
 		if (entries.length === 0) return;
+		if (entries.length === 1) {
+			const [key, value] = entries[0] as readonly [string, T];
+			await this.keyv.set(key, { value }, ttlMs);
+			return;
+		}
 		await this.keyv.setMany(entries.map(([key, value]) => ({ key, value: { value }, ttl: ttlMs })));
 	}
 
