@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,11 +92,14 @@ export async function benchNotifier(): Promise<NotifierBenchResult> {
 		const setupFile = join(dataDir, 'setup.json');
 		writeFileSync(setupFile, JSON.stringify(setup));
 
-		const spawned = fork(fileURLToPath(new URL('./notifier-worker.ts', import.meta.url)), [setupFile], {
+		// The compiled worker (npm run build), started the way the Docker image starts the bot: same V8 flag, same
+		// MALLOC_ARENA_MAX (fewer glibc arenas for sqlite3's worker threads).
+		const workerScript = fileURLToPath(new URL('../dist/bench/notifier-worker.js', import.meta.url));
+		if (!existsSync(workerScript)) throw new Error('run `npm run build` first (npm run bench does)');
+		const spawned = fork(workerScript, [setupFile], {
 			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-			// The same V8 flag `npm start` and the Docker image run the bot with (a 1 MB young generation: the bot's
-			// garbage is short-lived, and the default 16 MB semi-spaces cost ~80 MB of RSS for no speed that matters).
 			execArgv: ['--max-semi-space-size=1'],
+			env: { ...process.env, MALLOC_ARENA_MAX: '2' },
 		});
 		worker = spawned;
 		const replies: WorkerReply[] = [];

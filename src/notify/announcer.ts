@@ -102,7 +102,7 @@ const botUserSchema = z.object({ id: z.string() });
 
 export class Announcer {
 	/** Streams are worked on in parallel, but only so many at once (see TaskSlots). */
-	private readonly slots = new TaskSlots(32);
+	private readonly slots = new TaskSlots(8);
 	private readonly rest: REST;
 	private readonly watches: WatchRepository;
 	private readonly guildSettings: GuildSettingsRepository;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import KeyvPostgres from '@keyv/postgres';
-import KeyvRedis from '@keyv/redis';
+import type KeyvPostgres from '@keyv/postgres';
+import type KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import { type DeserializedData, Keyv, type KeyvStoreAdapter, type StoredData } from 'keyv';
 
@@ -97,16 +97,19 @@ export async function openStore(url: string, options: { namespace?: string } = {
 		await sqlite.useWriteAheadLog();
 		adapter = sqlite;
 	} else if (kind === 'redis') {
+		// The Redis and PostgreSQL adapters are loaded only when used: a SQLite bot does not pay their memory.
+		const { default: Redis } = (await import('@keyv/redis')) as { default: typeof KeyvRedis };
 		// throwOnErrors: without it a failed GET reads as "no value", and a read-modify-write would then overwrite
 		// the real record with an empty one.
-		adapter = new KeyvRedis(url, { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: 5_000 }) as never;
+		adapter = new Redis(url, { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: 5_000 }) as never;
 	} else {
 		if (openPostgresStores.count > 0 && openPostgresStores.url !== url) {
 			throw new Error('Only one PostgreSQL URL can be open at a time (@keyv/postgres shares one connection pool)');
 		}
 		openPostgresStores.url = url;
 		openPostgresStores.count += 1;
-		adapter = new KeyvPostgres({ uri: url, table: 'keyv' }) as never;
+		const { default: Postgres } = (await import('@keyv/postgres')) as { default: typeof KeyvPostgres };
+		adapter = new Postgres({ uri: url, table: 'keyv' }) as never;
 		let released = false;
 		releaseAdapter = async () => {
 			if (released) return;
