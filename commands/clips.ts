@@ -1,7 +1,11 @@
 import { ApplicationCommandOptionType } from 'discord.js';
 import { type Command, type CommandDefinition, readOptions } from '../src/discord/command.ts';
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
-import { autocompleteTwitchChannel, findTwitchUser } from '../src/discord/twitch-channel-option.ts';
+import {
+	autocompleteTwitchChannel,
+	findTwitchUser,
+	TWITCH_CHANNEL_OPTION,
+} from '../src/discord/twitch-channel-option.ts';
 import { renderTopClips } from '../src/views/clips.ts';
 
 /** Clips shown: ten, each with its link, fit well in one embed. */
@@ -11,14 +15,7 @@ const data = {
 	name: 'clips',
 	description: 'The most-viewed clips of a Twitch channel.',
 	options: [
-		{
-			type: ApplicationCommandOptionType.String,
-			name: 'channel',
-			description: 'The Twitch channel (its login, as in twitch.tv/<login>)',
-			required: true,
-			autocomplete: true,
-			max_length: 100,
-		},
+		TWITCH_CHANNEL_OPTION,
 		{
 			type: ApplicationCommandOptionType.String,
 			name: 'period',

@@ -1,23 +1,18 @@
 import { ApplicationCommandOptionType } from 'discord.js';
 import { type Command, type CommandDefinition, readOptions } from '../src/discord/command.ts';
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
-import { autocompleteTwitchChannel, findTwitchUser } from '../src/discord/twitch-channel-option.ts';
+import {
+	autocompleteTwitchChannel,
+	findTwitchUser,
+	TWITCH_CHANNEL_OPTION,
+} from '../src/discord/twitch-channel-option.ts';
 import type { TwitchClient, TwitchStream, TwitchUser, TwitchVideo } from '../src/twitch/index.ts';
 import { renderLiveStream, renderOfflineChannel } from '../src/views/live.ts';
 
 const data = {
 	name: 'live',
 	description: 'Is a Twitch channel live? Title, category, viewers and uptime.',
-	options: [
-		{
-			type: ApplicationCommandOptionType.String,
-			name: 'channel',
-			description: 'The Twitch channel (its login, as in twitch.tv/<login>)',
-			required: true,
-			autocomplete: true,
-			max_length: 100,
-		},
-	],
+	options: [TWITCH_CHANNEL_OPTION],
 } as const satisfies CommandDefinition;
 
 export type ChannelStatus =

@@ -1,4 +1,8 @@
-import type { ApplicationCommandOptionChoiceData, AutocompleteInteraction } from 'discord.js';
+import {
+	type ApplicationCommandOptionChoiceData,
+	ApplicationCommandOptionType,
+	type AutocompleteInteraction,
+} from 'discord.js';
 import type { AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
 import type { TwitchClient, TwitchUser } from '../twitch/index.ts';
@@ -10,6 +14,16 @@ import { DISCORD_LIMITS, truncate } from '../views/discord-limits.ts';
  * an empty list is sent, rather than no answer at all.
  */
 export const AUTOCOMPLETE_DEADLINE_MS = 2500;
+
+/** The `channel:<login>` option of /live and /clips: required, autocompleted from Twitch's channel search. */
+export const TWITCH_CHANNEL_OPTION = {
+	type: ApplicationCommandOptionType.String,
+	name: 'channel',
+	description: 'The Twitch channel (its login, as in twitch.tv/<login>)',
+	required: true,
+	autocomplete: true,
+	max_length: 100,
+} as const;
 
 /** The answer when a login is well-formed but no Twitch account has it. */
 export class UnknownChannelError extends UserError {

@@ -120,14 +120,7 @@ function observeSameStream(previous: StreamState, stream: TwitchStream, now: num
 	const persist = titleOrGameChanged || identityChanged || previous.missingSince !== null;
 	const state: StreamState = {
 		...previous,
-		title: stream.title,
-		gameId: stream.gameId,
-		gameName: stream.gameName,
-		login: stream.userLogin,
-		displayName: stream.userName,
-		thumbnailUrl: stream.thumbnailUrl,
-		viewerCount: stream.viewerCount,
-		missingSince: null,
+		...fieldsSeenIn(stream),
 		updatedAt: persist ? now : previous.updatedAt,
 	};
 	const events: GoLiveEvent[] = titleOrGameChanged
@@ -155,6 +148,16 @@ function liveState(
 		status: 'live',
 		streamId: stream.id,
 		startedAt: stream.startedAt,
+		...fieldsSeenIn(stream),
+		lastEndedStreamId: history.lastEndedStreamId,
+		endedAt: history.endedAt,
+		updatedAt: now,
+	};
+}
+
+/** What each sighting of a live stream refreshes in its state (and clears: it is not missing any more). */
+function fieldsSeenIn(stream: TwitchStream) {
+	return {
 		title: stream.title,
 		gameId: stream.gameId,
 		gameName: stream.gameName,
@@ -163,8 +166,5 @@ function liveState(
 		thumbnailUrl: stream.thumbnailUrl,
 		viewerCount: stream.viewerCount,
 		missingSince: null,
-		lastEndedStreamId: history.lastEndedStreamId,
-		endedAt: history.endedAt,
-		updatedAt: now,
-	};
+	} satisfies Partial<StreamState>;
 }
