@@ -97,6 +97,23 @@ interface StreamMemory {
 	syncQueued: boolean;
 }
 
+/**
+ * An end action (edit to "was live", or delete) that failed for a passing reason (Discord 5xx, network, 429) is
+ * retried on later cycles, with a doubling wait, for this long after the stream ended: a post must not keep saying
+ * "live" because Discord hiccupped once.
+ */
+export const END_RETRY_WINDOW_MS = 60 * 60_000;
+const END_RETRY_FIRST_WAIT_MS = 60_000;
+
+interface PendingEnd {
+	streamId: string;
+	userId: string;
+	channelId: string;
+	stream: AnnouncedStream;
+	attempts: number;
+	nextAttemptAt: number;
+}
+
 const createdMessageSchema = z.object({ id: z.string() });
 const botUserSchema = z.object({ id: z.string() });
 
@@ -115,6 +132,8 @@ export class Announcer {
 	private readonly backoff: BackoffPolicy;
 	private botUserId: Promise<string | null> | undefined;
 	private readonly streams = new Map<string, StreamMemory>();
+	/** End actions waiting for another try, by "streamId:channelId". */
+	private readonly pendingEnds = new Map<string, PendingEnd>();
 	private readonly running = new Set<Promise<void>>();
 
 	constructor(options: AnnouncerOptions) {
@@ -154,6 +173,12 @@ export class Announcer {
 		for (const [streamId, memory] of this.streams) {
 			if (!live.has(streamId) && memory.pendingTasks === 0) this.streams.delete(streamId);
 		}
+		for (const pending of this.pendingEnds.values()) {
+			if (pending.nextAttemptAt > now) continue;
+			pending.nextAttemptAt = Number.POSITIVE_INFINITY; // queued: not again until this try has run
+			const memory = this.memoryOf(pending.streamId, pending.userId);
+			this.enqueue(memory, 'end retry', () => this.retryEnd(pending));
+		}
 	}
 
 	/** Resolves when all queued Discord work has finished (tests, shutdown). */
@@ -174,6 +199,26 @@ export class Announcer {
 		const toSync = new Set<StreamMemory>();
 		for (const announcement of unfinished) {
 			const state = stateOf(announcement.userId);
+			if (announcement.phase === 'posted') {
+				// The stream ended and its end action had not gone through: try it again at the next cycle.
+				const ended = state?.lastEndedStreamId === announcement.streamId ? state : undefined;
+				const stream = ended ? announcedStreamFromState({ ...ended, streamId: announcement.streamId }) : null;
+				if (stream) {
+					this.pendingEnds.set(endKey(announcement), {
+						streamId: announcement.streamId,
+						userId: announcement.userId,
+						channelId: announcement.channelId,
+						stream,
+						attempts: 0,
+						nextAttemptAt: 0,
+					});
+					resumed++;
+				} else {
+					await this.announcements.put({ ...announcement, phase: 'ended' });
+					abandoned++;
+				}
+				continue;
+			}
 			if (state?.status === 'live' && state.streamId === announcement.streamId) {
 				const memory = this.memoryOf(announcement.streamId, announcement.userId);
 				memory.latest = state;
@@ -527,11 +572,47 @@ export class Announcer {
 				}
 			} catch (error) {
 				const problem = describeDeliveryError(error);
+				const key = endKey(announcement);
+				const attempts = (this.pendingEnds.get(key)?.attempts ?? 0) + 1;
+				const now = this.clock.now();
+				if (isPassing(problem) && now - endedAt < END_RETRY_WINDOW_MS) {
+					// Stays 'posted' with endedAt set: listed as unfinished, so even a restart tries again.
+					await this.announcements.put({ ...announcement, endedAt });
+					this.pendingEnds.set(key, {
+						streamId: announcement.streamId,
+						userId: announcement.userId,
+						channelId: announcement.channelId,
+						stream,
+						attempts,
+						nextAttemptAt: now + END_RETRY_FIRST_WAIT_MS * 2 ** (attempts - 1),
+					});
+					this.logger.warn(
+						{ streamId: announcement.streamId, channelId: announcement.channelId, attempts, code: problem.code },
+						'announcer: the end action failed; will try again',
+					);
+					return;
+				}
 				// A post someone already deleted needs no end action; anything else is worth showing in /watch list.
 				if (!problem.messageGone && watch) await this.recordProblem(watch, announcement.channelId, problem);
 			}
 		}
+		this.pendingEnds.delete(endKey(announcement));
 		await this.announcements.put({ ...announcement, phase: 'ended', endedAt });
+	}
+
+	/** Another try of an end action that failed for a passing reason (see END_RETRY_WINDOW_MS). */
+	private async retryEnd(pending: PendingEnd): Promise<void> {
+		const announcement = await this.announcements.get(pending.streamId, pending.channelId);
+		if (announcement?.phase !== 'posted' || announcement.endedAt === null) {
+			this.pendingEnds.delete(endKey(pending));
+			return;
+		}
+		const vodUrl = () =>
+			this.twitch.getArchiveForStream(pending.userId, pending.streamId).then(
+				(video) => video?.url ?? null,
+				() => null,
+			);
+		await this.endAnnouncement(announcement, pending.stream, announcement.endedAt, vodUrl);
 	}
 
 	// ── Delivery status on the watch ─────────────────────────────────────────────────────────────────────────
@@ -567,6 +648,15 @@ export class Announcer {
 			delivery: { lastError: null, consecutiveFailures: 0, retryAt: null, lastSuccessAt: now },
 		}));
 	}
+}
+
+function endKey(announcement: Pick<Announcement, 'streamId' | 'channelId'>): string {
+	return `${announcement.streamId}:${announcement.channelId}`;
+}
+
+/** Discord errors that a later try may not meet again: server errors, rate limits, the network. */
+function isPassing(problem: DeliveryProblem): boolean {
+	return problem.code === null || problem.code === 429 || problem.code >= 500;
 }
 
 /** When two records exist for one guild (the watch changed channel), the one that got furthest wins. */

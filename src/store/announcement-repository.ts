@@ -14,6 +14,17 @@ import {
 const UNFINISHED_SHARDS = 64;
 const unfinishedKeys = Array.from({ length: UNFINISHED_SHARDS }, (_, shard) => `announcements-unfinished:${shard}`);
 
+/** How long the announcements of a finished stream are kept (for /watch list and late Twitch flaps), then expire. */
+export const FINISHED_STREAM_RETENTION_MS = 30 * 24 * 60 * 60_000;
+
+/**
+ * Whether a restart must pick this announcement up again: decided but not known to be posted ('intent'), or
+ * posted for a stream that ended while its end action (edit or delete) has not gone through yet.
+ */
+export function isUnfinished(announcement: Announcement): boolean {
+	return announcement.phase === 'intent' || (announcement.phase === 'posted' && announcement.endedAt !== null);
+}
+
 /**
  * The announcements made (or about to be made) for each stream, one per target channel, stored as one list per
  * stream (`announcements:<streamId>`). Announcements in phase 'intent' (decided, not known to be posted) are also
@@ -55,19 +66,26 @@ export class AnnouncementRepository {
 		const record = announcementSchema.parse(announcement);
 		const id = unfinishedId(record.streamId, record.channelId);
 		await this.lock.run(announcementsKey(record.streamId), async () => {
-			if (record.phase === 'intent') await this.setUnfinished(record.streamId, id, true);
+			const unfinished = isUnfinished(record);
+			if (unfinished) await this.setUnfinished(record.streamId, id, true);
 			const next = await this.listForStream(record.streamId);
 			const index = next.findIndex((existing) => existing.channelId === record.channelId);
 			if (index === -1) next.push(record);
 			else next[index] = record;
-			await this.store.keyv.set(announcementsKey(record.streamId), next);
-			if (record.phase !== 'intent') await this.setUnfinished(record.streamId, id, false);
+			// Once every target of the stream is done with, the record only has to outlive late questions about it.
+			const finished = next.every((a) => a.phase === 'ended' || a.phase === 'abandoned');
+			await this.store.keyv.set(
+				announcementsKey(record.streamId),
+				next,
+				finished ? FINISHED_STREAM_RETENTION_MS : undefined,
+			);
+			if (!unfinished) await this.setUnfinished(record.streamId, id, false);
 		});
 	}
 
 	/**
-	 * The announcements still in phase 'intent': decided but not known to be posted (the bot stopped in between).
-	 * For restart recovery.
+	 * The announcements a restart must finish (see isUnfinished): intents not known to be posted, and ended streams
+	 * whose end action has not gone through.
 	 */
 	async listUnfinished(): Promise<Announcement[]> {
 		const channelsByStream = new Map<string, Set<string>>();
@@ -82,7 +100,7 @@ export class AnnouncementRepository {
 		const lists = await Promise.all(
 			[...channelsByStream].map(async ([streamId, channelIds]) =>
 				(await this.listForStream(streamId)).filter(
-					(announcement) => announcement.phase === 'intent' && channelIds.has(announcement.channelId),
+					(announcement) => isUnfinished(announcement) && channelIds.has(announcement.channelId),
 				),
 			),
 		);

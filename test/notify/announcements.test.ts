@@ -216,6 +216,42 @@ describe('go-live announcements', () => {
 		expect(world.discord.messages).toHaveLength(1);
 	});
 
+	it('an end edit that Discord failed (500) is tried again on a later cycle until the post says "was live"', async () => {
+		const { userId, channelId } = await world.watch('flaky');
+		world.twitchFake.goLive(userId, { title: 'flaky stream' });
+		await world.cycle();
+		const messageId = posts(channelId)[0]?.id ?? '';
+		world.twitchFake.endStream(userId);
+		// Every attempt of the first end (the REST client's own retry included) meets a server error.
+		world.discord.failNext(`PATCH /channels/${channelId}/messages/${messageId}`, { status: 500 }, 2);
+
+		await cyclesPastGrace();
+		expect(posts(channelId)[0]?.edits).toEqual([]);
+		expect((await world.repos.announcements.listUnfinished()).map((a) => a.channelId)).toEqual([channelId]);
+
+		await world.cycle();
+		await world.cycle();
+		expect(posts(channelId)[0]?.content).toMatch(/^flaky was live for/);
+		expect(await world.repos.announcements.listUnfinished()).toEqual([]);
+		expect(world.discord.messages).toHaveLength(1);
+	});
+
+	it('a restart finishes an end action that had failed before the bot stopped', async () => {
+		const { userId, channelId } = await world.watch('restarter');
+		world.twitchFake.goLive(userId, { title: 'before the crash' });
+		await world.cycle();
+		const messageId = posts(channelId)[0]?.id ?? '';
+		world.twitchFake.endStream(userId);
+		world.discord.failNext(`PATCH /channels/${channelId}/messages/${messageId}`, { status: 502 }, 2);
+		await cyclesPastGrace();
+		expect(posts(channelId)[0]?.edits).toEqual([]);
+
+		await world.restart();
+		await world.cycle();
+		expect(posts(channelId)[0]?.content).toMatch(/^restarter was live for/);
+		expect(posts(channelId)[0]?.embeds[0]).toMatchObject({ title: 'before the crash' });
+	});
+
 	it('end with the delete action removes the post; with keep leaves it as it is', async () => {
 		const deleting = await world.watch('deleter');
 		const keeping = await world.watch('keeper');

@@ -36,6 +36,33 @@ describe.each(storeBackends)('AnnouncementRepository on $kind', (backend) => {
 		expect(await announcements.listForStream(streamId)).toEqual([posted, makeAnnouncement(streamId, channelB)]);
 	});
 
+	it('lists a posted announcement whose stream ended as unfinished until its end action is done', async () => {
+		const announcements = new AnnouncementRepository(await stores.open());
+		const posted = makeAnnouncement(streamId, channelA, { phase: 'posted', messageId: '500000000000000001' });
+		await announcements.put(posted);
+		expect(await announcements.listUnfinished()).toEqual([]);
+		await announcements.put({ ...posted, endedAt: 1_700_000_500_000 });
+		expect((await announcements.listUnfinished()).map((a) => a.channelId)).toEqual([channelA]);
+		await announcements.put({ ...posted, phase: 'ended', endedAt: 1_700_000_500_000 });
+		expect(await announcements.listUnfinished()).toEqual([]);
+	});
+
+	it('lets the announcements of a finished stream expire, and keeps those of a stream still going', async () => {
+		const store = await stores.open();
+		const announcements = new AnnouncementRepository(store);
+		await announcements.put(makeAnnouncement(streamId, channelA, { phase: 'posted', messageId: '500000000000000001' }));
+		await announcements.put(makeAnnouncement(streamId, channelB, { phase: 'abandoned' }));
+		const expiresWhileGoing = (
+			(await store.keyv.get(`announcements:${streamId}`, { raw: true })) as { expires?: number }
+		)?.expires;
+		expect(expiresWhileGoing).toBeUndefined();
+
+		await announcements.put(makeAnnouncement(streamId, channelA, { phase: 'ended', messageId: '500000000000000001' }));
+		const raw = (await store.keyv.get(`announcements:${streamId}`, { raw: true })) as { expires?: number };
+		expect(raw.expires).toBeGreaterThan(Date.now() + 29 * 24 * 60 * 60_000);
+		expect(await announcements.listForStream(streamId)).toHaveLength(2);
+	});
+
 	it('listUnfinished returns the intents, and survives a restart', async () => {
 		const store = await stores.open();
 		const announcements = new AnnouncementRepository(store);
