@@ -524,17 +524,7 @@ export class Announcer {
 		const stream = announcedStreamFromState(event.state);
 		if (!stream) return;
 		const announcements = await this.announcements.listForStream(event.streamId);
-		let vod: Promise<string | null> | undefined;
-		const vodUrl = (): Promise<string | null> => {
-			vod ??= this.twitch.getArchiveForStream(event.userId, event.streamId).then(
-				(video) => video?.url ?? null,
-				(error: unknown) => {
-					this.logger.warn({ err: error, streamId: event.streamId }, 'announcer: could not look up the VOD');
-					return null;
-				},
-			);
-			return vod;
-		};
+		const vodUrl = this.vodLookup(event.userId, event.streamId);
 		await Promise.all(
 			announcements.map((announcement) =>
 				this.endAnnouncement(announcement, stream, event.endedAt, vodUrl).catch((error: unknown) => {
@@ -607,12 +597,27 @@ export class Announcer {
 			this.pendingEnds.delete(endKey(pending));
 			return;
 		}
-		const vodUrl = () =>
-			this.twitch.getArchiveForStream(pending.userId, pending.streamId).then(
+		await this.endAnnouncement(
+			announcement,
+			pending.stream,
+			announcement.endedAt,
+			this.vodLookup(pending.userId, pending.streamId),
+		);
+	}
+
+	/** The stream's VOD link, looked up once however many targets ask (null when Twitch has none or fails). */
+	private vodLookup(userId: string, streamId: string): () => Promise<string | null> {
+		let vod: Promise<string | null> | undefined;
+		return () => {
+			vod ??= this.twitch.getArchiveForStream(userId, streamId).then(
 				(video) => video?.url ?? null,
-				() => null,
+				(error: unknown) => {
+					this.logger.warn({ err: error, streamId }, 'announcer: could not look up the VOD');
+					return null;
+				},
 			);
-		await this.endAnnouncement(announcement, pending.stream, announcement.endedAt, vodUrl);
+			return vod;
+		};
 	}
 
 	// ── Delivery status on the watch ─────────────────────────────────────────────────────────────────────────
