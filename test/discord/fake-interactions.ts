@@ -132,6 +132,7 @@ export function fakeAutocomplete(options: {
 export function manualClock(now = Date.parse('2025-06-01T12:00:00Z'), mode: 'instant' | 'frozen' = 'frozen'): Clock {
 	return {
 		now: () => now,
+		monotonic: () => 0,
 		sleep: (_ms, signal) =>
 			new Promise<void>((resolve, reject) => {
 				if (mode === 'instant') {

@@ -46,6 +46,7 @@ export function createAdjustableClock(): AdjustableClock {
 	let offset = 0;
 	return {
 		now: () => Date.now() + offset,
+		monotonic: () => performance.now() + offset,
 		sleep: (ms, signal) => systemClock.sleep(ms, signal),
 		advance(ms) {
 			offset += Math.max(0, ms);

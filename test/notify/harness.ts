@@ -22,6 +22,7 @@ import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
 /** A clock that only moves when the test says so; sleepers wake when it passes their time (or on abort). */
 export class ManualClock implements Clock {
 	#now: number;
+	#monotonic = 1_000_000;
 	#sleepers: Array<{ until: number; wake: () => void }> = [];
 
 	constructor(start = Date.parse('2025-06-01T18:00:00Z')) {
@@ -32,10 +33,20 @@ export class ManualClock implements Clock {
 		return this.#now;
 	}
 
+	monotonic(): number {
+		return this.#monotonic;
+	}
+
+	/** Steps the wall clock alone (NTP, an operator): durations, measured on the monotonic clock, do not move. */
+	stepWall(ms: number): void {
+		this.#now += ms;
+	}
+
 	advance(ms: number): void {
 		this.#now += ms;
-		const due = this.#sleepers.filter((sleeper) => sleeper.until <= this.#now);
-		this.#sleepers = this.#sleepers.filter((sleeper) => sleeper.until > this.#now);
+		this.#monotonic += ms;
+		const due = this.#sleepers.filter((sleeper) => sleeper.until <= this.#monotonic);
+		this.#sleepers = this.#sleepers.filter((sleeper) => sleeper.until > this.#monotonic);
 		for (const sleeper of due) sleeper.wake();
 	}
 
@@ -50,7 +61,7 @@ export class ManualClock implements Clock {
 				return;
 			}
 			const sleeper = {
-				until: this.#now + ms,
+				until: this.#monotonic + ms,
 				wake: () => {
 					signal?.removeEventListener('abort', onAbort);
 					resolve();
