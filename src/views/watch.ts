@@ -5,7 +5,7 @@
 import type { APIEmbed } from 'discord.js';
 import { DiscordErrorCode } from '../notify/delivery-problems.ts';
 import type { EndAction, Watch } from '../store/records.ts';
-import { MENTION_EVERYONE, type TargetProblem } from '../watch/permissions.ts';
+import { MENTION_EVERYONE, READ_MESSAGE_HISTORY, type TargetProblem } from '../watch/permissions.ts';
 import type { AddedWatch, LiveStatus, PreviewOutcome, WatchListEntry, WatchListing } from '../watch/watch-admin.ts';
 import type { SettingsOutcome } from '../watch/watch-settings.ts';
 import { DISCORD_LIMITS, plainText, truncate } from './discord-limits.ts';
@@ -32,6 +32,11 @@ export function describeTargetProblem(problem: TargetProblem): string {
 				sentences.push(
 					`I can’t post in ${channel}: missing ${joinWithAnd(problem.missing)}. Allow ${problem.missing.length === 1 ? 'it' : 'them'} for my role in the channel’s permissions, or pick another channel.`,
 				);
+				if (problem.missing.includes(READ_MESSAGE_HISTORY)) {
+					sentences.push(
+						`(${READ_MESSAGE_HISTORY} lets me find my own earlier post after a restart instead of posting it twice.)`,
+					);
+				}
 			}
 			if (problem.roleId !== null) {
 				sentences.push(

@@ -4,14 +4,20 @@
  */
 import { ChannelType, type Guild, PermissionFlagsBits, type PermissionsBitField } from 'discord.js';
 
+/** The name Discord's settings give the permission the announcer needs to find its own earlier post. */
+export const READ_MESSAGE_HISTORY = 'Read Message History';
+
 /**
  * What an announcement needs in its channel, named as Discord's permission settings show them. Without View Channel
- * Discord answers 50001 Missing Access; without Send Messages, or Embed Links for the embed, 50013.
+ * Discord answers 50001 Missing Access; without Send Messages, or Embed Links for the embed, 50013. Without Read
+ * Message History nothing fails: Discord just returns no messages when the announcer, after a crash, looks in the
+ * channel for the post it may already have made, so it would post the go-live a second time.
  */
 export const POSTING_PERMISSIONS = [
 	{ flag: PermissionFlagsBits.ViewChannel, name: 'View Channel' },
 	{ flag: PermissionFlagsBits.SendMessages, name: 'Send Messages' },
 	{ flag: PermissionFlagsBits.EmbedLinks, name: 'Embed Links' },
+	{ flag: PermissionFlagsBits.ReadMessageHistory, name: READ_MESSAGE_HISTORY },
 ] as const;
 
 /** The name Discord's settings give the permission that lets a message ping any role. */

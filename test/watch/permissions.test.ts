@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { describeTargetProblem } from '../../src/views/watch.ts';
 import { postingShortfall } from '../../src/watch/permissions.ts';
 
-const { ViewChannel, SendMessages, EmbedLinks, MentionEveryone, Administrator } = PermissionFlagsBits;
-const everythingNeeded = new PermissionsBitField([ViewChannel, SendMessages, EmbedLinks]);
+const { ViewChannel, SendMessages, EmbedLinks, ReadMessageHistory, MentionEveryone, Administrator } =
+	PermissionFlagsBits;
+const everythingNeeded = new PermissionsBitField([ViewChannel, SendMessages, EmbedLinks, ReadMessageHistory]);
 const without = (flag: bigint) => new PermissionsBitField(everythingNeeded.bitfield & ~flag);
 
 describe('permission check at /watch add', () => {
-	it('finds nothing missing when the bot can view, send and embed', () => {
+	it('finds nothing missing when the bot can view, send, embed and read the history', () => {
 		expect(postingShortfall(everythingNeeded, null)).toEqual({ missing: [], roleNotMentionable: false });
 	});
 
@@ -24,11 +25,16 @@ describe('permission check at /watch add', () => {
 		expect(postingShortfall(without(EmbedLinks), null).missing).toEqual(['Embed Links']);
 	});
 
+	it('names a missing Read Message History (the announcer looks for its own earlier post after a crash)', () => {
+		expect(postingShortfall(without(ReadMessageHistory), null).missing).toEqual(['Read Message History']);
+	});
+
 	it('names every missing permission, in the order Discord checks them', () => {
 		expect(postingShortfall(new PermissionsBitField(), null).missing).toEqual([
 			'View Channel',
 			'Send Messages',
 			'Embed Links',
+			'Read Message History',
 		]);
 	});
 

@@ -61,6 +61,32 @@ describe('/watch through the real bot', () => {
 		expect(bot.context.repositories.watches.watchedUserIds()).toHaveLength(1);
 	});
 
+	it('refuses /watch add where the bot cannot Read Message History, saving nothing', async () => {
+		denyInNews(Permission.ReadMessageHistory);
+		const refused = await watch('add', { channel: 'alpha', 'post-in': news.id });
+		expect(refused.final.content).toMatch(
+			new RegExp(`^I can’t post in <#${news.id}>: missing Read Message History\\.`),
+		);
+		expect(refused.final.content).toContain('Nothing was saved');
+		expect(bot.context.repositories.watches.watchedUserIds()).toEqual([]);
+	});
+
+	it('refuses a /watch settings default channel where the bot cannot Read Message History', async () => {
+		denyInNews(Permission.ReadMessageHistory);
+		const refused = await watch('settings', { 'default-channel': news.id });
+		expect(refused.final.content).toContain(`I can’t post in <#${news.id}>: missing Read Message History.`);
+		expect(refused.final.content).toContain('The settings were not changed');
+		expect((await bot.context.repositories.guildSettings.get(guild.id)).defaultChannelId).toBeNull();
+	});
+
+	it('does not post a /watch test preview where the bot cannot Read Message History, and says why', async () => {
+		await watch('add', { channel: 'alpha', 'post-in': news.id });
+		denyInNews(Permission.ReadMessageHistory);
+		const result = await watch('test', { channel: 'alpha' });
+		expect(result.final.content).toContain(`I can’t post in <#${news.id}>: missing Read Message History.`);
+		expect(world.discord.channelMessages(news.id)).toEqual([]);
+	});
+
 	it('posts a /watch test preview in the target channel over REST, pinging no one', async () => {
 		const role = world.discord.addRole(guild.id, { name: 'Stream alerts', mentionable: true });
 		await watch('add', { channel: 'alpha', 'post-in': news.id, role: role.id });
