@@ -3,6 +3,7 @@ import {
 	ApplicationIntegrationType,
 	type AutocompleteInteraction,
 	type ChatInputCommandInteraction,
+	GuildMember,
 	InteractionContextType,
 	PermissionFlagsBits,
 	Routes,
@@ -163,6 +164,9 @@ export default {
 		switch (readSubcommand(interaction, data)) {
 			case 'add': {
 				const options = readOptions(interaction, addOptions);
+				// The admin may only choose a role they could ping themselves in that channel.
+				const requester = interaction.member instanceof GuildMember ? interaction.member : null;
+				const checkAddTarget = targetCheckerFor(interaction.guild, { requester });
 				await answer(interaction, ctx, async () =>
 					renderWatchAdded(
 						await addWatch(
@@ -175,7 +179,7 @@ export default {
 								roleId: options.role?.id ?? null,
 								template: options.message ?? null,
 							},
-							checkTarget,
+							checkAddTarget,
 						),
 					),
 				);

@@ -45,6 +45,8 @@ export function describeTargetProblem(problem: TargetProblem): string {
 			}
 			return sentences.join(' ');
 		}
+		case 'requester-cannot-ping':
+			return `You can’t ping <@&${problem.roleId}> in ${channel}: the role is not mentionable and you don’t have “${MENTION_EVERYONE}” there, so I won’t ping it for you. Pick a role anyone may mention (“Allow anyone to @mention this role” in Server Settings → Roles), or ask an admin who has that permission to add the watch.`;
 	}
 }
 

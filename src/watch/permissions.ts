@@ -2,7 +2,7 @@
  * Whether the bot can post a go-live announcement in a channel, checked from discord.js's gateway cache when an
  * admin sets up a watch: a watch that cannot post would otherwise fail silently the next time the streamer goes live.
  */
-import { ChannelType, type Guild, PermissionFlagsBits, type PermissionsBitField } from 'discord.js';
+import { ChannelType, type Guild, type GuildMember, PermissionFlagsBits, type PermissionsBitField } from 'discord.js';
 
 /** The name Discord's settings give the permission the announcer needs to find its own earlier post. */
 export const READ_MESSAGE_HISTORY = 'Read Message History';
@@ -57,11 +57,22 @@ export function postingShortfall(
 	return { missing, roleNotMentionable };
 }
 
-/** Why announcements cannot go to a channel. */
+/**
+ * Whether a member may have the bot ping `role` in a channel, given their permissions there (null: unknown): only
+ * when they could ping it in a message of their own. Discord lets a message ping a role that is mentionable, or any
+ * role when the sender has Mention Everyone; the bot may hold that permission when the member does not.
+ */
+export function mayPingRole(permissions: Readonly<PermissionsBitField> | null, role: MentionedRole): boolean {
+	return role.mentionable || permissions?.has(PermissionFlagsBits.MentionEveryone) === true;
+}
+
+/** Why announcements cannot go to a channel, or not with that role. */
 export type TargetProblem =
 	| { kind: 'cannot-post'; channelId: string; missing: string[]; roleId: string | null }
 	| { kind: 'channel-not-found'; channelId: string }
-	| { kind: 'not-a-text-channel'; channelId: string };
+	| { kind: 'not-a-text-channel'; channelId: string }
+	/** The admin setting up the watch could not ping the role there themselves (see `mayPingRole`). */
+	| { kind: 'requester-cannot-ping'; channelId: string; roleId: string };
 
 /**
  * The result of checking a target: fine, blocked (with what is wrong), or not checkable right now (the gateway cache
@@ -75,11 +86,21 @@ export type TargetCheck =
 /** Checks that the bot can announce in `channelId`, pinging `roleId` when given. */
 export type TargetChecker = (channelId: string, roleId: string | null) => TargetCheck;
 
+export interface TargetCheckerOptions {
+	/**
+	 * The member setting up the watch (`interaction.member`), for `/watch add`: a role that is not mentionable is then
+	 * accepted only when they have Mention Everyone in the channel, so that whoever may run /watch cannot make the bot
+	 * ping a role they cannot ping themselves. null: not known as a cached member, so such a role cannot be checked.
+	 * Leave it out where no role is being chosen (list, test, settings).
+	 */
+	requester?: GuildMember | null;
+}
+
 /**
  * A TargetChecker over the gateway cache of `guild` (the interaction's guild): no request to Discord, so that the
  * check fits in the 3 seconds an interaction has, and the same view of permissions Discord will apply when posting.
  */
-export function targetCheckerFor(guild: Guild | null): TargetChecker {
+export function targetCheckerFor(guild: Guild | null, options: TargetCheckerOptions = {}): TargetChecker {
 	return (channelId, roleId) => {
 		if (!guild) {
 			return { status: 'unverified', reason: 'this server is not in my cache yet' };
@@ -93,6 +114,14 @@ export function targetCheckerFor(guild: Guild | null): TargetChecker {
 			return { status: 'blocked', problem: { kind: 'not-a-text-channel', channelId } };
 		}
 		const role = roleId === null ? null : (guild.roles.cache.get(roleId) ?? null);
+		if (roleId !== null && options.requester !== undefined) {
+			if (!role) return { status: 'unverified', reason: 'that role is not in my cache yet' };
+			// permissionsFor applies the member's roles, the channel's overwrites, Administrator and ownership.
+			const theirs = options.requester ? channel.permissionsFor(options.requester) : null;
+			if (!mayPingRole(theirs, role)) {
+				return { status: 'blocked', problem: { kind: 'requester-cannot-ping', channelId, roleId } };
+			}
+		}
 		const shortfall = postingShortfall(channel.permissionsFor(me), role);
 		if (shortfall.missing.length === 0 && !shortfall.roleNotMentionable) return { status: 'ok' };
 		return {

@@ -74,9 +74,10 @@ export class TargetProblemError extends UserError {
 /**
  * Adds a watch of a Twitch channel to a guild, keyed by the Twitch user id (logins change on rename). Refuses, with
  * a UserError saying what to do and storing nothing, when: the template is invalid, there is no channel to post in,
- * the login is not a Twitch account, the guild already watches it or has reached its watch limit, or the bot
- * cannot post in the target channel (or ping the role). When the permissions cannot be checked (gateway cache not
- * ready) the watch is saved and `uncheckedReason` says why.
+ * the login is not a Twitch account, the guild already watches it or has reached its watch limit, the bot cannot
+ * post in the target channel (or ping the role), or the admin could not ping the role there themselves (a checker
+ * made with the requester). When the permissions cannot be checked (gateway cache not ready) a watch without a role
+ * is saved and `uncheckedReason` says why; one with a role is refused, as nobody could tell who may ping it.
  */
 export async function addWatch(
 	deps: WatchAdminDeps,
@@ -111,6 +112,12 @@ export async function addWatch(
 	if (current.length >= settings.watchLimit) throw limitReached(settings.watchLimit);
 	const check = checkTarget(targetChannelId, request.roleId);
 	if (check.status === 'blocked') throw new TargetProblemError(check.problem);
+	if (check.status === 'unverified' && request.roleId !== null) {
+		// Whether the admin may ping that role is a safety check: not knowing is no licence to ping it.
+		throw new UserError(
+			`I can’t check right now who may ping <@&${request.roleId}> in <#${targetChannelId}> (${check.reason}). Try again in a minute. Nothing was saved.`,
+		);
+	}
 
 	const watch: Watch = {
 		version: 1,

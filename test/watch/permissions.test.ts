@@ -1,7 +1,7 @@
 import { PermissionFlagsBits, PermissionsBitField } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { describeTargetProblem } from '../../src/views/watch.ts';
-import { postingShortfall } from '../../src/watch/permissions.ts';
+import { MENTION_EVERYONE, mayPingRole, postingShortfall } from '../../src/watch/permissions.ts';
 
 const { ViewChannel, SendMessages, EmbedLinks, ReadMessageHistory, MentionEveryone, Administrator } =
 	PermissionFlagsBits;
@@ -69,6 +69,23 @@ describe('permission check at /watch add', () => {
 		).toContain('missing View Channel, Send Messages and Embed Links.');
 		expect(describeTargetProblem({ kind: 'cannot-post', channelId: '42', missing: [], roleId: '7' })).toMatch(
 			/^I can’t ping <@&7> in <#42>: the role is not mentionable/,
+		);
+	});
+
+	it('lets a member make the bot ping a role only when they could ping it themselves', () => {
+		const unmentionable = { id: '5', mentionable: false };
+		expect(mayPingRole(everythingNeeded, unmentionable)).toBe(false);
+		expect(mayPingRole(null, unmentionable)).toBe(false);
+		expect(mayPingRole(new PermissionsBitField(everythingNeeded.bitfield | MentionEveryone), unmentionable)).toBe(true);
+		expect(mayPingRole(new PermissionsBitField([Administrator]), unmentionable)).toBe(true);
+		expect(mayPingRole(everythingNeeded, { id: '5', mentionable: true })).toBe(true);
+	});
+
+	it('tells a member who may not ping a role why, naming the permission as Discord’s settings do', () => {
+		expect(describeTargetProblem({ kind: 'requester-cannot-ping', channelId: '42', roleId: '7' })).toMatch(
+			new RegExp(
+				`^You can’t ping <@&7> in <#42>: the role is not mentionable and you don’t have “${MENTION_EVERYONE}” there`,
+			),
 		);
 	});
 });

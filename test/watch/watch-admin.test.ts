@@ -151,6 +151,25 @@ describe('/watch add', () => {
 		expect(await stored()).toHaveLength(1);
 	});
 
+	it('refuses a role the admin may not ping, storing nothing', async () => {
+		const checker = fixedChecker({
+			status: 'blocked',
+			problem: { kind: 'requester-cannot-ping', channelId: NEWS, roleId: ROLE },
+		});
+		const error = await rejection(addWatch(deps, request({ roleId: ROLE }), checker));
+		expect(error.message).toMatch(/^You can’t ping <@&1500000000000000001> in <#1400000000000000001>/);
+		expect(error.message).toContain('Nothing was saved');
+		expect(await stored()).toEqual([]);
+	});
+
+	it('refuses a role while it cannot check who may ping it, storing nothing', async () => {
+		const checker = fixedChecker({ status: 'unverified', reason: 'this server is not in my cache yet' });
+		const error = await rejection(addWatch(deps, request({ roleId: ROLE }), checker));
+		expect(error.message).toContain('this server is not in my cache yet');
+		expect(error.message).toContain('Nothing was saved');
+		expect(await stored()).toEqual([]);
+	});
+
 	it('refuses @everyone as the role to ping', async () => {
 		const error = await rejection(addWatch(deps, request({ roleId: GUILD }), fixedChecker()));
 		expect(error.message).toContain('@everyone cannot be the announcement role');

@@ -7,6 +7,7 @@ import type { RunningBot } from '../../src/bot.ts';
 import { deployCommands } from '../../src/discord/deploy-commands.ts';
 import { createWorld, type World } from '../e2e/harness.ts';
 import { type FakeChannel, type FakeGuild, Permission } from '../fakes/discord/index.ts';
+import { DEFAULT_EVERYONE_PERMISSIONS } from '../fakes/discord/permissions.ts';
 
 let world: World;
 let bot: RunningBot;
@@ -85,6 +86,53 @@ describe('/watch through the real bot', () => {
 		const result = await watch('test', { channel: 'alpha' });
 		expect(result.final.content).toContain(`I can’t post in <#${news.id}>: missing Read Message History.`);
 		expect(world.discord.channelMessages(news.id)).toEqual([]);
+	});
+
+	it('refuses a role that is not mentionable from an admin without Mention Everyone in the post channel, saving nothing', async () => {
+		// A careful server: members may not ping every role, the bot's own role may.
+		world.discord.updateRole(guild.id, guild.id, {
+			permissions: DEFAULT_EVERYONE_PERMISSIONS & ~Permission.MentionEveryone,
+		});
+		const botRole = world.discord.addRole(guild.id, { name: 'Bot', permissions: Permission.MentionEveryone });
+		world.discord.setBotRoles(guild.id, [botRole.id]);
+		const staff = world.discord.addRole(guild.id, { name: 'Staff', mentionable: false });
+		const alerts = world.discord.addRole(guild.id, { name: 'Stream alerts', mentionable: true });
+		const asModerator = (role: string) =>
+			world.discord.runCommand({
+				guildId: guild.id,
+				channelId: general.id,
+				name: 'watch',
+				subcommand: 'add',
+				options: { channel: 'alpha', 'post-in': news.id, role },
+				// Granted /watch (Manage Server) but not “Mention @everyone, @here and All Roles”.
+				userId: '1100000000000000042',
+				memberPermissions: Permission.ManageGuild | Permission.ViewChannel | Permission.SendMessages,
+			});
+
+		const refused = await asModerator(staff.id);
+		expect(refused.ephemeral).toBe(true);
+		expect(refused.final.content).toMatch(
+			new RegExp(
+				`^You can’t ping <@&${staff.id}> in <#${news.id}>: the role is not mentionable and you don’t have “Mention @everyone, @here and All Roles” there`,
+			),
+		);
+		expect(refused.final.content).toContain('Nothing was saved');
+		expect(bot.context.repositories.watches.watchedUserIds()).toEqual([]);
+
+		// A mentionable role anyone may ping is fine for them…
+		expect((await asModerator(alerts.id)).final.content).toContain('✅ Watching **Alpha**');
+		await watch('remove', { channel: 'alpha' });
+		// …and the owner, who may ping any role, can choose the other one.
+		expect((await watch('add', { channel: 'alpha', 'post-in': news.id, role: staff.id })).final.content).toContain(
+			'✅ Watching **Alpha**',
+		);
+	});
+
+	it('refuses @everyone as the role to ping, even from the owner, saving nothing', async () => {
+		// The @everyone role's id is the guild's; Discord offers it in a role option.
+		const refused = await watch('add', { channel: 'alpha', 'post-in': news.id, role: guild.id });
+		expect(refused.final.content).toContain('@everyone cannot be the announcement role');
+		expect(bot.context.repositories.watches.watchedUserIds()).toEqual([]);
 	});
 
 	it('posts a /watch test preview in the target channel over REST, pinging no one', async () => {
