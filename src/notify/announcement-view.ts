@@ -8,6 +8,7 @@ import {
 } from 'discord-api-types/v10';
 import type { StreamState, Watch } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
+import { stripBidiControls, truncateText } from '../views/unicode-text.ts';
 import { DEFAULT_TEMPLATE, renderTemplate, safeText } from './template.ts';
 
 /** What an announcement shows of a stream: the same whether it comes from Get Streams or from the stored state. */
@@ -38,6 +39,7 @@ const LIVE_COLOR = 0x9146ff;
 const ENDED_COLOR = 0x737f8d;
 /** Discord's embed limits. */
 const MAX_EMBED_TITLE = 256;
+const MAX_AUTHOR_NAME = 256;
 const MAX_FIELD_VALUE = 1024;
 /** Size asked of Twitch's preview image (16:9, what Discord shows large). */
 const THUMBNAIL_WIDTH = 1280;
@@ -111,7 +113,7 @@ export function renderLiveAnnouncement(input: LiveAnnouncementInput): Announceme
 	}
 	const embed: APIEmbed = {
 		color: LIVE_COLOR,
-		author: { name: clamp(stream.displayName, 256), url },
+		author: { name: authorName(stream), url },
 		title: embedTitle(stream.title),
 		url,
 		fields,
@@ -146,7 +148,7 @@ export function renderEndedAnnouncement(input: EndedAnnouncementInput): Announce
 	if (duration) fields.push({ name: 'Duration', value: duration, inline: true });
 	const embed: APIEmbed = {
 		color: ENDED_COLOR,
-		author: { name: clamp(stream.displayName, 256), url },
+		author: { name: authorName(stream), url },
 		title: embedTitle(stream.title),
 		url: vodUrl ?? url,
 		description: vodUrl ? 'The stream is over. The recording is on Twitch.' : 'The stream is over.',
@@ -202,7 +204,7 @@ export function formatLiveStatus(state: StreamState | undefined): string {
 	if (state?.status !== 'live') return 'offline';
 	const started = parseTime(state.startedAt ?? '');
 	const since = started === null ? '' : ` since ${time(new Date(started), TimestampStyles.RelativeTime)}`;
-	return `live${since}: ${clamp(state.title ? safeText(state.title) : 'untitled', 100)}`;
+	return `live${since}: ${truncateText(state.title ? safeText(state.title) : 'untitled', 100)}`;
 }
 
 /**
@@ -251,16 +253,23 @@ function linkButton(label: string, url: string): APIComponentInMessageActionRow 
 	return { type: ComponentType.Button, style: ButtonStyle.Link, label, url };
 }
 
+// Discord rejects an embed whose title, field value or author name is empty (50035), so a text that was nothing but
+// spaces or bidi controls gets a stand-in: a post refused for that would never go out.
+
 function embedTitle(title: string): string {
-	return clamp(title.trim() ? safeText(title) : 'Live on Twitch', MAX_EMBED_TITLE);
+	const shown = safeText(title);
+	return truncateText(shown.trim() ? shown : 'Live on Twitch', MAX_EMBED_TITLE);
 }
 
 function categoryText(gameName: string): string {
-	return clamp(gameName ? safeText(gameName) : 'No category', MAX_FIELD_VALUE);
+	const shown = safeText(gameName);
+	return truncateText(shown.trim() ? shown : 'No category', MAX_FIELD_VALUE);
 }
 
-function clamp(text: string, max: number): string {
-	return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+/** Embed author names show no markdown, so the name is not escaped; only its bidi controls go. */
+function authorName(stream: AnnouncedStream): string {
+	const shown = stripBidiControls(stream.displayName);
+	return truncateText(shown.trim() ? shown : stream.login, MAX_AUTHOR_NAME);
 }
 
 function parseTime(iso: string): number | null {

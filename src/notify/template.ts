@@ -1,4 +1,5 @@
 import { escapeMarkdown } from '@discordjs/formatters';
+import { stripBidiControls, truncateText } from '../views/unicode-text.ts';
 
 /** The variables an announcement template may use, in the order they are listed to admins. */
 export const TEMPLATE_VARIABLES = ['streamer', 'title', 'game', 'url', 'role'] as const;
@@ -81,14 +82,20 @@ export function renderTemplate(template: string, values: TemplateValues): string
 		.map((line) => line.replace(/ {2,}/g, ' ').trim())
 		.join('\n')
 		.trim();
-	return tidy.length > MAX_CONTENT_LENGTH ? `${tidy.slice(0, MAX_CONTENT_LENGTH - 1)}…` : tidy;
+	return truncateText(tidy, MAX_CONTENT_LENGTH);
 }
 
 /**
- * Text from Twitch made safe for Discord: markdown escaped, and a zero-width space after every `@` so that
- * neither `@everyone`/`@here` nor a `<@&id>` typed into a stream title reads (or pings) as a mention.
+ * Text from Twitch made safe for Discord: bidi controls removed (a right-to-left override would make the post read
+ * differently from what it says), markdown escaped, and a zero-width space after every `@` so that neither
+ * `@everyone`/`@here` nor a `<@&id>` typed into a stream title reads (or pings) as a mention.
  */
 export function safeText(text: string): string {
-	const escaped = escapeMarkdown(text, { heading: true, bulletedList: true, numberedList: true, maskedLink: true });
+	const escaped = escapeMarkdown(stripBidiControls(text), {
+		heading: true,
+		bulletedList: true,
+		numberedList: true,
+		maskedLink: true,
+	});
 	return escaped.replaceAll('@', '@\u200b');
 }

@@ -1,4 +1,5 @@
 import { escapeMarkdown } from 'discord.js';
+import { stripBidiControls, truncateText } from './unicode-text.ts';
 
 /** Discord's message and embed size limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const DISCORD_LIMITS = {
@@ -18,36 +19,30 @@ export const DISCORD_LIMITS = {
 	choiceValue: 100,
 } as const;
 
-const ELLIPSIS = '…';
-
 /**
- * Shortens text to at most `max` UTF-16 units, ending with "…" when cut. Never splits a surrogate pair (an emoji
- * cut in half shows as a broken glyph) and never leaves a dangling escape backslash before the ellipsis.
+ * Shortens text to at most `max` UTF-16 units, ending with "…" when cut. Cuts between grapheme clusters only (half
+ * an emoji, a ZWJ sequence or a flag shows as a broken glyph) and never leaves a dangling escape backslash before
+ * the ellipsis.
  */
 export function truncate(text: string, max: number): string {
-	if (text.length <= max) return text;
-	let end = Math.max(0, max - ELLIPSIS.length);
-	const last = text.charCodeAt(end - 1);
-	if (last >= 0xd800 && last <= 0xdbff) end--;
-	let kept = text.slice(0, end);
-	while (kept.endsWith('\\')) kept = kept.slice(0, -1);
-	return kept + ELLIPSIS;
+	return truncateText(text, max);
 }
 
 /**
- * Text from Twitch (titles, names, descriptions) shown as written: markdown characters escaped so that a title like
- * `**FREE** __skins__` neither formats nor breaks the message around it.
+ * Text from Twitch (titles, names, descriptions) shown as written: bidi controls removed (a right-to-left override
+ * would reorder the reply around it), and markdown characters escaped so that a title like `**FREE** __skins__`
+ * neither formats nor breaks the message around it.
  */
 export function plainText(text: string, max: number): string {
-	return truncate(escapeMarkdown(text), max);
+	return truncate(escapeMarkdown(stripBidiControls(text)), max);
 }
 
 /**
- * Text for the visible part of a masked link `[text](url)`: escaped like plainText, and square brackets replaced
- * because a `]` in a stream title would end the link early.
+ * Text for the visible part of a masked link `[text](url)`: cleaned and escaped like plainText, and square brackets
+ * replaced because a `]` in a stream title would end the link early.
  */
 export function linkText(text: string, max: number): string {
-	const safe = escapeMarkdown(text.replaceAll('[', '⁅').replaceAll(']', '⁆')).trim();
+	const safe = escapeMarkdown(stripBidiControls(text).replaceAll('[', '⁅').replaceAll(']', '⁆')).trim();
 	return truncate(safe || 'untitled', max);
 }
 

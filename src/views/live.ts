@@ -4,6 +4,7 @@ import { DISCORD_LIMITS, linkText, plainText, truncate } from './discord-limits.
 import { discordTimestamp, formatCount, formatElapsed, formatVodDuration, parseTwitchDate } from './quantities.ts';
 import { EMBED_COLORS, embedReply, type ReplyPayload } from './reply.ts';
 import { channelUrl, livePreviewUrl } from './twitch-images.ts';
+import { stripBidiControls } from './unicode-text.ts';
 
 /**
  * `/live` for a channel that is live: title, category, viewers, uptime, a current preview image and a Watch button.
@@ -18,7 +19,8 @@ export function renderLiveStream(stream: TwitchStream, user: TwitchUser | null, 
 	const embed: APIEmbed = {
 		color: EMBED_COLORS.live,
 		author: {
-			name: truncate(`${stream.userName} is live on Twitch`, DISCORD_LIMITS.authorName),
+			// Author names show no markdown: only the bidi controls go.
+			name: truncate(`${stripBidiControls(stream.userName)} is live on Twitch`, DISCORD_LIMITS.authorName),
 			url,
 			...(user?.profileImageUrl ? { icon_url: user.profileImageUrl } : {}),
 		},
@@ -45,7 +47,7 @@ export function renderOfflineChannel(user: TwitchUser, latestVod: TwitchVideo | 
 	const url = channelUrl(user.login);
 	const embed: APIEmbed = {
 		color: EMBED_COLORS.offline,
-		author: { name: truncate(`${user.displayName} is offline`, DISCORD_LIMITS.authorName), url },
+		author: { name: truncate(`${stripBidiControls(user.displayName)} is offline`, DISCORD_LIMITS.authorName), url },
 		title: plainText(user.displayName, DISCORD_LIMITS.embedTitle),
 		url,
 		description: user.description
@@ -62,7 +64,8 @@ export function renderOfflineChannel(user: TwitchUser, latestVod: TwitchVideo | 
 
 /** A stream's category, or a plain statement that it has none (Twitch sends an empty game for "no category"). */
 export function categoryText(gameName: string): string {
-	return gameName ? plainText(gameName, DISCORD_LIMITS.fieldValue) : '*No category*';
+	// A name of nothing but bidi controls would leave the field empty, which Discord rejects.
+	return plainText(gameName, DISCORD_LIMITS.fieldValue).trim() || '*No category*';
 }
 
 function vodText(vod: TwitchVideo): string {

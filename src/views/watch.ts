@@ -12,6 +12,7 @@ import { DISCORD_LIMITS, plainText, truncate } from './discord-limits.ts';
 import { discordTimestamp, formatCount } from './quantities.ts';
 import { EMBED_COLORS, embedReply, linkButtonRow, type ReplyPayload, textReply } from './reply.ts';
 import { channelUrl } from './twitch-images.ts';
+import { stripBidiControls } from './unicode-text.ts';
 
 /** Room for one page of `/watch list`: under the embed description limit (4,096), with margin for the last line. */
 export const LIST_PAGE_CHARACTERS = 3900;
@@ -139,7 +140,8 @@ export function renderWatchList(listing: WatchListing, page: number, now: number
 
 function watchBlock(entry: WatchListEntry, now: number): string {
 	const { watch } = entry;
-	const name = `**${plainText(watch.displayName, 60)}**${watch.displayName.toLowerCase() === watch.login.toLowerCase() ? '' : ` (\`${watch.login}\`)`}`;
+	const sameAsLogin = stripBidiControls(watch.displayName).toLowerCase() === watch.login.toLowerCase();
+	const name = `**${plainText(watch.displayName, 60)}**${sameAsLogin ? '' : ` (\`${watch.login}\`)`}`;
 	const target = entry.targetChannelId
 		? `→ <#${entry.targetChannelId}>${entry.usesDefaultChannel ? ' (default)' : ''}`
 		: '→ no channel';
@@ -294,7 +296,8 @@ function joinWithAnd(items: readonly string[]): string {
 	return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
-/** Text shown as code; backticks inside would end it early, so they become look-alikes. */
+/** Text shown as code (category names from Twitch among it); backticks inside would end it early, so they become
+ * look-alikes, and bidi controls would reorder it. */
 function inlineCode(text: string, max: number): string {
-	return `\`${truncate(text.replaceAll('`', 'ˋ'), max)}\``;
+	return `\`${truncate(stripBidiControls(text).replaceAll('`', 'ˋ'), max)}\``;
 }

@@ -22,6 +22,7 @@ import type { Repositories } from '../store/repositories.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import { normalizeLogin } from '../twitch/login.ts';
 import { DISCORD_LIMITS, truncate } from '../views/discord-limits.ts';
+import { stripBidiControls } from '../views/unicode-text.ts';
 import { describeTargetProblem } from '../views/watch.ts';
 import type { TargetCheck, TargetChecker, TargetProblem } from './permissions.ts';
 
@@ -213,15 +214,16 @@ export function watchSuggestions(
 		)
 		.sort((a, b) => a.login.localeCompare(b.login))
 		.slice(0, DISCORD_LIMITS.autocompleteChoices)
-		.map((watch) => ({
-			name: truncate(
-				watch.displayName.toLowerCase() === watch.login.toLowerCase()
-					? watch.displayName
-					: `${watch.displayName} (${watch.login})`,
-				DISCORD_LIMITS.choiceName,
-			),
-			value: watch.login,
-		}));
+		.map((watch) => {
+			const displayName = stripBidiControls(watch.displayName);
+			return {
+				name: truncate(
+					displayName.toLowerCase() === watch.login.toLowerCase() ? displayName : `${displayName} (${watch.login})`,
+					DISCORD_LIMITS.choiceName,
+				),
+				value: watch.login,
+			};
+		});
 }
 
 // ── /watch list ──

@@ -23,7 +23,50 @@ const stream: AnnouncedStream = {
 	thumbnailUrl: 'https://static-cdn.jtvnw.net/previews-ttv/live_user_sandy-{width}x{height}.jpg',
 };
 
+/** Man, woman, girl, boy joined by zero-width joiners: one emoji on screen, 11 UTF-16 units. */
+const FAMILY = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}';
+const FRANCE = '\u{1F1EB}\u{1F1F7}';
+const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+
+/** Whether `text` holds a lone surrogate (half an emoji), which Discord shows as a broken glyph. */
+function hasLoneSurrogate(text: string): boolean {
+	return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
 describe('announcement rendering', () => {
+	it('cuts a long title and name between grapheme clusters: no half emoji, ZWJ sequence or flag', () => {
+		const message = renderLiveAnnouncement({
+			// 255 + 11: the 256-unit embed title limit falls inside the family emoji.
+			stream: { ...stream, title: `${'a'.repeat(254)}${FAMILY}`, displayName: `${'b'.repeat(253)}${FRANCE}` },
+			template: null,
+			roleId: null,
+			now: NOW,
+		});
+		const [embed] = message.embeds;
+		expect(embed?.title).toBe(`${'a'.repeat(254)}…`);
+		expect(embed?.author?.name).toBe(`${'b'.repeat(253)}…`);
+		expect(hasLoneSurrogate(`${embed?.title}${embed?.author?.name}`)).toBe(false);
+	});
+
+	it('strips the right-to-left override and other bidi controls from the title, name and category', () => {
+		const tricky: AnnouncedStream = {
+			...stream,
+			title: 'Speedrun \u202Ednuor lanif\u202C \u2066today\u2069',
+			displayName: 'San\u200Fdy\u202E',
+			gameName: '\u061CCeleste\u200E',
+		};
+		const live = renderLiveAnnouncement({
+			stream: tricky,
+			template: '{streamer}: {title} ({game})',
+			roleId: null,
+			now: NOW,
+		});
+		const ended = renderEndedAnnouncement({ stream: tricky, endedAt: NOW, vodUrl: null });
+		for (const message of [live, ended]) expect(JSON.stringify(message)).not.toMatch(BIDI);
+		expect(live.content).toBe('Sandy: Speedrun dnuor lanif today (Celeste)');
+		expect(live.embeds[0]?.author?.name).toBe('Sandy');
+	});
+
 	it('renders the live embed: escaped title, category, start time, sized thumbnail, stream id in the footer', () => {
 		const message = renderLiveAnnouncement({ stream, template: null, roleId: null, now: NOW });
 		const [embed] = message.embeds;

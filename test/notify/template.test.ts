@@ -68,4 +68,23 @@ describe('message templates', () => {
 			'Hey <@&777000000000000001>! Sandy → Any% practice',
 		);
 	});
+
+	it('cuts an over-long message between grapheme clusters: no half flag or emoji at the cut point', () => {
+		const flags = '\u{1F1EB}\u{1F1F7}'.repeat(3);
+		const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}';
+		expect(renderTemplate('{title}', { ...values, title: `${'a'.repeat(1998)}${flags}` })).toBe(`${'a'.repeat(1998)}…`);
+		expect(renderTemplate('{title}', { ...values, title: `${'a'.repeat(1990)}${family}` })).toBe(
+			`${'a'.repeat(1990)}…`,
+		);
+	});
+
+	it('strips the right-to-left override and other bidi controls from the Twitch values', () => {
+		const filled = renderTemplate('{streamer} plays {game}: {title}', {
+			...values,
+			streamer: 'San\u202Edy',
+			game: '\u2067Celeste\u2069',
+			title: '\u202Ahello\u202C \u200Eworld\u200F\u061C',
+		});
+		expect(filled).toBe('Sandy plays Celeste: hello world');
+	});
 });

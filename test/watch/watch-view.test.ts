@@ -8,8 +8,9 @@ import {
 	renderPreview,
 	renderWatchAdded,
 	renderWatchList,
+	renderWatchRemoved,
 } from '../../src/views/watch.ts';
-import type { PreviewOutcome, WatchListEntry } from '../../src/watch/watch-admin.ts';
+import { type PreviewOutcome, type WatchListEntry, watchSuggestions } from '../../src/watch/watch-admin.ts';
 import { makeWatch } from '../store/fixtures.ts';
 import { GUILD, NEWS, NOW, ROLE } from './watch-fixtures.ts';
 
@@ -147,5 +148,28 @@ describe('/watch add and test rendering', () => {
 		});
 		expect(reply.content).toContain(`in <#${NEWS}>: https://discord.com/channels/${GUILD}/${NEWS}/77`);
 		expect(reply.content).toContain('would **not** be announced');
+	});
+});
+
+describe('Twitch text in /watch replies', () => {
+	it('shows Twitch names without the right-to-left override or other bidi controls', () => {
+		const listed = entry(1);
+		const watch = { ...listed.watch, displayName: '\u2067Stream\u202Eer1\u200F' };
+		const replies = [
+			renderWatchList({ entries: [{ ...listed, watch }], watchLimit: 100 }, 1, NOW),
+			renderWatchAdded({
+				watch,
+				targetChannelId: NEWS,
+				usesDefaultChannel: false,
+				uncheckedReason: null,
+				watchCount: 1,
+				watchLimit: 100,
+			}),
+			renderWatchRemoved(watch),
+		];
+		for (const reply of replies)
+			expect(JSON.stringify(reply)).not.toMatch(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/);
+		expect(replies[0]?.embeds?.[0]?.description).toMatch(/^\*\*Streamer1\*\* · /);
+		expect(watchSuggestions([watch], '')).toEqual([{ name: 'Streamer1', value: 'streamer1' }]);
 	});
 });
