@@ -504,6 +504,47 @@ describe('faults', () => {
 		expect(fake.stats.status429).toBe(1);
 	});
 
+	it('overwrites fields of the matching list items only, leaving the world and the other items alone', async () => {
+		const [first = '', second = ''] = seedLiveUsers(2);
+		const bad = fake.getUser(first)?.id ?? '';
+		fake.injectFault('/helix/streams', {
+			kind: 'malformedItem',
+			where: { user_id: bad },
+			fields: { started_at: null },
+		});
+		const page = await helixJson<{ data: Array<{ user_login: string; started_at: unknown }> }>(
+			`/helix/streams?user_login=${first}&user_login=${second}`,
+		);
+		expect(page.data.find((s) => s.user_login === first)?.started_at).toBeNull();
+		expect(page.data.find((s) => s.user_login === second)?.started_at).toEqual(expect.any(String));
+		expect(fake.getStream(bad)?.started_at).toEqual(expect.any(String));
+		const next = await helixJson<{ data: Array<{ started_at: unknown }> }>(`/helix/streams?user_login=${first}`);
+		expect(next.data[0]?.started_at).toEqual(expect.any(String));
+	});
+
+	it('answers with a new cursor on every page, from the first page again, with an endless cursor', async () => {
+		const [login = ''] = seedLiveUsers(1);
+		fake.injectFault('/helix/streams', { kind: 'endlessCursor' }, 2);
+		const first = await helixJson(`/helix/streams?user_login=${login}&first=100`);
+		const cursor = first.pagination?.cursor ?? '';
+		expect(cursor).not.toBe('');
+		const second = await helixJson(`/helix/streams?user_login=${login}&first=100&after=${cursor}`);
+		expect(second.data).toEqual(first.data);
+		expect(second.pagination?.cursor).toEqual(expect.any(String));
+		expect(second.pagination?.cursor).not.toBe(cursor);
+		expect((await helixJson(`/helix/streams?user_login=${login}&first=100`)).pagination).toEqual({});
+	});
+
+	it('trickles the body a byte at a time over the given time, headers first', async () => {
+		fake.injectFault('/helix/users', { kind: 'trickle', ms: 400 });
+		const started = performance.now();
+		const res = await helix('/helix/users?login=someone');
+		expect(res.status).toBe(200);
+		expect(performance.now() - started).toBeLessThan(300);
+		expect(await res.json()).toEqual({ data: [] });
+		expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+	});
+
 	it('injects faults on the token endpoint too, and clears them', async () => {
 		fake.injectFault('/oauth2/token', { kind: 'status', status: 500 });
 		expect((await mint(goodMintFields())).status).toBe(500);

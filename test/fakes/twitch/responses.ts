@@ -51,3 +51,37 @@ export function sendBody(
 	});
 	res.end(body);
 }
+
+/**
+ * Sends the headers at once and the body a byte at a time, spread over `ms`: every byte comes well within an idle
+ * (body) timeout, the whole answer does not. Timers join `timers` so that closing the fake stops them.
+ */
+export function sendBodyTrickling(
+	res: ServerResponse,
+	status: number,
+	body: string,
+	contentType: string,
+	headers: ExtraHeaders,
+	ms: number,
+	timers: Set<NodeJS.Timeout>,
+): void {
+	if (res.headersSent || res.destroyed) return;
+	const bytes = Buffer.from(body);
+	res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': bytes.length, ...headers });
+	res.flushHeaders();
+	let sent = 0;
+	const timer = setInterval(
+		() => {
+			if (res.destroyed || sent >= bytes.length) {
+				clearInterval(timer);
+				timers.delete(timer);
+				if (!res.destroyed) res.end();
+				return;
+			}
+			res.write(bytes.subarray(sent, sent + 1));
+			sent += 1;
+		},
+		Math.max(1, ms / Math.max(1, bytes.length)),
+	);
+	timers.add(timer);
+}

@@ -4,6 +4,7 @@ import { TwitchWorld } from './data.ts';
 import { FaultQueue, HTML_502_PAGE, INVALID_SHAPE_BODY, TRUNCATED_JSON_BODY } from './faults.ts';
 import { HELIX_ROUTES } from './helix.ts';
 import { type FakeApp, mintAppToken, validateToken } from './oauth.ts';
+import { encodeCursor } from './params.ts';
 import {
 	DEFAULT_RATE_LIMIT,
 	DEFAULT_REFILL_PER_SECOND,
@@ -11,9 +12,10 @@ import {
 	RateLimiter,
 	type RateLimitHeaders,
 } from './rate-limit.ts';
-import { type ExtraHeaders, JSON_CONTENT_TYPE, sendBody, TwitchHttpError } from './responses.ts';
+import { type ExtraHeaders, JSON_CONTENT_TYPE, sendBody, sendBodyTrickling, TwitchHttpError } from './responses.ts';
 import { randomToken, TokenStore } from './tokens.ts';
 import type {
+	AnswerFault,
 	ChannelSettings,
 	FakeClientOptions,
 	FakeFault,
@@ -46,6 +48,8 @@ interface Exchange {
 	url: URL;
 	route: string;
 	entry: FakeRequestLogEntry;
+	/** A fault that alters the normal answer (a bad item, an endless cursor, a trickling body). */
+	answerFault?: AnswerFault;
 }
 
 /**
@@ -260,7 +264,9 @@ class FakeTwitchServer implements FakeTwitch {
 			this.#delays.add(timer);
 			return;
 		}
-		if (fault) {
+		if (fault?.kind === 'malformedItem' || fault?.kind === 'endlessCursor' || fault?.kind === 'trickle') {
+			exchange.answerFault = fault;
+		} else if (fault) {
 			this.#serveFault(exchange, fault);
 			return;
 		}
@@ -291,7 +297,10 @@ class FakeTwitchServer implements FakeTwitch {
 	#reply(exchange: Exchange, status: number, body: string, contentType: string, headers?: ExtraHeaders): void {
 		exchange.entry.status = status;
 		if (status === 429) this.#stats.status429 += 1;
-		sendBody(exchange.res, status, body, contentType, headers);
+		const fault = exchange.answerFault;
+		if (fault?.kind === 'trickle')
+			sendBodyTrickling(exchange.res, status, body, contentType, headers ?? {}, fault.ms, this.#delays);
+		else sendBody(exchange.res, status, body, contentType, headers);
 	}
 
 	#replyJson(exchange: Exchange, status: number, body: unknown, headers?: ExtraHeaders): void {
@@ -308,7 +317,7 @@ class FakeTwitchServer implements FakeTwitch {
 		this.#replyJson(exchange, 500, { error: 'Internal Server Error', status: 500, message: `fake twitch: ${message}` });
 	}
 
-	#serveFault(exchange: Exchange, fault: Exclude<FakeFault, { kind: 'delay' }>): void {
+	#serveFault(exchange: Exchange, fault: Exclude<FakeFault, AnswerFault | { kind: 'delay' }>): void {
 		const helix = exchange.route.startsWith('/helix/');
 		const rateHeaders = helix ? this.#peekRateHeaders(exchange.req) : undefined;
 		switch (fault.kind) {
@@ -393,8 +402,12 @@ class FakeTwitchServer implements FakeTwitch {
 			return;
 		}
 		const headers = bucket.headers();
+		const fault = exchange.answerFault;
+		const query = new URLSearchParams(exchange.url.searchParams);
+		if (fault?.kind === 'endlessCursor') query.delete('after');
 		try {
-			this.#replyJson(exchange, 200, handler(exchange.url.searchParams, this.#world, this.#now()), headers);
+			const body = handler(query, this.#world, this.#now());
+			this.#replyJson(exchange, 200, fault ? alterAnswer(body, fault) : body, headers);
 		} catch (error) {
 			this.#serveError(exchange, error, 'helix', headers);
 		}
@@ -424,6 +437,23 @@ class FakeTwitchServer implements FakeTwitch {
 	#peekRateHeaders(req: IncomingMessage): RateLimitHeaders {
 		return this.#bucketOf(req).headers();
 	}
+}
+
+/** Applies a fault to a normal Helix answer; the world's own records are copied, never changed. */
+function alterAnswer(body: unknown, fault: AnswerFault): unknown {
+	if (typeof body !== 'object' || body === null || !Array.isArray((body as { data?: unknown }).data)) return body;
+	const answer = body as { data: unknown[]; pagination?: unknown };
+	if (fault.kind === 'endlessCursor') {
+		// A cursor the fake never hands out otherwise, different on every page: a client cannot tell it from progress.
+		return { ...answer, pagination: { cursor: encodeCursor(1_000_000 + Math.floor(Math.random() * 1_000_000_000)) } };
+	}
+	if (fault.kind !== 'malformedItem') return body;
+	const where = Object.entries(fault.where ?? {});
+	const data = answer.data.map((item) => {
+		const record = item as Record<string, unknown>;
+		return where.every(([field, value]) => record[field] === value) ? { ...record, ...fault.fields } : item;
+	});
+	return { ...answer, data };
 }
 
 function tooManyRequests(): { error: string; status: number; message: string } {

@@ -175,7 +175,20 @@ export type FakeFault =
 	/** 429 with Ratelimit-Remaining 0 and Ratelimit-Reset = now + resetInSeconds (Unix seconds). */
 	| { kind: 'rateLimited'; resetInSeconds: number }
 	/** 200 valid JSON whose "data" is not an array. */
-	| { kind: 'invalidShape' };
+	| { kind: 'invalidShape' }
+	/**
+	 * Answer normally, but overwrite `fields` (any JSON, e.g. null or a wrong type; undefined removes the field) in
+	 * the list items whose fields equal every value of `where` (all items when absent): one bad item among good ones,
+	 * as when Twitch sent a stream with `started_at: null`.
+	 */
+	| { kind: 'malformedItem'; fields: Record<string, unknown>; where?: Record<string, string> }
+	/** Answer as if `after` were absent, always with a new `pagination.cursor`: a Twitch that never says "last page". */
+	| { kind: 'endlessCursor' }
+	/** Answer normally, but send the body a byte at a time spread over `ms` (headers at once): idle timeouts never fire. */
+	| { kind: 'trickle'; ms: number };
+
+/** The faults that change the normal answer instead of replacing it. */
+export type AnswerFault = Extract<FakeFault, { kind: 'malformedItem' | 'endlessCursor' | 'trickle' }>;
 
 /** An app access token the fake has issued. */
 export interface FakeTokenRecord {
