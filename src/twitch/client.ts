@@ -1,6 +1,6 @@
 import type { Keyv } from 'keyv';
 import { Agent, type Dispatcher } from 'undici';
-import type { ZodType } from 'zod';
+import type { z } from 'zod';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
@@ -14,8 +14,7 @@ import {
 	channelSearchSchema,
 	clipSchema,
 	gameSchema,
-	helixList,
-	streamSchema,
+	streamItemSchema,
 	type TwitchChannel,
 	type TwitchChannelSearchResult,
 	type TwitchClip,
@@ -74,14 +73,6 @@ export interface TopStreamsQuery {
 
 export type ClipPeriod = 'day' | 'week' | 'month' | 'all';
 
-const usersResponse = helixList(userSchema);
-const streamsResponse = helixList(streamSchema);
-const gamesResponse = helixList(gameSchema);
-const searchResponse = helixList(channelSearchSchema);
-const clipsResponse = helixList(clipSchema);
-const videosResponse = helixList(videoSchema);
-const channelsResponse = helixList(channelSchema);
-
 const PERIOD_MS: Record<Exclude<ClipPeriod, 'all'>, number> = {
 	day: 24 * 60 * 60_000,
 	week: 7 * 24 * 60 * 60_000,
@@ -104,9 +95,11 @@ export class TwitchClient {
 	private readonly usersById: KeyedBatcher<TwitchUser>;
 	private readonly streamsByUserId: KeyedBatcher<TwitchStream>;
 	private readonly streamsByLogin: KeyedBatcher<TwitchStream>;
+	private readonly logger: Logger;
 
 	constructor(options: TwitchClientOptions) {
 		this.clock = options.clock ?? systemClock;
+		this.logger = options.logger;
 		this.metrics = createTwitchMetrics();
 		this.agent = new Agent({ connections: options.connections ?? 16, keepAliveTimeout: 30_000 });
 		const dispatcher: Dispatcher = this.agent;
@@ -227,7 +220,7 @@ export class TwitchClient {
 	async getTopGames(count = 100): Promise<TwitchGame[]> {
 		const pages = Math.ceil(Math.max(count, 1) / HELIX_LIST_LIMIT);
 		const games = await this.cached(`top-games:${pages}`, CACHE_TTL_MS.topGames, () =>
-			this.fetchPages('/games/top', {}, gamesResponse, pages),
+			this.fetchPages('/games/top', {}, gameSchema, pages),
 		);
 		return games.slice(0, count);
 	}
@@ -237,7 +230,7 @@ export class TwitchClient {
 		const trimmed = name.trim();
 		if (!trimmed) return null;
 		const games = await this.cached(`game:name:${trimmed.toLowerCase()}`, CACHE_TTL_MS.games, () =>
-			this.fetchOnce('/games', { name: [trimmed] }, gamesResponse),
+			this.fetchOnce('/games', { name: [trimmed] }, gameSchema),
 		);
 		return games[0] ?? null;
 	}
@@ -246,7 +239,7 @@ export class TwitchClient {
 	async getGamesByIds(ids: readonly string[]): Promise<TwitchGame[]> {
 		const unique = [...new Set(ids)];
 		const found = await Promise.all(
-			chunk(unique, HELIX_LIST_LIMIT).map((part) => this.fetchOnce('/games', { id: part }, gamesResponse)),
+			chunk(unique, HELIX_LIST_LIMIT).map((part) => this.fetchOnce('/games', { id: part }, gameSchema)),
 		);
 		return found.flat();
 	}
@@ -262,7 +255,7 @@ export class TwitchClient {
 		if (!trimmed) return [];
 		const liveOnly = options.liveOnly ?? false;
 		const results = await this.cached(`search:${liveOnly}:${trimmed.toLowerCase()}`, CACHE_TTL_MS.search, () =>
-			this.fetchPages('/search/channels', { query: trimmed, live_only: liveOnly }, searchResponse, 1),
+			this.fetchPages('/search/channels', { query: trimmed, live_only: liveOnly }, channelSearchSchema, 1),
 		);
 		return results.slice(0, options.count ?? 100);
 	}
@@ -280,7 +273,7 @@ export class TwitchClient {
 						ended_at: endedAt.toISOString(),
 					};
 		const clips = await this.cached(`clips:${broadcasterId}:${period}`, CACHE_TTL_MS.clips, () =>
-			this.fetchPages('/clips', { broadcaster_id: broadcasterId, ...range }, clipsResponse, 1),
+			this.fetchPages('/clips', { broadcaster_id: broadcasterId, ...range }, clipSchema, 1),
 		);
 		return clips.slice(0, count);
 	}
@@ -291,13 +284,13 @@ export class TwitchClient {
 		type: 'all' | 'archive' | 'highlight' | 'upload' = 'archive',
 	): Promise<TwitchVideo[]> {
 		return this.cached(`videos:${userId}:${type}`, CACHE_TTL_MS.videos, () =>
-			this.fetchPages('/videos', { user_id: userId, type }, videosResponse, 1),
+			this.fetchPages('/videos', { user_id: userId, type }, videoSchema, 1),
 		);
 	}
 
 	/** The past-broadcast VOD of one stream, or null (not archived, or VODs disabled). Never cached: a VOD appears late. */
 	async getArchiveForStream(userId: string, streamId: string): Promise<TwitchVideo | null> {
-		const videos = await this.fetchPages('/videos', { user_id: userId, type: 'archive' }, videosResponse, 1);
+		const videos = await this.fetchPages('/videos', { user_id: userId, type: 'archive' }, videoSchema, 1);
 		return videos.find((video) => video.streamId === streamId) ?? null;
 	}
 
@@ -307,7 +300,7 @@ export class TwitchClient {
 		const found = await Promise.all(
 			chunk(unique, HELIX_LIST_LIMIT).map((ids) =>
 				this.cached(`channels:${ids.join(',')}`, CACHE_TTL_MS.channels, () =>
-					this.fetchOnce('/channels', { broadcaster_id: ids }, channelsResponse),
+					this.fetchOnce('/channels', { broadcaster_id: ids }, channelSchema),
 				),
 			),
 		);
@@ -360,40 +353,53 @@ export class TwitchClient {
 	}
 
 	private fetchUsers(by: 'id' | 'login', keys: string[]): Promise<TwitchUser[]> {
-		return this.fetchOnce('/users', { [by]: keys }, usersResponse);
+		return this.fetchOnce('/users', { [by]: keys }, userSchema);
 	}
 
-	/** Get Streams with first=100, following cursors (to `maxPages`), dropping repeats Twitch may send across pages. */
+	/**
+	 * Get Streams with first=100, following cursors (to `maxPages`), dropping repeats Twitch may send across pages
+	 * and streams Twitch does not call live (`type` "" on an error: not announced, not shown as live).
+	 */
 	private async fetchStreams(query: Query, maxPages = Number.POSITIVE_INFINITY): Promise<TwitchStream[]> {
-		const streams = await this.fetchPages('/streams', query, streamsResponse, maxPages);
+		const items = await this.fetchPages('/streams', query, streamItemSchema, maxPages);
 		const seen = new Set<string>();
-		return streams.filter((stream) => !seen.has(stream.id) && seen.add(stream.id));
+		const streams: TwitchStream[] = [];
+		for (const { live, stream } of items) {
+			if (!live) {
+				this.metrics.notLiveStreams++;
+				this.logger.warn(
+					{ path: '/streams', id: stream.id, userId: stream.userId },
+					'Twitch listed a stream whose type is not "live"; not treating it as live',
+				);
+				continue;
+			}
+			if (seen.has(stream.id)) continue;
+			seen.add(stream.id);
+			streams.push(stream);
+		}
+		return streams;
 	}
 
 	/** GETs an endpoint that takes no `first` (users, games, channels: the ids asked for are the page). */
-	private async fetchOnce<T>(
-		path: string,
-		query: Query,
-		schema: ReturnType<typeof helixList<ZodType<T>>>,
-	): Promise<T[]> {
-		const response = await this.transport.get(path, query, schema);
-		return response.data as T[];
+	private async fetchOnce<S extends z.ZodType>(path: string, query: Query, item: S): Promise<Array<z.output<S>>> {
+		const page = await this.transport.getList(path, query, item);
+		return page.data;
 	}
 
 	/** GETs a list endpoint with first=100 and follows `pagination.cursor` for up to `maxPages` pages. */
-	private async fetchPages<T>(
+	private async fetchPages<S extends z.ZodType>(
 		path: string,
 		query: Query,
-		schema: ReturnType<typeof helixList<ZodType<T>>>,
+		item: S,
 		maxPages: number,
-	): Promise<T[]> {
-		const items: T[] = [];
+	): Promise<Array<z.output<S>>> {
+		const items: Array<z.output<S>> = [];
 		let after: string | undefined;
 		for (let page = 0; page < maxPages; page++) {
 			// first=100 everywhere: Twitch's default of 20 silently drops live channels from a batch of 100 ids.
-			const response = await this.transport.get(path, { ...query, first: 100, after }, schema);
-			items.push(...(response.data as T[]));
-			after = response.pagination;
+			const response = await this.transport.getList(path, { ...query, first: 100, after }, item);
+			items.push(...response.data);
+			after = response.cursor;
 			if (!after || response.data.length === 0) break;
 		}
 		return items;

@@ -16,6 +16,10 @@ export interface TwitchMetrics {
 	cacheMisses: number;
 	/** Lookups that joined another caller's in-flight request instead of sending their own. */
 	coalesced: number;
+	/** List items dropped because their shape was not Twitch's (the rest of their answer was kept). */
+	malformedItems: number;
+	/** Get Streams items dropped because their `type` was not "live" ("" when Twitch had an error). */
+	notLiveStreams: number;
 }
 
 export function createTwitchMetrics(): TwitchMetrics {
@@ -28,5 +32,7 @@ export function createTwitchMetrics(): TwitchMetrics {
 		cacheHits: 0,
 		cacheMisses: 0,
 		coalesced: 0,
+		malformedItems: 0,
+		notLiveStreams: 0,
 	};
 }

@@ -17,10 +17,11 @@ export const pagination = z
 	.nullish()
 	.transform((value) => value?.cursor || undefined);
 
-/** A Helix list response: `{ data: [...], pagination: { cursor } }`. */
-export function helixList<T extends z.ZodType>(item: T) {
-	return z.object({ data: z.array(item), pagination: pagination.optional() });
-}
+/**
+ * A Helix list response, `{ data: [...], pagination: { cursor } }`, with its items left unparsed: each is parsed on
+ * its own with its endpoint's schema, so that one malformed item costs that item only.
+ */
+export const helixListEnvelope = z.object({ data: z.array(z.unknown()), pagination: pagination.optional() });
 
 export const userSchema = z
 	.object({
@@ -47,25 +48,25 @@ export const userSchema = z
 	}));
 export type TwitchUser = z.output<typeof userSchema>;
 
-export const streamSchema = z
-	.object({
-		id: z.string(),
-		user_id: z.string(),
-		user_login: z.string(),
-		user_name: text,
-		// Empty when the streamer set no category: never assume a game.
-		game_id: text,
-		game_name: text,
-		type: text,
-		title: text,
-		tags: stringList,
-		viewer_count: count,
-		started_at: z.string(),
-		language: text,
-		thumbnail_url: text,
-		is_mature: z.boolean().catch(false),
-	})
-	.transform((raw) => ({
+const rawStreamSchema = z.object({
+	id: z.string(),
+	user_id: z.string(),
+	user_login: z.string(),
+	user_name: text,
+	// Empty when the streamer set no category: never assume a game.
+	game_id: text,
+	game_name: text,
+	title: text,
+	tags: stringList,
+	viewer_count: count,
+	started_at: z.string(),
+	language: text,
+	thumbnail_url: text,
+	is_mature: z.boolean().catch(false),
+});
+
+function toStream(raw: z.output<typeof rawStreamSchema>) {
+	return {
 		id: raw.id,
 		userId: raw.user_id,
 		userLogin: raw.user_login,
@@ -79,8 +80,20 @@ export const streamSchema = z
 		language: raw.language,
 		thumbnailUrl: raw.thumbnail_url,
 		isMature: raw.is_mature,
-	}));
+	};
+}
+
+export const streamSchema = rawStreamSchema.transform(toStream);
 export type TwitchStream = z.output<typeof streamSchema>;
+
+/**
+ * A Get Streams item with whether Twitch calls it live. `type` is "live", or "" when Twitch had an error: such a
+ * stream is not reported live. An absent `type` counts as live (Get Streams only lists live channels), so that
+ * Twitch dropping the field one day would not silence every announcement.
+ */
+export const streamItemSchema = rawStreamSchema
+	.extend({ type: z.string().nullish() })
+	.transform((raw) => ({ live: raw.type == null || raw.type === 'live', stream: toStream(raw) }));
 
 export const gameSchema = z
 	.object({ id: z.string(), name: z.string(), box_art_url: text, igdb_id: text })

@@ -5,11 +5,17 @@ import type { Logger } from '../logger.ts';
 import { TwitchApiError, TwitchRateLimitError, TwitchResponseError, TwitchUnavailableError } from './errors.ts';
 import type { TwitchMetrics } from './metrics.ts';
 import { type HelixRateLimiter, readRateLimitHeaders } from './rate-limit.ts';
-import { errorBodySchema } from './schemas.ts';
+import { errorBodySchema, helixListEnvelope } from './schemas.ts';
 import type { AppTokenProvider } from './token.ts';
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 export type Query = Record<string, QueryValue>;
+
+/** One page of a list endpoint: the items that parsed, and the cursor of the next page if Twitch gave one. */
+export interface HelixPage<T> {
+	data: T[];
+	cursor: string | undefined;
+}
 
 export interface HelixTransportOptions {
 	clientId: string;
@@ -41,6 +47,30 @@ export class HelixTransport {
 
 	constructor(options: HelixTransportOptions) {
 		this.o = { timeoutMs: 10_000, attempts: 3, retryBaseMs: 250, maxRateLimitWaitMs: 30_000, ...options };
+	}
+
+	/**
+	 * GETs a list endpoint and parses its items one by one: an item of an unexpected shape is dropped, logged and
+	 * counted, and the others are kept (one stream with `started_at: null` once failed the lookup of 99 others).
+	 * An answer whose `data` is not a list at all is still a TwitchResponseError.
+	 */
+	async getList<S extends z.ZodType>(path: string, query: Query, item: S): Promise<HelixPage<z.output<S>>> {
+		const page = await this.get(path, query, helixListEnvelope);
+		const data: Array<z.output<S>> = [];
+		for (const raw of page.data) {
+			const parsed = item.safeParse(raw);
+			if (parsed.success) {
+				data.push(parsed.data);
+				continue;
+			}
+			this.o.metrics.malformedItems++;
+			const issue = parsed.error.issues[0];
+			this.o.logger.warn(
+				{ path, ...identifyItem(raw), problem: `${issue?.path.join('.') || 'item'}: ${issue?.message ?? 'invalid'}` },
+				'Twitch sent a list item of an unexpected shape; dropped it and kept the rest',
+			);
+		}
+		return { data, cursor: page.pagination };
 	}
 
 	/** GETs `path` with `query` (arrays become repeated parameters, as Twitch wants) and parses with `schema`. */
@@ -163,6 +193,18 @@ function errorMessage(text: string): string | undefined {
 	} catch {
 		return undefined;
 	}
+}
+
+/** What may be logged of a list item that failed to parse: its ids, if readable, and nothing else. */
+function identifyItem(raw: unknown): Record<string, string> {
+	if (typeof raw !== 'object' || raw === null) return { item: typeof raw };
+	const found: Record<string, string> = {};
+	const fields = { id: 'id', user_id: 'userId', broadcaster_id: 'broadcasterId' } as const;
+	for (const [field, name] of Object.entries(fields)) {
+		const value = (raw as Record<string, unknown>)[field];
+		if (typeof value === 'string' || typeof value === 'number') found[name] = String(value).slice(0, 64);
+	}
+	return found;
 }
 
 function describeNetworkError(error: unknown): string {

@@ -9,7 +9,7 @@ import {
 	TwitchUnavailableError,
 } from '../../src/twitch/errors.ts';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
-import { clientFor } from './helpers.ts';
+import { capturingLogger, clientFor, WARN } from './helpers.ts';
 
 let fake: FakeTwitch;
 const clients: TwitchClient[] = [];
@@ -311,6 +311,62 @@ describe('faults', () => {
 		fake.injectFault('/helix/users', { kind: 'status', status: 400 });
 		await expect(twitch.getUserByLogin('alpha')).rejects.toBeInstanceOf(TwitchApiError);
 		expect(fake.stats.byRoute['/helix/users']).toBe(1);
+	});
+});
+
+describe('malformed list items', () => {
+	it('returns 99 of 100 live streams when one has started_at null, and logs and counts the bad one', async () => {
+		const ids = Array.from({ length: 100 }, (_, i) => fake.addUser({ login: `caster_${i}` }).id);
+		for (const id of ids) fake.goLive(id);
+		const bad = ids[42] ?? '';
+		fake.injectFault('/helix/streams', {
+			kind: 'malformedItem',
+			where: { user_id: bad },
+			fields: { started_at: null },
+		});
+		const { logger, lines } = capturingLogger();
+		const twitch = client({ logger });
+
+		const streams = await twitch.getLiveStreams(ids);
+
+		expect(streams).toHaveLength(99);
+		expect(streams.map((s) => s.userId)).not.toContain(bad);
+		expect(twitch.metrics.malformedItems).toBe(1);
+		const warning = lines.find((line) => line.level === WARN && /list item/.test(line.msg));
+		expect(warning).toMatchObject({ path: '/streams', userId: bad, id: fake.getStream(bad)?.id });
+		expect(JSON.stringify(lines)).not.toContain(await twitch.tokens.getToken());
+		expect(fake.stats.byRoute['/helix/streams']).toBe(1);
+	});
+
+	it('does not return a stream whose type is not live (Twitch sends "" on an error)', async () => {
+		const [erring = '', fine = ''] = ['erring', 'fine'].map((login) => fake.addUser({ login }).id);
+		fake.goLive(erring);
+		fake.goLive(fine);
+		fake.updateStream(erring, { type: '' });
+		const twitch = client({ cache: false });
+
+		expect((await twitch.getLiveStreams([erring, fine])).map((s) => s.userId)).toEqual([fine]);
+		expect(await twitch.getStreamByLogin('erring')).toBeNull();
+		expect(twitch.metrics.notLiveStreams).toBe(2);
+	});
+
+	it('drops a malformed user or game and keeps the others', async () => {
+		const logins = ['alpha', 'beta', 'gamma'];
+		for (const login of logins) fake.addUser({ login });
+		for (const name of ['Chess', 'Go']) fake.addGame({ name });
+		fake.injectFault('/helix/users', { kind: 'malformedItem', where: { login: 'beta' }, fields: { id: 42 } });
+		fake.injectFault('/helix/games/top', { kind: 'malformedItem', where: { name: 'Go' }, fields: { name: undefined } });
+		const twitch = client();
+
+		expect((await twitch.getUsersByLogins(logins)).map((u) => u.login).sort()).toEqual(['alpha', 'gamma']);
+		expect((await twitch.getTopGames(10)).map((g) => g.name)).toEqual(['Chess']);
+		expect(twitch.metrics.malformedItems).toBe(2);
+	});
+
+	it('still rejects an answer whose data is not a list at all', async () => {
+		const twitch = client();
+		fake.injectFault('/helix/streams', { kind: 'invalidShape' });
+		await expect(twitch.getLiveStreams(['1'])).rejects.toBeInstanceOf(TwitchResponseError);
 	});
 });
 
