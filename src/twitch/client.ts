@@ -73,6 +73,12 @@ export interface TopStreamsQuery {
 
 export type ClipPeriod = 'day' | 'week' | 'month' | 'all';
 
+/**
+ * The most pages any one call follows (1,000 items at first=100): Twitch has answered with a cursor on every page,
+ * and a call must end whatever it sends.
+ */
+export const HELIX_MAX_PAGES = 10;
+
 const PERIOD_MS: Record<Exclude<ClipPeriod, 'all'>, number> = {
 	day: 24 * 60 * 60_000,
 	week: 7 * 24 * 60 * 60_000,
@@ -96,6 +102,8 @@ export class TwitchClient {
 	private readonly streamsByUserId: KeyedBatcher<TwitchStream>;
 	private readonly streamsByLogin: KeyedBatcher<TwitchStream>;
 	private readonly logger: Logger;
+	/** Endpoints whose page bound was already reported at warn level. */
+	private readonly pageLimitWarned = new Set<string>();
 
 	constructor(options: TwitchClientOptions) {
 		this.clock = options.clock ?? systemClock;
@@ -142,12 +150,14 @@ export class TwitchClient {
 			coalesced,
 		);
 		this.streamsByUserId = new KeyedBatcher(
-			(ids) => this.fetchStreams({ user_id: ids }).then((streams) => indexBy(streams, (s) => s.userId)),
+			(ids) => this.fetchStreamsOf({ user_id: ids }).then((streams) => indexBy(streams, (s) => s.userId)),
 			coalesced,
 		);
 		this.streamsByLogin = new KeyedBatcher(
 			(logins) =>
-				this.fetchStreams({ user_login: logins }).then((streams) => indexBy(streams, (s) => s.userLogin.toLowerCase())),
+				this.fetchStreamsOf({ user_login: logins }).then((streams) =>
+					indexBy(streams, (s) => s.userLogin.toLowerCase()),
+				),
 			coalesced,
 		);
 	}
@@ -201,7 +211,9 @@ export class TwitchClient {
 	 */
 	async getLiveStreams(userIds: readonly string[]): Promise<TwitchStream[]> {
 		const unique = [...new Set(userIds)];
-		const found = await Promise.all(chunk(unique, HELIX_LIST_LIMIT).map((ids) => this.fetchStreams({ user_id: ids })));
+		const found = await Promise.all(
+			chunk(unique, HELIX_LIST_LIMIT).map((ids) => this.fetchStreamsOf({ user_id: ids })),
+		);
 		return found.flat();
 	}
 
@@ -216,7 +228,7 @@ export class TwitchClient {
 
 	// ── Games ────────────────────────────────────────────────────────────────────────────────────────────────
 
-	/** The current top categories (by viewers), up to `count` (pages are followed past 100). */
+	/** The current top categories (by viewers), up to `count` (pages are followed past 100, to HELIX_MAX_PAGES). */
 	async getTopGames(count = 100): Promise<TwitchGame[]> {
 		const pages = Math.ceil(Math.max(count, 1) / HELIX_LIST_LIMIT);
 		const games = await this.cached(`top-games:${pages}`, CACHE_TTL_MS.topGames, () =>
@@ -357,10 +369,19 @@ export class TwitchClient {
 	}
 
 	/**
+	 * Get Streams for a list of ids or logins. With first=100 every live channel of up to 100 fits on one page, so
+	 * ceil(keys/100) pages is all an honest answer needs: a cursor beyond that is not followed.
+	 */
+	private fetchStreamsOf(query: { user_id: string[] } | { user_login: string[] }): Promise<TwitchStream[]> {
+		const keys = 'user_id' in query ? query.user_id : query.user_login;
+		return this.fetchStreams(query, Math.ceil(keys.length / HELIX_LIST_LIMIT));
+	}
+
+	/**
 	 * Get Streams with first=100, following cursors (to `maxPages`), dropping repeats Twitch may send across pages
 	 * and streams Twitch does not call live (`type` "" on an error: not announced, not shown as live).
 	 */
-	private async fetchStreams(query: Query, maxPages = Number.POSITIVE_INFINITY): Promise<TwitchStream[]> {
+	private async fetchStreams(query: Query, maxPages: number): Promise<TwitchStream[]> {
 		const items = await this.fetchPages('/streams', query, streamItemSchema, maxPages);
 		const seen = new Set<string>();
 		const streams: TwitchStream[] = [];
@@ -386,21 +407,33 @@ export class TwitchClient {
 		return page.data;
 	}
 
-	/** GETs a list endpoint with first=100 and follows `pagination.cursor` for up to `maxPages` pages. */
+	/**
+	 * GETs a list endpoint with first=100 and follows `pagination.cursor` for up to `maxPages` pages, never more than
+	 * HELIX_MAX_PAGES. Stopping at the bound with a cursor still offered is counted and logged (warn once per path).
+	 */
 	private async fetchPages<S extends z.ZodType>(
 		path: string,
 		query: Query,
 		item: S,
 		maxPages: number,
 	): Promise<Array<z.output<S>>> {
+		const bound = Math.max(1, Math.min(maxPages, HELIX_MAX_PAGES));
 		const items: Array<z.output<S>> = [];
 		let after: string | undefined;
-		for (let page = 0; page < maxPages; page++) {
+		for (let page = 0; page < bound; page++) {
 			// first=100 everywhere: Twitch's default of 20 silently drops live channels from a batch of 100 ids.
 			const response = await this.transport.getList(path, { ...query, first: 100, after }, item);
 			items.push(...response.data);
 			after = response.cursor;
-			if (!after || response.data.length === 0) break;
+			if (!after || response.data.length === 0) return items;
+		}
+		this.metrics.pageLimitHits++;
+		const details = { path, pages: bound };
+		const message = 'Twitch still offered a next page at the page bound of this call; not following it';
+		if (this.pageLimitWarned.has(path)) this.logger.debug(details, message);
+		else {
+			this.pageLimitWarned.add(path);
+			this.logger.warn(details, `${message} (logged once per endpoint, then at debug level)`);
 		}
 		return items;
 	}

@@ -1,5 +1,11 @@
 export { HELIX_LIST_LIMIT, KeyedBatcher } from './batcher.ts';
-export { type ClipPeriod, type TopStreamsQuery, TwitchClient, type TwitchClientOptions } from './client.ts';
+export {
+	type ClipPeriod,
+	HELIX_MAX_PAGES,
+	type TopStreamsQuery,
+	TwitchClient,
+	type TwitchClientOptions,
+} from './client.ts';
 export {
 	InvalidLoginError,
 	TwitchApiError,

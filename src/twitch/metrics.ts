@@ -20,6 +20,8 @@ export interface TwitchMetrics {
 	malformedItems: number;
 	/** Get Streams items dropped because their `type` was not "live" ("" when Twitch had an error). */
 	notLiveStreams: number;
+	/** Paginated calls stopped at their page bound while Twitch still offered a cursor. */
+	pageLimitHits: number;
 }
 
 export function createTwitchMetrics(): TwitchMetrics {
@@ -34,5 +36,6 @@ export function createTwitchMetrics(): TwitchMetrics {
 		coalesced: 0,
 		malformedItems: 0,
 		notLiveStreams: 0,
+		pageLimitHits: 0,
 	};
 }

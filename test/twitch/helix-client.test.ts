@@ -1,6 +1,6 @@
 import { Keyv } from 'keyv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { TwitchClient } from '../../src/twitch/client.ts';
+import { HELIX_MAX_PAGES, type TwitchClient } from '../../src/twitch/client.ts';
 import {
 	InvalidLoginError,
 	TwitchApiError,
@@ -367,6 +367,45 @@ describe('malformed list items', () => {
 		const twitch = client();
 		fake.injectFault('/helix/streams', { kind: 'invalidShape' });
 		await expect(twitch.getLiveStreams(['1'])).rejects.toBeInstanceOf(TwitchResponseError);
+	});
+});
+
+describe('bounded work', () => {
+	it('follows no cursor past ceil(ids/100) pages in an id-list stream lookup, and logs the bound', async () => {
+		const ids = Array.from({ length: 150 }, (_, i) => fake.addUser({ login: `caster_${i}` }).id);
+		for (const id of ids) fake.goLive(id);
+		// Twitch misbehaving: a cursor on every page, forever (50 is enough to tell a loop from a bound).
+		fake.injectFault('/helix/streams', { kind: 'endlessCursor' }, 50);
+		const { logger, lines } = capturingLogger();
+		const twitch = client({ logger });
+
+		const streams = await twitch.getLiveStreams(ids);
+
+		expect(streams).toHaveLength(150);
+		expect(fake.stats.byRoute['/helix/streams']).toBe(2);
+		expect(twitch.metrics.pageLimitHits).toBe(2);
+		expect(lines.some((line) => line.level === WARN && line.path === '/streams' && /page/.test(line.msg))).toBe(true);
+	});
+
+	it('bounds a login stream lookup to one page too', async () => {
+		const id = fake.addUser({ login: 'alpha' }).id;
+		fake.goLive(id);
+		fake.injectFault('/helix/streams', { kind: 'endlessCursor' }, 50);
+		const twitch = client();
+		expect((await twitch.getStreamByLogin('alpha'))?.userId).toBe(id);
+		expect(fake.stats.byRoute['/helix/streams']).toBe(1);
+	});
+
+	it('stops any paginated call at the hard page cap when Twitch always sends a cursor', async () => {
+		for (let i = 0; i < 3; i++) fake.addGame({ name: `Game ${i}` });
+		fake.injectFault('/helix/games/top', { kind: 'endlessCursor' }, 200);
+		const twitch = client();
+
+		const games = await twitch.getTopGames(100_000);
+
+		expect(fake.stats.byRoute['/helix/games/top']).toBe(HELIX_MAX_PAGES);
+		expect(new Set(games.map((g) => g.id)).size).toBe(3);
+		expect(twitch.metrics.pageLimitHits).toBe(1);
 	});
 });
 
