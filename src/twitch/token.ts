@@ -1,9 +1,10 @@
 import type { Keyv } from 'keyv';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { TwitchAuthError, TwitchUnavailableError } from './errors.ts';
+import { requestText } from './http-deadline.ts';
 import type { TwitchMetrics } from './metrics.ts';
 import { errorBodySchema, tokenResponseSchema, validateResponseSchema } from './schemas.ts';
 
@@ -26,6 +27,7 @@ export interface AppTokenProviderOptions {
 	logger: Logger;
 	metrics: TwitchMetrics;
 	dispatcher?: Dispatcher | undefined;
+	/** Deadline for each whole exchange with id.twitch.tv, headers and body (default 10 s). */
 	timeoutMs?: number;
 	/** Renew this long before expiry (default 1 hour; app tokens live about two months). */
 	renewMarginMs?: number;
@@ -220,22 +222,18 @@ export class AppTokenProvider {
 		headers: Record<string, string>,
 		body?: string,
 	): Promise<HttpResult> {
-		const response = await request(`${this.options.authUrl}${path}`, {
-			method,
-			headers,
-			body: body ?? null,
-			...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
-			headersTimeout: this.options.timeoutMs,
-			bodyTimeout: this.options.timeoutMs,
-		});
-		const text = await response.body.text();
+		const response = await requestText(
+			`${this.options.authUrl}${path}`,
+			{ method, headers, body: body ?? null, dispatcher: this.options.dispatcher },
+			this.options.timeoutMs,
+		);
 		let json: unknown;
 		try {
-			json = JSON.parse(text);
+			json = JSON.parse(response.text);
 		} catch {
 			json = undefined;
 		}
-		return { status: response.statusCode, json };
+		return { status: response.status, json };
 	}
 }
 

@@ -1,8 +1,9 @@
-import { type Dispatcher, request, errors as undiciErrors } from 'undici';
+import { type Dispatcher, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { TwitchApiError, TwitchRateLimitError, TwitchResponseError, TwitchUnavailableError } from './errors.ts';
+import { HttpDeadlineError, requestText, type TextAnswer } from './http-deadline.ts';
 import type { TwitchMetrics } from './metrics.ts';
 import { type HelixRateLimiter, readRateLimitHeaders } from './rate-limit.ts';
 import { errorBodySchema, helixListEnvelope } from './schemas.ts';
@@ -27,7 +28,7 @@ export interface HelixTransportOptions {
 	logger: Logger;
 	metrics: TwitchMetrics;
 	dispatcher?: Dispatcher | undefined;
-	/** Per-attempt limit for headers and body (default 10 s). */
+	/** Per-attempt deadline for the whole answer, headers and body (default 10 s). */
 	timeoutMs?: number;
 	/** Attempts for network errors, timeouts, 5xx and malformed bodies (default 3). */
 	attempts?: number;
@@ -88,23 +89,27 @@ export class HelixTransport {
 			let status: number;
 			let text: string;
 			try {
-				const response = await request(url, {
-					method: 'GET',
-					headers: { authorization: `Bearer ${token}`, 'client-id': this.o.clientId },
-					...(this.o.dispatcher ? { dispatcher: this.o.dispatcher } : {}),
-					headersTimeout: this.o.timeoutMs,
-					bodyTimeout: this.o.timeoutMs,
-				});
-				status = response.statusCode;
-				limiter.release(readRateLimitHeaders(response.headers));
+				let answer: TextAnswer;
 				try {
-					text = await response.body.text();
+					answer = await requestText(
+						url,
+						{
+							method: 'GET',
+							headers: { authorization: `Bearer ${token}`, 'client-id': this.o.clientId },
+							dispatcher: this.o.dispatcher,
+						},
+						this.o.timeoutMs,
+					);
 				} catch (error) {
-					throw Object.assign(error as Error, { duringBody: true });
+					limiter.release();
+					throw error;
 				}
+				const rateLimit = readRateLimitHeaders(answer.headers);
+				limiter.release(rateLimit);
+				({ status, text } = answer);
 				if (status === 429) {
 					metrics.rateLimited++;
-					const { resetAt } = readRateLimitHeaders(response.headers);
+					const { resetAt } = rateLimit;
 					rateLimitedSince ??= clock.now();
 					const waited = clock.now() - rateLimitedSince;
 					if (waited >= this.o.maxRateLimitWaitMs) throw new TwitchRateLimitError(path, waited);
@@ -118,7 +123,6 @@ export class HelixTransport {
 				}
 			} catch (error) {
 				if (error instanceof TwitchRateLimitError) throw error;
-				if (!(error as { duringBody?: boolean }).duringBody) limiter.release();
 				lastProblem = describeNetworkError(error);
 				if (++transientFailures >= this.o.attempts)
 					throw new TwitchUnavailableError(path, transientFailures, lastProblem);
@@ -208,6 +212,7 @@ function identifyItem(raw: unknown): Record<string, string> {
 }
 
 function describeNetworkError(error: unknown): string {
+	if (error instanceof HttpDeadlineError) return error.message;
 	if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
 		return 'timed out';
 	}

@@ -407,6 +407,34 @@ describe('bounded work', () => {
 		expect(new Set(games.map((g) => g.id)).size).toBe(3);
 		expect(twitch.metrics.pageLimitHits).toBe(1);
 	});
+
+	it('fails with the timeout error when an answer trickles in past the deadline, long before it ends', async () => {
+		fake.addUser({ login: 'alpha' });
+		const twitch = client({ timeoutMs: 300, attempts: 2 });
+		await twitch.tokens.getToken();
+		// A byte every few ms: an idle (between-bytes) timeout never fires; the whole answer would take 5 s.
+		fake.injectFault('/helix/users', { kind: 'trickle', ms: 5_000 }, 10);
+		const started = performance.now();
+
+		const error = await twitch.getUserByLogin('alpha').catch((e: unknown) => e);
+
+		expect(error).toBeInstanceOf(TwitchUnavailableError);
+		expect((error as Error).message).toMatch(/timed out/);
+		expect(performance.now() - started).toBeLessThan(2_000);
+		expect(fake.stats.byRoute['/helix/users']).toBe(2);
+	});
+
+	it('fails a token mint with the timeout error when its answer trickles in past the deadline', async () => {
+		const twitch = client({ timeoutMs: 300, retryBaseMs: 1 });
+		fake.injectFault('/oauth2/token', { kind: 'trickle', ms: 5_000 }, 10);
+		const started = performance.now();
+
+		const error = await twitch.tokens.getToken().catch((e: unknown) => e);
+
+		expect(error).toBeInstanceOf(TwitchUnavailableError);
+		expect((error as Error).message).toMatch(/timed out/);
+		expect(performance.now() - started).toBeLessThan(2_500);
+	});
 });
 
 describe('endpoints', () => {
