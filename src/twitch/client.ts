@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import { HELIX_LIST_LIMIT, KeyedBatcher } from './batcher.ts';
 import { normalizeLogin } from './login.ts';
 import { createTwitchMetrics, type TwitchMetrics } from './metrics.ts';
-import { HelixRateLimiter } from './rate-limit.ts';
+import { type HelixPriority, HelixRateLimiter } from './rate-limit.ts';
 import { CACHE_TTL_MS, ResponseCache } from './response-cache.ts';
 import {
 	channelSchema,
@@ -26,7 +26,7 @@ import {
 	videoSchema,
 } from './schemas.ts';
 import { AppTokenProvider, type TokenValidation } from './token.ts';
-import { HelixTransport, type Query } from './transport.ts';
+import { type HelixRequestOptions, HelixTransport, type Query } from './transport.ts';
 
 export interface TwitchClientOptions {
 	clientId: string;
@@ -73,11 +73,19 @@ export interface TopStreamsQuery {
 
 export type ClipPeriod = 'day' | 'week' | 'month' | 'all';
 
+/** Which rate-limit lane a call waits in; see `HelixPriority`. */
+export interface TwitchRequestOptions {
+	priority?: HelixPriority;
+}
+
 /**
  * The most pages any one call follows (1,000 items at first=100): Twitch has answered with a cursor on every page,
  * and a call must end whatever it sends.
  */
 export const HELIX_MAX_PAGES = 10;
+
+/** Connections per host left to interactive requests: background ones may not fill the HTTP pool. */
+const CONNECTIONS_KEPT_FOR_COMMANDS = 2;
 
 const PERIOD_MS: Record<Exclude<ClipPeriod, 'all'>, number> = {
 	day: 24 * 60 * 60_000,
@@ -109,7 +117,8 @@ export class TwitchClient {
 		this.clock = options.clock ?? systemClock;
 		this.logger = options.logger;
 		this.metrics = createTwitchMetrics();
-		this.agent = new Agent({ connections: options.connections ?? 16, keepAliveTimeout: 30_000 });
+		const connections = options.connections ?? 16;
+		this.agent = new Agent({ connections, keepAliveTimeout: 30_000 });
 		const dispatcher: Dispatcher = this.agent;
 		this.tokens = new AppTokenProvider({
 			clientId: options.clientId,
@@ -127,7 +136,9 @@ export class TwitchClient {
 			clientId: options.clientId,
 			apiUrl: options.apiUrl ?? 'https://api.twitch.tv/helix',
 			tokens: this.tokens,
-			limiter: new HelixRateLimiter(this.clock),
+			limiter: new HelixRateLimiter(this.clock, {
+				maxBackgroundInFlight: Math.max(1, connections - CONNECTIONS_KEPT_FOR_COMMANDS),
+			}),
 			clock: this.clock,
 			logger: options.logger,
 			metrics: this.metrics,
@@ -208,11 +219,14 @@ export class TwitchClient {
 	/**
 	 * Live streams among any number of user ids, fresh from Twitch (no cache): what the notifier polls.
 	 * ceil(N/100) requests, each with first=100 so that no live channel of a full batch is cut off.
+	 * Background priority by default (the poller's calls wait behind commands); a command passes
+	 * `{ priority: 'interactive' }`.
 	 */
-	async getLiveStreams(userIds: readonly string[]): Promise<TwitchStream[]> {
+	async getLiveStreams(userIds: readonly string[], options: TwitchRequestOptions = {}): Promise<TwitchStream[]> {
 		const unique = [...new Set(userIds)];
+		const priority = options.priority ?? 'background';
 		const found = await Promise.all(
-			chunk(unique, HELIX_LIST_LIMIT).map((ids) => this.fetchStreamsOf({ user_id: ids })),
+			chunk(unique, HELIX_LIST_LIMIT).map((ids) => this.fetchStreamsOf({ user_id: ids }, { priority })),
 		);
 		return found.flat();
 	}
@@ -221,7 +235,7 @@ export class TwitchClient {
 	async getTopStreams(query: TopStreamsQuery, count = 100): Promise<TwitchStream[]> {
 		const key = `top-streams:${query.gameId ?? ''}:${query.language ?? ''}`;
 		const streams = await this.cached(key, CACHE_TTL_MS.topStreams, () =>
-			this.fetchStreams({ game_id: query.gameId, language: query.language }, 1),
+			this.fetchStreams({ game_id: query.gameId, language: query.language }, 1, {}),
 		);
 		return streams.slice(0, count);
 	}
@@ -300,9 +314,18 @@ export class TwitchClient {
 		);
 	}
 
-	/** The past-broadcast VOD of one stream, or null (not archived, or VODs disabled). Never cached: a VOD appears late. */
-	async getArchiveForStream(userId: string, streamId: string): Promise<TwitchVideo | null> {
-		const videos = await this.fetchPages('/videos', { user_id: userId, type: 'archive' }, videoSchema, 1);
+	/**
+	 * The past-broadcast VOD of one stream, or null (not archived, or VODs disabled). Never cached: a VOD appears late.
+	 * Background priority by default: the announcer's end-of-stream lookups wait behind commands.
+	 */
+	async getArchiveForStream(
+		userId: string,
+		streamId: string,
+		options: TwitchRequestOptions = {},
+	): Promise<TwitchVideo | null> {
+		const videos = await this.fetchPages('/videos', { user_id: userId, type: 'archive' }, videoSchema, 1, {
+			priority: options.priority ?? 'background',
+		});
 		return videos.find((video) => video.streamId === streamId) ?? null;
 	}
 
@@ -372,17 +395,20 @@ export class TwitchClient {
 	 * Get Streams for a list of ids or logins. With first=100 every live channel of up to 100 fits on one page, so
 	 * ceil(keys/100) pages is all an honest answer needs: a cursor beyond that is not followed.
 	 */
-	private fetchStreamsOf(query: { user_id: string[] } | { user_login: string[] }): Promise<TwitchStream[]> {
+	private fetchStreamsOf(
+		query: { user_id: string[] } | { user_login: string[] },
+		options: HelixRequestOptions = {},
+	): Promise<TwitchStream[]> {
 		const keys = 'user_id' in query ? query.user_id : query.user_login;
-		return this.fetchStreams(query, Math.ceil(keys.length / HELIX_LIST_LIMIT));
+		return this.fetchStreams(query, Math.ceil(keys.length / HELIX_LIST_LIMIT), options);
 	}
 
 	/**
 	 * Get Streams with first=100, following cursors (to `maxPages`), dropping repeats Twitch may send across pages
 	 * and streams Twitch does not call live (`type` "" on an error: not announced, not shown as live).
 	 */
-	private async fetchStreams(query: Query, maxPages: number): Promise<TwitchStream[]> {
-		const items = await this.fetchPages('/streams', query, streamItemSchema, maxPages);
+	private async fetchStreams(query: Query, maxPages: number, options: HelixRequestOptions): Promise<TwitchStream[]> {
+		const items = await this.fetchPages('/streams', query, streamItemSchema, maxPages, options);
 		const seen = new Set<string>();
 		const streams: TwitchStream[] = [];
 		for (const { live, stream } of items) {
@@ -416,13 +442,14 @@ export class TwitchClient {
 		query: Query,
 		item: S,
 		maxPages: number,
+		options: HelixRequestOptions = {},
 	): Promise<Array<z.output<S>>> {
 		const bound = Math.max(1, Math.min(maxPages, HELIX_MAX_PAGES));
 		const items: Array<z.output<S>> = [];
 		let after: string | undefined;
 		for (let page = 0; page < bound; page++) {
 			// first=100 everywhere: Twitch's default of 20 silently drops live channels from a batch of 100 ids.
-			const response = await this.transport.getList(path, { ...query, first: 100, after }, item);
+			const response = await this.transport.getList(path, { ...query, first: 100, after }, item, options);
 			items.push(...response.data);
 			after = response.cursor;
 			if (!after || response.data.length === 0) return items;

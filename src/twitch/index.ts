@@ -5,6 +5,7 @@ export {
 	type TopStreamsQuery,
 	TwitchClient,
 	type TwitchClientOptions,
+	type TwitchRequestOptions,
 } from './client.ts';
 export {
 	InvalidLoginError,
@@ -17,6 +18,7 @@ export {
 } from './errors.ts';
 export { isValidLogin, normalizeLogin } from './login.ts';
 export type { TwitchMetrics } from './metrics.ts';
+export type { HelixPriority } from './rate-limit.ts';
 export type {
 	TwitchChannel,
 	TwitchChannelSearchResult,

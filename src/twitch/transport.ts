@@ -5,12 +5,17 @@ import type { Logger } from '../logger.ts';
 import { TwitchApiError, TwitchRateLimitError, TwitchResponseError, TwitchUnavailableError } from './errors.ts';
 import { HttpDeadlineError, requestText, type TextAnswer } from './http-deadline.ts';
 import type { TwitchMetrics } from './metrics.ts';
-import { type HelixRateLimiter, readRateLimitHeaders } from './rate-limit.ts';
+import { type HelixPriority, type HelixRateLimiter, readRateLimitHeaders } from './rate-limit.ts';
 import { errorBodySchema, helixListEnvelope } from './schemas.ts';
 import type { AppTokenProvider } from './token.ts';
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 export type Query = Record<string, QueryValue>;
+
+export interface HelixRequestOptions {
+	/** The rate-limit lane (default interactive): background work never holds up a command. */
+	priority?: HelixPriority | undefined;
+}
 
 /** One page of a list endpoint: the items that parsed, and the cursor of the next page if Twitch gave one. */
 export interface HelixPage<T> {
@@ -55,8 +60,13 @@ export class HelixTransport {
 	 * counted, and the others are kept (one stream with `started_at: null` once failed the lookup of 99 others).
 	 * An answer whose `data` is not a list at all is still a TwitchResponseError.
 	 */
-	async getList<S extends z.ZodType>(path: string, query: Query, item: S): Promise<HelixPage<z.output<S>>> {
-		const page = await this.get(path, query, helixListEnvelope);
+	async getList<S extends z.ZodType>(
+		path: string,
+		query: Query,
+		item: S,
+		options: HelixRequestOptions = {},
+	): Promise<HelixPage<z.output<S>>> {
+		const page = await this.get(path, query, helixListEnvelope, options);
 		const data: Array<z.output<S>> = [];
 		for (const raw of page.data) {
 			const parsed = item.safeParse(raw);
@@ -75,7 +85,12 @@ export class HelixTransport {
 	}
 
 	/** GETs `path` with `query` (arrays become repeated parameters, as Twitch wants) and parses with `schema`. */
-	async get<S extends z.ZodType>(path: string, query: Query, schema: S): Promise<z.output<S>> {
+	async get<S extends z.ZodType>(
+		path: string,
+		query: Query,
+		schema: S,
+		options: HelixRequestOptions = {},
+	): Promise<z.output<S>> {
 		const { clock, limiter, tokens, metrics, logger } = this.o;
 		const url = `${this.o.apiUrl}${path}?${toSearchParams(query)}`;
 		let transientFailures = 0;
@@ -84,7 +99,7 @@ export class HelixTransport {
 		let lastProblem = '';
 		for (;;) {
 			const token = await tokens.getToken();
-			await limiter.acquire();
+			const permit = await limiter.acquire(options.priority);
 			metrics.requests++;
 			let status: number;
 			let text: string;
@@ -101,11 +116,11 @@ export class HelixTransport {
 						this.o.timeoutMs,
 					);
 				} catch (error) {
-					limiter.release();
+					permit.release();
 					throw error;
 				}
 				const rateLimit = readRateLimitHeaders(answer.headers);
-				limiter.release(rateLimit);
+				permit.release(rateLimit);
 				({ status, text } = answer);
 				if (status === 429) {
 					metrics.rateLimited++;

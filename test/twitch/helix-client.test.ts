@@ -1,5 +1,5 @@
 import { Keyv } from 'keyv';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HELIX_MAX_PAGES, type TwitchClient } from '../../src/twitch/client.ts';
 import {
 	InvalidLoginError,
@@ -367,6 +367,56 @@ describe('malformed list items', () => {
 		const twitch = client();
 		fake.injectFault('/helix/streams', { kind: 'invalidShape' });
 		await expect(twitch.getLiveStreams(['1'])).rejects.toBeInstanceOf(TwitchResponseError);
+	});
+});
+
+describe('priority lanes', () => {
+	it('serves a command before the polling requests queued ahead of it, within one refill step', async () => {
+		// A bucket of 5 refilled at 20 points/s: one refill step is 50 ms, and 40 polls need about 2 s.
+		fake.setRateLimit({ limit: 5, remaining: 5, refillPerSecond: 20 });
+		const ids = Array.from({ length: 40 }, (_, i) => fake.addUser({ login: `caster_${i}` }).id);
+		fake.addUser({ login: 'asker' });
+		const twitch = client({ cache: false });
+		await twitch.getUserByLogin('asker'); // the token, and the bucket's size, are known from here on
+
+		// Settled handlers at once: a failed assertion below must not leave rejections behind when the client closes.
+		const polls = Promise.allSettled(ids.map((id) => twitch.getLiveStreams([id])));
+		await vi.waitUntil(() => (fake.stats.byRoute['/helix/streams'] ?? 0) >= 6, { timeout: 5_000, interval: 2 });
+		const pollsSentBefore = fake.stats.byRoute['/helix/streams'] ?? 0;
+		const asked = performance.now();
+		expect((await twitch.getUserByLogin('asker'))?.login).toBe('asker');
+		const waited = performance.now() - asked;
+		const pollsSentBy = fake.stats.byRoute['/helix/streams'] ?? 0;
+		expect((await polls).every((poll) => poll.status === 'fulfilled')).toBe(true);
+
+		const routes = fake.requests.map((r) => r.route);
+		const command = routes.lastIndexOf('/helix/users');
+		const pollsAhead = routes.slice(0, command).filter((route) => route === '/helix/streams').length;
+		const pollsBehind = routes.slice(command).filter((route) => route === '/helix/streams').length;
+		// Primary: the command overtook the queue; at most the one poll already granted went ahead of it.
+		expect(pollsAhead).toBeLessThanOrEqual(pollsSentBefore + 1);
+		expect(pollsBehind).toBeGreaterThanOrEqual(25);
+		expect(pollsSentBy).toBeLessThanOrEqual(pollsSentBefore + 1);
+		// Secondary: within one refill step (50 ms), with room for scheduling on a busy machine.
+		expect(waited).toBeLessThan(50 + 250);
+		expect(fake.stats.status429).toBe(0);
+	});
+
+	it('lets a command ask for the live streams as an interactive request', async () => {
+		fake.setRateLimit({ limit: 5, remaining: 5, refillPerSecond: 20 });
+		const ids = Array.from({ length: 30 }, (_, i) => fake.addUser({ login: `caster_${i}` }).id);
+		const twitch = client({ cache: false });
+		await twitch.getLiveStreams(ids.slice(0, 1));
+
+		const polls = Promise.allSettled(ids.map((id) => twitch.getLiveStreams([id])));
+		await vi.waitUntil(() => (fake.stats.byRoute['/helix/streams'] ?? 0) >= 6, { timeout: 5_000, interval: 2 });
+		fake.resetStats();
+		await twitch.getLiveStreams(['1', '2'], { priority: 'interactive' });
+		await polls;
+		const commandAt = fake.requests.findIndex((r) => r.query.getAll('user_id').length === 2);
+		expect(commandAt).toBeGreaterThanOrEqual(0);
+		expect(commandAt).toBeLessThanOrEqual(1);
+		expect(fake.requests.length).toBeGreaterThan(15);
 	});
 });
 
