@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
 	type AutocompleteInteraction,
 	type ChatInputCommandInteraction,
@@ -8,6 +7,7 @@ import {
 import { type Clock, systemClock } from '../clock.ts';
 import type { AppContext } from '../context.ts';
 import { UserError } from '../errors.ts';
+import { incidentHint, newIncidentId } from '../incident-id.ts';
 import { TwitchRateLimitError, TwitchUnavailableError } from '../twitch/errors.ts';
 import type { ReplyPayload } from '../views/reply.ts';
 import type { Command } from './command.ts';
@@ -24,13 +24,10 @@ export const UNKNOWN_COMMAND_MESSAGE =
 
 /** The generic answer to an unexpected error: the incident id lets the operator find the log line. */
 export function incidentMessage(incidentId: string): string {
-	return `Something went wrong on our side. If it keeps happening, give the bot’s operator this incident id: \`${incidentId}\`.`;
+	return `Something went wrong on our side. ${incidentHint(incidentId)}`;
 }
 
-/** A short id (8 hex characters) that ties what the user saw to one log line. */
-export function newIncidentId(): string {
-	return randomBytes(4).toString('hex');
-}
+export { newIncidentId };
 
 /**
  * The one error boundary for interactions, wired to `client.on('interactionCreate')`. Routes slash commands and

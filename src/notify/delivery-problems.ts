@@ -1,11 +1,21 @@
 import type { DiscordAPIError, HTTPError, RateLimitError } from '@discordjs/rest';
+import { incidentHint, newIncidentId } from '../incident-id.ts';
+import type { Logger } from '../logger.ts';
 
 /** Why posting to (or editing in) one target failed, in words an admin can act on, and what to do next. */
 export interface DeliveryProblem {
 	/** Discord's JSON error code (50013…), else the HTTP status; null for a network failure or a missing channel. */
 	code: number | null;
-	/** Shown in `/watch list`. */
+	/**
+	 * Shown in `/watch list` (which adds when the next try is) and stored on the watch: plain words written here,
+	 * never an error's own text (a library's or Discord's message may carry internals, and means nothing to an admin).
+	 */
 	message: string;
+	/**
+	 * Set when the failure is not one this bot explains by a known Discord code: the id under which its raw detail was
+	 * logged. `message` ends by naming it, so that an admin can hand it to the operator.
+	 */
+	incidentId?: string;
 	/** Wait before trying this target again (a channel that keeps failing must not be hammered: Discord bans IPs that
 	 * make 10,000 invalid requests in 10 minutes). */
 	backoff: boolean;
@@ -48,15 +58,28 @@ function isRestError<T>(error: unknown, className: 'DiscordAPIError' | 'RateLimi
 	return error instanceof Error && error.constructor.name === className;
 }
 
-/** Classifies an error thrown by discord.js's REST client for one message create, edit or delete. */
-export function describeDeliveryError(error: unknown): DeliveryProblem {
+/** Where describeDeliveryError logs the raw detail of a failure it cannot explain by a known code. */
+export interface DeliveryErrorLog {
+	logger: Pick<Logger, 'warn'>;
+	/** Fields that place the failure (guild, channel, stream…) in the log line. */
+	context?: Record<string, unknown>;
+}
+
+/**
+ * Classifies an error thrown by discord.js's REST client for one message create, edit or delete, in words. A
+ * failure without a known Discord code (network trouble, an unexpected refusal) gets an incident id: its raw
+ * detail is logged under that id with `log`, and the message names the id.
+ */
+export function describeDeliveryError(error: unknown, log?: DeliveryErrorLog): DeliveryProblem {
 	const problem = { backoff: true, retryAfterMs: 0, messageGone: false };
 	if (isRestError<DiscordAPIError>(error, 'DiscordAPIError')) {
 		const code = typeof error.code === 'number' ? error.code : error.status;
-		if (code === DiscordErrorCode.UnknownMessage) {
-			return { ...problem, code, message: EXPLANATIONS[code] ?? error.message, backoff: false, messageGone: true };
+		const explained = EXPLANATIONS[code];
+		if (code === DiscordErrorCode.UnknownMessage && explained) {
+			return { ...problem, code, message: explained, backoff: false, messageGone: true };
 		}
-		return { ...problem, code, message: EXPLANATIONS[code] ?? `Discord refused the post (${code}): ${error.message}` };
+		if (explained) return { ...problem, code, message: explained };
+		return { ...problem, code, ...withIncident(`Discord refused the post (error ${code}).`, error, log) };
 	}
 	if (isRestError<RateLimitError>(error, 'RateLimitError')) {
 		// Only thrown when the REST client is set to reject on rate limits instead of waiting them out itself.
@@ -68,8 +91,61 @@ export function describeDeliveryError(error: unknown): DeliveryProblem {
 		};
 	}
 	if (isRestError<HTTPError>(error, 'HTTPError')) {
-		return { ...problem, code: error.status, message: `Discord answered HTTP ${error.status}; will retry.` };
+		return {
+			...problem,
+			code: error.status,
+			message: `Discord had a problem on its side (HTTP ${error.status}); this usually passes on its own.`,
+		};
 	}
-	const message = error instanceof Error ? error.message : String(error);
-	return { ...problem, code: null, message: `Could not reach Discord (${message}); will retry.` };
+	return { ...problem, code: null, ...withIncident(networkFailureText(error), error, log) };
+}
+
+/** `text` followed by a new incident id, under which the raw error is logged. */
+function withIncident(
+	text: string,
+	error: unknown,
+	log: DeliveryErrorLog | undefined,
+): Pick<DeliveryProblem, 'message' | 'incidentId'> {
+	const incidentId = newIncidentId();
+	log?.logger.warn({ ...log.context, incidentId, err: error }, `Discord delivery failed (incident ${incidentId})`);
+	return { message: `${text} ${incidentHint(incidentId)}`, incidentId };
+}
+
+// Node's and undici's error codes, on the error or on its `cause` (fetch throws "fetch failed" with the reason there).
+const TIMEOUT_CODES = new Set([
+	'ETIMEDOUT',
+	'UND_ERR_CONNECT_TIMEOUT',
+	'UND_ERR_HEADERS_TIMEOUT',
+	'UND_ERR_BODY_TIMEOUT',
+]);
+const CONNECTION_CODES = new Set([
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'EPIPE',
+	'UND_ERR_SOCKET',
+	'UND_ERR_CLOSED',
+]);
+
+/** What a failure that never got an answer from Discord means, in words. */
+function networkFailureText(error: unknown): string {
+	const names: string[] = [];
+	const codes: string[] = [];
+	// Follow `cause` a few levels: fetch and the REST client wrap the error that says what happened.
+	for (let current = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
+		names.push(current.name);
+		const code = (current as { code?: unknown }).code;
+		if (typeof code === 'string') codes.push(code);
+	}
+	// @discordjs/rest aborts a request that takes longer than its timeout (15 s by default): an AbortError.
+	if (names.includes('AbortError') || names.includes('TimeoutError') || codes.some((c) => TIMEOUT_CODES.has(c))) {
+		return 'Discord did not answer in time; this usually passes on its own.';
+	}
+	if (codes.some((code) => CONNECTION_CODES.has(code))) {
+		return 'The bot could not connect to Discord (a network problem); this usually passes on its own.';
+	}
+	return 'Sending to Discord failed for an unexpected reason.';
 }

@@ -5,6 +5,7 @@
 import type { ApplicationCommandOptionChoiceData } from 'discord.js';
 import type { Clock } from '../clock.ts';
 import { UserError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 import { passesGuildFilters, targetChannelOf } from '../notify/announcement-rules.ts';
 import {
 	type AnnouncedStream,
@@ -31,6 +32,8 @@ export interface WatchAdminDeps {
 	readonly twitch: Pick<TwitchClient, 'getUserByLogin' | 'getStreamByUserId' | 'getLiveStreams'>;
 	readonly repositories: Pick<Repositories, 'watches' | 'guildSettings' | 'streamStates'>;
 	readonly clock: Pick<Clock, 'now'>;
+	/** Where the raw detail of a failed `/watch test` post goes, under the incident id the admin is shown. */
+	readonly logger: Pick<Logger, 'warn'>;
 	/** When this process runs the notifier, its in-memory stream states are the freshest. */
 	readonly notifier?: Pick<Notifier, 'streamStateOf'> | undefined;
 }
@@ -370,8 +373,14 @@ export async function previewAnnouncement(
 		await clearDeliveryProblem(deps, watch);
 		return { ...outcome, posted: { channelId, messageId: created.id } };
 	} catch (error) {
-		const problem = describeDeliveryError(error);
-		return { ...outcome, notPostedBecause: problem.message };
+		const problem = describeDeliveryError(error, {
+			logger: deps.logger,
+			context: { guildId, channelId, twitchUserId: watch.twitchUserId, during: '/watch test' },
+		});
+		// A passing failure (network, Discord 5xx, 429) is worth another try; the others need the admin's fix first.
+		const passing = problem.code === null || problem.code === 429 || problem.code >= 500;
+		const retry = passing ? ' Try `/watch test` again in a minute.' : '';
+		return { ...outcome, notPostedBecause: `${problem.message}${retry}` };
 	}
 }
 

@@ -2,8 +2,9 @@ import { DiscordAPIError } from 'discord.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { createSilentLogger } from '../../src/logger.ts';
+import { describeDeliveryError } from '../../src/notify/delivery-problems.ts';
 import { openRepositories, type Repositories } from '../../src/store/repositories.ts';
-import { renderWatchList } from '../../src/views/watch.ts';
+import { renderPreview, renderWatchList } from '../../src/views/watch.ts';
 import {
 	type AddWatchRequest,
 	addWatch,
@@ -13,6 +14,7 @@ import {
 	type WatchAdminDeps,
 	watchSuggestions,
 } from '../../src/watch/watch-admin.ts';
+import { recordingLogger } from '../discord/fake-interactions.ts';
 import { makeStreamState } from '../store/fixtures.ts';
 import { storeBackends, useTestStores } from '../store/test-stores.ts';
 import { ADMIN, fixedChecker, GENERAL, GUILD, NEWS, NOW, ROLE, ScriptedTwitch } from './watch-fixtures.ts';
@@ -28,7 +30,7 @@ beforeEach(async () => {
 	twitch.addUser('beta', '1002');
 	twitch.addUser('gamma', '1003');
 	repositories = await openRepositories(await stores.open(), createSilentLogger());
-	deps = { twitch, repositories, clock: { now: () => NOW } };
+	deps = { twitch, repositories, clock: { now: () => NOW }, logger: createSilentLogger() };
 });
 
 function request(overrides: Partial<AddWatchRequest> = {}): AddWatchRequest {
@@ -225,6 +227,30 @@ describe('/watch list', () => {
 		expect(text).toContain('Next try <t:1748779320:R>');
 	});
 
+	it('shows a network failure the notifier recorded in plain words with its incident id, never the raw error', async () => {
+		await addWatch(deps, request({ login: 'alpha' }), fixedChecker());
+		const timedOut = new DOMException('This operation was aborted', 'AbortError');
+		// What the announcer stores for a failed post: code and message of the described problem.
+		const problem = describeDeliveryError(timedOut, { logger: createSilentLogger() });
+		await repositories.watches.update(GUILD, '1001', (watch) => ({
+			...watch,
+			delivery: {
+				lastError: { code: problem.code, message: problem.message, at: NOW - 60_000 },
+				consecutiveFailures: 1,
+				retryAt: NOW + 60_000,
+				lastSuccessAt: null,
+			},
+		}));
+		const listing = await listWatches(deps, GUILD, fixedChecker());
+		const text = renderWatchList(listing, 1, NOW).embeds?.[0]?.description ?? '';
+		expect(text).toContain(
+			'Last delivery problem <t:1748779140:R>: Discord did not answer in time; this usually passes on its own.',
+		);
+		expect(text).toContain(`give the bot’s operator this incident id: \`${problem.incidentId}\``);
+		expect(text).toContain('Next try <t:1748779260:R>.');
+		expect(text).not.toContain('aborted');
+	});
+
 	it('shows live or offline from the stored stream state, else from Twitch', async () => {
 		await addWatch(deps, request({ login: 'alpha' }), fixedChecker());
 		await addWatch(deps, request({ login: 'beta' }), fixedChecker());
@@ -315,6 +341,33 @@ describe('/watch test', () => {
 		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), refusing);
 		expect(outcome.posted).toBeNull();
 		expect(outcome.notPostedBecause).toContain('Missing Access');
+	});
+
+	it('reports a network failure in plain words with an incident id, the raw error only in the log', async () => {
+		const { logger, records } = recordingLogger();
+		await addWatch(deps, request(), fixedChecker());
+		const unreachable = async () => {
+			const cause = Object.assign(new Error('connect ECONNREFUSED 162.159.128.233:443'), { code: 'ECONNREFUSED' });
+			throw new TypeError('fetch failed', { cause });
+		};
+		const outcome = await previewAnnouncement({ ...deps, logger }, GUILD, 'alpha', fixedChecker(), unreachable);
+		expect(outcome.posted).toBeNull();
+		expect(outcome.notPostedBecause).toMatch(
+			/^The bot could not connect to Discord \(a network problem\); this usually passes on its own\. /,
+		);
+		expect(outcome.notPostedBecause).toContain('Try `/watch test` again in a minute.');
+		expect(outcome.notPostedBecause).not.toContain('fetch failed');
+		expect(outcome.notPostedBecause).not.toContain('ECONNREFUSED');
+		const incidentId = /incident id: `([0-9a-f]{8})`/.exec(outcome.notPostedBecause ?? '')?.[1];
+		expect(incidentId).toBeDefined();
+		expect(records.find((record) => record.incidentId === incidentId)).toMatchObject({
+			guildId: GUILD,
+			channelId: NEWS,
+			err: { message: expect.stringContaining('fetch failed') },
+		});
+		const reply = renderPreview(outcome);
+		expect(reply.content).toContain(`incident id: \`${incidentId}\``);
+		expect(reply.content).not.toContain('fetch failed');
 	});
 
 	it('clears a recorded delivery problem once a preview posts', async () => {
