@@ -48,7 +48,9 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	const { config, logger } = options;
 	const clock = options.clock ?? systemClock;
 	const commands = await loadCommands(options.commandsDir);
-	const store = await openStore(config.storageUrl).catch((error: unknown) => {
+	// The store logs once when its server stops answering and once when it is back.
+	const storeLogger = logger.child({ component: 'store' });
+	const store = await openStore(config.storageUrl, { logger: storeLogger }).catch((error: unknown) => {
 		throw new StartupError(`${(error as Error).message}. Check STORAGE_URL.`);
 	});
 	const twitch = new TwitchClient({

@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type KeyvPostgres from '@keyv/postgres';
 import type KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import { type DeserializedData, Keyv, type KeyvStoreAdapter, type StoredData } from 'keyv';
+import { createSilentLogger, type Logger } from '../logger.ts';
+import { describeStoreError, guardStoreCalls, withDeadline } from './store-health.ts';
 
 export type StoreKind = 'sqlite' | 'redis' | 'postgres';
 
@@ -11,7 +14,10 @@ export type StoreKind = 'sqlite' | 'redis' | 'postgres';
 export interface Store {
 	readonly kind: StoreKind;
 	readonly keyv: Keyv;
-	/** Closes the adapter's connection; the store must not be used afterwards. */
+	/**
+	 * Closes the adapter's connections (dropping them if the server does not answer within the deadline); the store
+	 * must not be used afterwards. Idempotent.
+	 */
 	close(): Promise<void>;
 }
 
@@ -72,52 +78,53 @@ class BatchingKeyvSqlite extends KeyvSqlite {
 	}
 }
 
-/**
- * @keyv/postgres keeps ONE module-wide pg pool (for the last URL constructed) and any adapter's disconnect() ends
- * it. Counting the open stores lets several stores on the same URL (a test reopening the store) close one by one;
- * two different PostgreSQL URLs at once cannot work with that adapter, so that is refused with a clear error.
- */
-const openPostgresStores = { url: '', count: 0 };
+/** What `openStore` can be told besides the URL. */
+export interface OpenStoreOptions {
+	/** Keeps several users of one database apart (default 'twitchbot'). */
+	namespace?: string;
+	/** Where the store reports that it stopped answering and that it answers again (default: nowhere). */
+	logger?: Logger;
+	/** How long one store call, or close(), may take before it fails with StoreDeadlineError (default 5 s). */
+	deadlineMs?: number;
+}
+
+const DEFAULT_DEADLINE_MS = 5_000;
+
+/** An opened adapter and how to release its connections: gracefully, or at once (`force`). */
+interface OpenedAdapter {
+	adapter: KeyvStoreAdapter;
+	release(force: boolean): Promise<void>;
+}
 
 /**
  * Opens the store STORAGE_URL names: a SQLite file by default (its folder is created), Redis or PostgreSQL by URL.
  * `namespace` keeps several users of one database apart (tests give each file its own); `keyv.clear()` only
  * removes the keys of its namespace.
  * Fails with a readable error when the database cannot be reached, without echoing credentials in the URL.
+ * Once open, the store rides out a restart or failover of its server: every call has a deadline, calls fail while
+ * the server is away, and work again, without reopening, once it is back (see guardStoreCalls).
  */
-export async function openStore(url: string, options: { namespace?: string } = {}): Promise<Store> {
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
 	const kind = storeKindOf(url);
 	const namespace = options.namespace ?? 'twitchbot';
-	let adapter: KeyvStoreAdapter & { disconnect(): Promise<void> };
-	let releaseAdapter = async () => adapter.disconnect();
-	if (kind === 'sqlite') {
-		const file = resolve(url.replace(/^sqlite:\/\//, ''));
-		mkdirSync(dirname(file), { recursive: true });
-		const sqlite = new BatchingKeyvSqlite({ uri: `sqlite://${file}`, table: 'keyv', busyTimeout: 10_000 });
-		await sqlite.useWriteAheadLog();
-		adapter = sqlite;
-	} else if (kind === 'redis') {
-		// The Redis and PostgreSQL adapters are loaded only when used: a SQLite bot does not pay their memory.
-		const { default: Redis } = (await import('@keyv/redis')) as { default: typeof KeyvRedis };
-		// throwOnErrors: without it a failed GET reads as "no value", and a read-modify-write would then overwrite
-		// the real record with an empty one.
-		adapter = new Redis(url, { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: 5_000 }) as never;
-	} else {
-		if (openPostgresStores.count > 0 && openPostgresStores.url !== url) {
-			throw new Error('Only one PostgreSQL URL can be open at a time (@keyv/postgres shares one connection pool)');
-		}
-		openPostgresStores.url = url;
-		openPostgresStores.count += 1;
-		const { default: Postgres } = (await import('@keyv/postgres')) as { default: typeof KeyvPostgres };
-		adapter = new Postgres({ uri: url, table: 'keyv' }) as never;
-		let released = false;
-		releaseAdapter = async () => {
-			if (released) return;
-			released = true;
-			openPostgresStores.count -= 1;
-			if (openPostgresStores.count === 0) await adapter.disconnect();
-		};
-	}
+	const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+	const logger = options.logger ?? createSilentLogger();
+	const redact = redactUrl;
+
+	const { adapter, release } =
+		kind === 'sqlite'
+			? await openSqlite(url)
+			: kind === 'redis'
+				? await openRedis(url, deadlineMs)
+				: await openPostgres(url, deadlineMs);
+	const health = guardStoreCalls(adapter, { kind, deadlineMs, logger, redact });
+	// The client's first error (connection refused, authentication failed) says more than what the call failed with
+	// ("not connected", "no answer within 5000 ms").
+	let clientError: unknown;
+	let starting = true;
+	adapter.on('error', (error: unknown) => {
+		if (starting) clientError ??= error;
+	});
 	const keyv = new Keyv({
 		store: adapter,
 		namespace,
@@ -139,18 +146,106 @@ export async function openStore(url: string, options: { namespace?: string } = {
 		// A round trip now turns a wrong URL or a stopped server into one clear start-up error.
 		await keyv.get('__store_check__');
 	} catch (error) {
-		await releaseAdapter().catch(() => {});
-		throw new Error(`Cannot open the ${kind} store at ${redactUrl(url)}: ${(error as Error).message}`, {
-			cause: error,
-		});
+		await withDeadline(release(true), deadlineMs, 'close').catch(() => {});
+		const reason = describeStoreError(clientError ?? error);
+		throw new Error(`Cannot open the ${kind} store at ${redactUrl(url)}: ${redact(reason)}`, { cause: error });
 	}
+	starting = false;
+	health.startReporting();
+	let closed: Promise<void> | undefined;
 	return {
 		kind,
 		keyv,
-		close: async () => {
-			await releaseAdapter();
-		},
+		// A server that stopped answering must not hang the shutdown: after the deadline the connections are dropped.
+		close: () =>
+			(closed ??= withDeadline(release(false), deadlineMs, `The ${kind} store did not close`).catch(
+				(error: unknown) => {
+					logger.warn({ error: redact(describeStoreError(error)) }, `the ${kind} store did not close cleanly`);
+					// Not awaited: a pg pool's end() is the very call that hangs.
+					release(true).catch(() => {});
+				},
+			)),
 	};
+}
+
+async function openSqlite(url: string): Promise<OpenedAdapter> {
+	const file = resolve(url.replace(/^sqlite:\/\//, ''));
+	mkdirSync(dirname(file), { recursive: true });
+	const sqlite = new BatchingKeyvSqlite({ uri: `sqlite://${file}`, table: 'keyv', busyTimeout: 10_000 });
+	await sqlite.useWriteAheadLog();
+	return { adapter: sqlite, release: () => sqlite.disconnect() };
+}
+
+/** Reconnects after a dropped connection for as long as it takes, at most every 2 s. */
+const redisReconnectDelay = (attempt: number) => Math.min(100 * 2 ** attempt, 2_000);
+
+async function openRedis(url: string, deadlineMs: number): Promise<OpenedAdapter> {
+	// The Redis and PostgreSQL adapters are loaded only when used: a SQLite bot does not pay their memory.
+	const { default: Redis } = (await import('@keyv/redis')) as { default: typeof KeyvRedis };
+	const redis = new Redis(
+		{
+			url,
+			// While the connection is down a call fails at once instead of waiting in a queue until Redis is back: the
+			// caller hears now, and a write it was told had failed does not land minutes later.
+			disableOfflineQueue: true,
+			socket: { connectTimeout: deadlineMs, reconnectStrategy: redisReconnectDelay },
+		},
+		// throwOnErrors: without it a failed GET reads as "no value", and a read-modify-write would then overwrite
+		// the real record with an empty one.
+		{ throwOnConnectError: true, throwOnErrors: true, connectionTimeout: deadlineMs },
+	);
+	return { adapter: redis as never, release: (force) => redis.disconnect(force) };
+}
+
+/** The part of a pg connection pool the adapter uses. */
+interface PgPool {
+	query(sql: string, values?: unknown): Promise<{ rows: unknown[] }>;
+	on(event: 'error', listener: (error: Error) => void): unknown;
+	end(): Promise<void>;
+}
+
+interface PgDriver {
+	Pool: new (config: Record<string, unknown>) => PgPool;
+}
+
+/** The pg driver that @keyv/postgres depends on (the bot has no pg dependency of its own). */
+function loadPgDriver(): PgDriver {
+	const adapterEntry = createRequire(import.meta.url).resolve('@keyv/postgres');
+	return createRequire(adapterEntry)('pg') as PgDriver;
+}
+
+/**
+ * @keyv/postgres keeps ONE module-wide pg pool, which nothing can reach to listen for its 'error' event: when the
+ * server terminates an idle connection (a restart, a failover) the pool emits 'error' and, with no listener, Node
+ * ends the process. Here each store has its own pool whose errors reach the adapter's 'error' event.
+ */
+async function openPostgres(url: string, deadlineMs: number): Promise<OpenedAdapter> {
+	const { default: Postgres } = (await import('@keyv/postgres')) as { default: typeof KeyvPostgres };
+	const pg = loadPgDriver();
+	let pool: PgPool | undefined;
+	let ended: Promise<void> | undefined;
+	const endPool = () => (ended ??= pool?.end() ?? Promise.resolve());
+	class PostgresWithOwnPool extends Postgres {
+		// Called by the adapter's constructor, once.
+		override async connect() {
+			const own = new pg.Pool({
+				connectionString: this.opts.uri,
+				// A connection attempt to a vanished host gives up with the call's deadline; TCP keep-alive notices a
+				// server that disappeared without closing its connections (a failover).
+				connectionTimeoutMillis: deadlineMs,
+				keepAlive: true,
+			});
+			own.on('error', (error) => this.emit('error', error));
+			pool = own;
+			return async (sql: string, values?: unknown) => (await own.query(sql, values)).rows;
+		}
+
+		override async disconnect() {
+			await endPool();
+		}
+	}
+	const adapter = new PostgresWithOwnPool({ uri: url, table: 'keyv' });
+	return { adapter: adapter as never, release: () => endPool() };
 }
 
 /** A URL with its password removed, safe for logs and error messages. */

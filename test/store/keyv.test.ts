@@ -105,9 +105,21 @@ describe('openStore on postgres', () => {
 		expect(await second.keyv.get('still')).toBe('works');
 	});
 
-	it('refuses a second PostgreSQL URL while one is open', async () => {
-		await stores.open();
-		await expect(openStore('postgres://postgres@127.0.0.1:5432/postgres')).rejects.toThrow(/one PostgreSQL URL/);
+	it('opens stores on two PostgreSQL URLs at once, each with its own connection pool', async () => {
+		const first = await stores.open();
+		// Another URL for the same database: @keyv/postgres alone would share one pool and end it for both.
+		const url = backend.url();
+		const second = await openStore(`${url}${url.includes('?') ? '&' : '?'}application_name=twitchbot-second`, {
+			namespace: stores.namespace,
+		});
+		try {
+			await second.keyv.set('from', 'second');
+			expect(await first.keyv.get('from')).toBe('second');
+		} finally {
+			await second.close();
+		}
+		await first.keyv.set('still', 'works');
+		expect(await first.keyv.get('still')).toBe('works');
 	});
 });
 
