@@ -1,6 +1,7 @@
 import { StartupError, startBot } from './bot.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { credentialsOf } from './store/keyv.ts';
 
 /** `npm start`: read the settings, start the bot, and stop cleanly on SIGINT/SIGTERM (exit 0). */
 async function main(): Promise<void> {
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
 	const logger = createLogger({
 		level: config.logLevel,
 		format: config.logFormat,
-		secrets: [config.discordToken, config.twitchClientSecret],
+		secrets: [config.discordToken, config.twitchClientSecret, ...credentialsOf(config.storageUrl)],
 	});
 	process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 

@@ -34,7 +34,11 @@ export const REDACTED_PATHS = [
 export interface LoggerOptions {
 	level: string;
 	format: 'json' | 'pretty';
-	/** Exact secret values to scrub from any message text (for example the bot token inside a library's error). */
+	/**
+	 * Exact secret values to scrub from every log line, wherever they appear (a message, a field, an error's text,
+	 * stack or cause): the bot token inside a library's error, the STORAGE_URL password inside a client's error.
+	 * Values shorter than 6 characters are ignored: masking them everywhere would garble ordinary text.
+	 */
 	secrets?: readonly string[];
 	destination?: pino.DestinationStream;
 }
@@ -42,26 +46,14 @@ export interface LoggerOptions {
 /** Creates the process logger: JSON lines by default, human-readable with format 'pretty'. */
 export function createLogger(options: LoggerOptions): Logger {
 	const secrets = (options.secrets ?? []).filter((secret) => secret.length >= 6);
-	const scrub = (text: string): string => secrets.reduce((out, secret) => out.replaceAll(secret, '[REDACTED]'), text);
+	// A line is JSON: a secret holding a quote or a backslash appears there escaped.
+	const forms = [...new Set(secrets.flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]))];
+	const scrub = (line: string): string => forms.reduce((out, form) => out.replaceAll(form, '[REDACTED]'), line);
 	const pinoOptions: pino.LoggerOptions = {
 		level: options.level,
 		redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-		hooks: {
-			logMethod(args, method) {
-				method.apply(
-					this,
-					args.map((arg) => (typeof arg === 'string' ? scrub(arg) : arg)) as Parameters<typeof method>,
-				);
-			},
-		},
-		serializers: {
-			err: (error: unknown) => {
-				const serialized = pino.stdSerializers.err(error as Error);
-				if (serialized.message) serialized.message = scrub(serialized.message);
-				if (serialized.stack) serialized.stack = scrub(serialized.stack);
-				return serialized;
-			},
-		},
+		// The whole serialized line, just before it is written: no field can carry a secret past this.
+		...(forms.length > 0 ? { hooks: { streamWrite: scrub } } : {}),
 	};
 	if (options.destination) return pino(pinoOptions, options.destination);
 	if (options.format === 'pretty') {

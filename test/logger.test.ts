@@ -40,4 +40,24 @@ describe('logging', () => {
 		logger.error({ err: new Error(`login failed with ${secret}`) }, `token ${secret} rejected`);
 		expect(lines.join('')).not.toContain(secret);
 	});
+
+	it('scrubs a secret from every field of a line: nested objects, an error’s own fields and its cause', () => {
+		const password = 'hunter2-storage';
+		const { logger, lines } = capture([password]);
+		const cause = new Error(`AUTH ${password} rejected`);
+		const error = Object.assign(new Error('cannot connect', { cause }), { url: `redis://:${password}@cache:6379` });
+		logger
+			.child({ storage: { url: `redis://:${password}@cache:6379` } })
+			.error({ err: error, attempt: { password } }, 'store');
+		expect(lines).toHaveLength(1);
+		expect(lines[0]).not.toContain(password);
+		expect(JSON.parse(lines[0] ?? '')).toMatchObject({ storage: { url: 'redis://:[REDACTED]@cache:6379' } });
+	});
+
+	it('scrubs a secret holding characters that JSON escapes', () => {
+		const password = 'pa"ss\\word';
+		const { logger, lines } = capture([password]);
+		logger.info({ detail: `login with ${password}` }, 'escaped');
+		expect(JSON.parse(lines[0] ?? '').detail).toBe('login with [REDACTED]');
+	});
 });

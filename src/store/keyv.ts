@@ -109,7 +109,10 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 	const namespace = options.namespace ?? 'twitchbot';
 	const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
 	const logger = options.logger ?? createSilentLogger();
-	const redact = redactUrl;
+	// The password may also appear alone in a client's message; a very short one is left alone there (masking
+	// every "ab" would garble the text), the URL form is masked whatever its length.
+	const secrets = credentialsOf(url).filter((secret) => secret.length >= 4);
+	const redact = (text: string) => secrets.reduce((out, secret) => out.replaceAll(secret, '***'), redactUrl(text));
 
 	const { adapter, release } =
 		kind === 'sqlite'
@@ -248,7 +251,34 @@ async function openPostgres(url: string, deadlineMs: number): Promise<OpenedAdap
 	return { adapter: adapter as never, release: () => endPool() };
 }
 
-/** A URL with its password removed, safe for logs and error messages. */
-export function redactUrl(url: string): string {
-	return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+/** `scheme://user:password@` or `scheme://:password@`; the password runs to the last @ before the path. */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:)([^\s/?#]*)@/gi;
+/** `?password=` or `&password=` (also `sslpassword=` and the like) in a query string. */
+const QUERY_PASSWORD = /([?&][^\s=&#]*password=)([^\s&#]*)/gi;
+
+/**
+ * `text` with the password of every URL in it replaced by ***: a URL alone (safe for logs and error messages) or a
+ * client's error message that quotes one.
+ */
+export function redactUrl(text: string): string {
+	return text.replace(URL_PASSWORD, '$1***@').replace(QUERY_PASSWORD, '$1***');
+}
+
+/**
+ * The secrets a STORAGE_URL carries (its password, as written and percent-decoded, and any password= value), for
+ * the logger to scrub from every line.
+ */
+export function credentialsOf(url: string): string[] {
+	const found = new Set<string>();
+	for (const match of [...url.matchAll(URL_PASSWORD), ...url.matchAll(QUERY_PASSWORD)]) {
+		const secret = match[2];
+		if (!secret) continue;
+		found.add(secret);
+		try {
+			found.add(decodeURIComponent(secret));
+		} catch {
+			// Not valid percent-encoding: only the text as written can appear.
+		}
+	}
+	return [...found];
 }
