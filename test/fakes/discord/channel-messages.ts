@@ -140,7 +140,8 @@ export class ChannelMessageStore {
 	}
 
 	/**
-	 * GET /channels/:id/messages: newest first, `limit` 1–100 (default 50), `before`/`after` by id. Without Read
+	 * GET /channels/:id/messages: newest first, `limit` 1–100 (default 50), `before`/`after` by id (with `after`
+	 * alone, the `limit` messages right after it). Without Read
 	 * Message History Discord returns an empty list rather than an error.
 	 */
 	list(channelId: string, query: URLSearchParams): StoredMessage[] {
@@ -153,11 +154,12 @@ export class ChannelMessageStore {
 		if (!hasPermission(permissions, Permission.ReadMessageHistory)) return [];
 		const before = query.get('before');
 		const after = query.get('after');
-		return this.current(channelId)
+		const matching = this.current(channelId)
 			.filter((message) => before === null || compareSnowflakes(message.id, before) < 0)
-			.filter((message) => after === null || compareSnowflakes(message.id, after) > 0)
-			.reverse()
-			.slice(0, limit);
+			.filter((message) => after === null || compareSnowflakes(message.id, after) > 0);
+		// With `after` alone Discord answers the messages right after that id (the oldest ones), newest first.
+		if (after !== null && before === null) return matching.slice(0, limit).reverse();
+		return matching.reverse().slice(0, limit);
 	}
 
 	/** Current messages of a channel, oldest first. */

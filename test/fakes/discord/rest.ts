@@ -57,6 +57,8 @@ interface Reply {
 	status: number;
 	body: unknown;
 	headers: Record<string, string>;
+	/** Never answer (a hanging Discord): the request stays open until the client gives up or the fake closes. */
+	hang?: boolean;
 }
 
 /** Default wait for a 429 fault: short, so tests that prove the retry do not sleep long. */
@@ -104,6 +106,7 @@ export class FakeRestApi {
 			response: reply.body,
 			at: this.#options.now(),
 		});
+		if (reply.hang) return;
 		const headers: Record<string, string> = { ...reply.headers };
 		if (reply.body === null || reply.status === 204) {
 			response.writeHead(reply.status === 200 ? 204 : reply.status, headers);
@@ -229,6 +232,7 @@ function errorReply(error: unknown): Reply {
 
 /** A fault as Discord would send it; a 429 carries what @discordjs/rest needs to wait and retry. */
 function faultReply(fault: RestFault, rateLimitHeaders: Record<string, string>): Reply {
+	if (fault.hang) return { status: 0, body: null, headers: {}, hang: true };
 	if (fault.status === 429) {
 		const retryAfter = fault.retryAfter ?? DEFAULT_FAULT_RETRY_AFTER_SECONDS;
 		const body: Record<string, unknown> = {

@@ -100,6 +100,8 @@ export interface RestFault {
 	message?: string;
 	/** Seconds, for 429: sent as `retry_after` and in the Retry-After / X-RateLimit-Reset-After headers. */
 	retryAfter?: number;
+	/** Never answer the request (logged with status 0); `status` is then ignored. */
+	hang?: boolean;
 }
 
 export interface RestLogEntry {
