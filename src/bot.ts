@@ -7,6 +7,7 @@ import { loadCommands } from './discord/command-loader.ts';
 import { handleInteraction } from './discord/interaction-boundary.ts';
 import { buildInviteUrl } from './discord/invite.ts';
 import type { Logger } from './logger.ts';
+import { notifierRestOptions } from './notify/discord-messages.ts';
 import { createNotifier, type Notifier } from './notify/notifier.ts';
 import { openStore } from './store/keyv.ts';
 import { openRepositories } from './store/repositories.ts';
@@ -85,7 +86,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 		},
 	);
 	// Announcements go over REST only (no gateway needed), so the notifier could run as a process of its own.
-	const rest = new REST({ api: config.discordApiUrl }).setToken(config.discordToken);
+	const rest = new REST(notifierRestOptions(config.discordApiUrl)).setToken(config.discordToken);
 	const tuning = options.notifierTuning ?? {};
 	const notifier: Notifier | undefined =
 		options.notifier === false

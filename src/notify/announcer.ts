@@ -9,12 +9,14 @@
  *
  * Posting order, so that a crash can neither lose nor duplicate a post: record the intent, create the message
  * with a nonce derived from stream id + channel and `enforce_nonce` (Discord returns the existing message for a
- * repeat within its nonce window), record the message id. On restart, recorded intents are finished; an intent
- * older than the nonce window first looks for the bot's own post of that stream among the channel's recent
- * messages and adopts it.
+ * repeat within its nonce window), record the message id. On restart, recorded intents are finished once a poll
+ * confirms the stream is still live (an intent of a stream that ended meanwhile is dropped: a go-live post hours
+ * late would only mislead); an intent older than the nonce window first looks for the bot's own post of that
+ * stream in the channel and adopts it, and when the search cannot be trusted it does not post at all.
+ *
+ * Every duration (backoff, edit throttle, nonce age, end retries) is measured on the monotonic clock.
  */
 import type { REST } from '@discordjs/rest';
-import { Routes } from 'discord-api-types/v10';
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
@@ -27,20 +29,20 @@ import {
 	type BackoffPolicy,
 	backoffDelay,
 	DEFAULT_BACKOFF,
-	isInBackoff,
 	passesGuildFilters,
 	targetChannelOf,
 } from './announcement-rules.ts';
 import {
 	type AnnouncedStream,
 	announcedStreamFromState,
-	isAnnouncementOf,
 	renderEndedAnnouncement,
 	renderLiveAnnouncement,
 } from './announcement-view.ts';
 import { type DeliveryProblem, describeDeliveryError, noChannelProblem } from './delivery-problems.ts';
+import { DiscordMessages } from './discord-messages.ts';
+import { findEarlierPost } from './earlier-post.ts';
+import { ElapsedTime } from './elapsed-time.ts';
 import type { GoLiveEvent } from './go-live-state.ts';
-import { TaskSlots } from './task-slots.ts';
 
 /** At most one edit per post for title/game changes in this time (Discord rate-limits message edits per channel). */
 export const DEFAULT_EDIT_THROTTLE_MS = 60_000;
@@ -49,8 +51,6 @@ export const DEFAULT_EDIT_THROTTLE_MS = 60_000;
  * checked against the channel's recent messages before it is posted again.
  */
 export const DEFAULT_NONCE_TRUST_MS = 60_000;
-/** How many of a channel's latest messages are searched for a post made before a crash. */
-const RECENT_MESSAGES_SEARCHED = 50;
 
 export interface AnnouncerOptions {
 	/** discord.js REST client with the bot token: posting needs no gateway connection. */
@@ -67,6 +67,8 @@ export interface AnnouncerOptions {
 	backoff?: BackoffPolicy;
 	/** The bot's user id, to recognise its own posts; fetched once (GET /users/@me) when not given. */
 	botUserId?: string;
+	/** How long one Discord request may take (ms; default DISCORD_REQUEST_DEADLINE_MS). */
+	discordDeadlineMs?: number;
 }
 
 /** What the poller hands over after each cycle. */
@@ -111,16 +113,20 @@ interface PendingEnd {
 	channelId: string;
 	stream: AnnouncedStream;
 	attempts: number;
+	/** Monotonic time of the next try. */
 	nextAttemptAt: number;
 }
 
-const createdMessageSchema = z.object({ id: z.string() });
 const botUserSchema = z.object({ id: z.string() });
 
+/** Pins of the elapsed-time tracker are not needed longer than the longest duration asked (end retry window). */
+const ELAPSED_HORIZON_MS = 2 * END_RETRY_WINDOW_MS;
+
 export class Announcer {
-	/** Streams are worked on in parallel, but only so many at once (see TaskSlots). */
-	private readonly slots = new TaskSlots(8);
 	private readonly rest: REST;
+	/** Discord messages, one queue per channel: a broken channel delays only itself. */
+	private readonly messages: DiscordMessages;
+	private readonly elapsed: ElapsedTime;
 	private readonly watches: WatchRepository;
 	private readonly guildSettings: GuildSettingsRepository;
 	private readonly announcements: AnnouncementRepository;
@@ -138,6 +144,8 @@ export class Announcer {
 
 	constructor(options: AnnouncerOptions) {
 		this.rest = options.rest;
+		this.messages = new DiscordMessages(options.rest, options.discordDeadlineMs);
+		this.elapsed = new ElapsedTime(options.clock);
 		this.watches = options.watches;
 		this.guildSettings = options.guildSettings;
 		this.announcements = options.announcements;
@@ -156,11 +164,16 @@ export class Announcer {
 	 * guilds go in parallel.
 	 */
 	observeCycle(cycle: AnnouncerCycleInput): void {
-		const now = this.clock.now();
+		const now = this.clock.monotonic();
+		this.elapsed.sweep(ELAPSED_HORIZON_MS);
 		for (const event of cycle.events) {
-			if (event.kind !== 'ended') continue;
-			const memory = this.memoryOf(event.streamId, event.userId);
-			this.enqueue(memory, 'end', () => this.endStream(event));
+			if (event.kind === 'ended') {
+				const memory = this.memoryOf(event.streamId, event.userId);
+				this.enqueue(memory, 'end', () => this.endStream(event));
+			} else if (event.kind === 'resumed') {
+				const memory = this.memoryOf(event.streamId, event.userId);
+				this.enqueue(memory, 'resume', () => this.resumeStream(memory));
+			}
 		}
 		const live = new Set<string>();
 		for (const state of cycle.liveStates) {
@@ -168,7 +181,7 @@ export class Announcer {
 			live.add(state.streamId);
 			const memory = this.memoryOf(state.streamId, state.userId);
 			memory.latest = state;
-			this.queueSyncIfNeeded(memory, now);
+			this.queueSyncIfNeeded(memory);
 		}
 		for (const [streamId, memory] of this.streams) {
 			if (!live.has(streamId) && memory.pendingTasks === 0) this.streams.delete(streamId);
@@ -187,8 +200,14 @@ export class Announcer {
 	}
 
 	/**
-	 * At start: finishes the announcements a previous run decided but may not have posted. Those of streams still
-	 * live (by `stateOf`, the loaded stream states) are delivered now; the others are abandoned.
+	 * At start: takes up the announcements a previous run left unfinished.
+	 * - An end action that had not gone through is tried again at the next cycle, whatever the streamer did since
+	 *   (a new stream does not cancel the old one's "was live" edit).
+	 * - An intent (decided, maybe not posted) waits for Twitch: it is delivered when a poll confirms that stream is
+	 *   still live, and dropped when the stream turns out to have ended. The stored state alone is not trusted:
+	 *   after hours down it may say "live" of a stream long over. An intent whose stored state already says the
+	 *   stream is not live is dropped now.
+	 * `stateOf` gives the loaded stream states. Returns how many wait (`resumed`) and how many were dropped.
 	 */
 	async recoverUnfinished(
 		stateOf: (userId: string) => StreamState | undefined,
@@ -196,46 +215,31 @@ export class Announcer {
 		const unfinished = await this.announcements.listUnfinished();
 		let resumed = 0;
 		let abandoned = 0;
-		const toSync = new Set<StreamMemory>();
 		for (const announcement of unfinished) {
 			const state = stateOf(announcement.userId);
 			if (announcement.phase === 'posted') {
-				// The stream ended and its end action had not gone through: try it again at the next cycle.
-				const ended = state?.lastEndedStreamId === announcement.streamId ? state : undefined;
-				const stream = ended ? announcedStreamFromState({ ...ended, streamId: announcement.streamId }) : null;
-				if (stream) {
-					this.pendingEnds.set(endKey(announcement), {
-						streamId: announcement.streamId,
-						userId: announcement.userId,
-						channelId: announcement.channelId,
-						stream,
-						attempts: 0,
-						nextAttemptAt: 0,
-					});
-					resumed++;
-				} else {
-					await this.announcements.put({ ...announcement, phase: 'ended' });
-					abandoned++;
-				}
-				continue;
-			}
-			if (state?.status === 'live' && state.streamId === announcement.streamId) {
-				const memory = this.memoryOf(announcement.streamId, announcement.userId);
-				memory.latest = state;
-				toSync.add(memory);
+				this.pendingEnds.set(endKey(announcement), {
+					streamId: announcement.streamId,
+					userId: announcement.userId,
+					channelId: announcement.channelId,
+					stream: endedStreamOf(announcement, state, this.watchOf(announcement)),
+					attempts: 0,
+					nextAttemptAt: 0,
+				});
 				resumed++;
+			} else if (state?.status === 'live' && state.streamId === announcement.streamId) {
+				resumed++; // delivered by the first cycle that confirms the stream (see PollCycle.liveStates)
 			} else {
 				await this.announcements.put({ ...announcement, phase: 'abandoned' });
+				this.logger.info(
+					{ streamId: announcement.streamId, channelId: announcement.channelId },
+					'dropped an unposted announcement: the stream is no longer live',
+				);
 				abandoned++;
 			}
 		}
-		for (const memory of toSync) {
-			if (memory.syncQueued) continue;
-			memory.syncQueued = true;
-			this.enqueue(memory, 'sync', () => this.syncStream(memory));
-		}
 		if (unfinished.length > 0) {
-			this.logger.info({ resumed, abandoned }, 'announcer: found announcements a previous run had not finished');
+			this.logger.info({ resumed, abandoned }, 'found announcements a previous run had not finished');
 		}
 		return { resumed, abandoned };
 	}
@@ -263,9 +267,9 @@ export class Announcer {
 	private enqueue(memory: StreamMemory, label: string, task: () => Promise<void>): void {
 		memory.pendingTasks++;
 		const run = memory.tail
-			.then(() => this.slots.run(task))
+			.then(task)
 			.catch((error: unknown) => {
-				this.logger.error({ err: error, streamId: memory.streamId }, `announcer: ${label} failed`);
+				this.logger.error({ err: error, streamId: memory.streamId }, `${label} failed`);
 			})
 			.finally(() => {
 				memory.pendingTasks--;
@@ -275,41 +279,43 @@ export class Announcer {
 		this.running.add(run);
 	}
 
-	private queueSyncIfNeeded(memory: StreamMemory, now: number): void {
+	private queueSyncIfNeeded(memory: StreamMemory): void {
 		const state = memory.latest;
-		if (memory.syncQueued || !state || !this.needsSync(memory, state, now)) return;
+		if (memory.syncQueued || !state || !this.needsSync(memory, state)) return;
 		memory.syncQueued = true;
 		this.enqueue(memory, 'sync', () => this.syncStream(memory));
 	}
 
 	/** Whether any target of a live stream is not where it should be. From memory only: runs for every live stream every cycle. */
-	private needsSync(memory: StreamMemory, state: StreamState, now: number): boolean {
+	private needsSync(memory: StreamMemory, state: StreamState): boolean {
 		if (!memory.loaded) return true;
 		const signature = signatureOf(state.title, state.gameName);
 		for (const watch of this.watches.watchesForUser(memory.userId)) {
 			const target = memory.targets.get(watch.guildId);
-			const waiting = isInBackoff(watch.delivery, now);
+			const waiting = this.inBackoff(watch);
 			const announcement = target?.announcement;
 			if (!announcement) {
 				if (target?.signature === signature || waiting) continue;
 				return true;
 			}
 			if (announcement.phase === 'intent' && !waiting) return true;
-			if (
-				announcement.phase === 'posted' &&
-				target.signature !== signature &&
-				!waiting &&
-				this.mayEdit(announcement, now)
-			) {
+			if (announcement.phase === 'posted' && target.signature !== signature && !waiting && this.mayEdit(announcement)) {
 				return true;
 			}
 		}
 		return false;
 	}
 
-	private mayEdit(announcement: Announcement, now: number): boolean {
+	private mayEdit(announcement: Announcement): boolean {
 		const last = announcement.lastEditAt ?? announcement.postedAt ?? announcement.createdAt;
-		return now - last >= this.editThrottleMs;
+		return this.elapsed.since(`edit:${endKey(announcement)}`, last) >= this.editThrottleMs;
+	}
+
+	/** Whether a target that kept failing is still waiting before the next attempt (on the monotonic clock). */
+	private inBackoff(watch: Watch): boolean {
+		const retryAt = watch.delivery.retryAt;
+		if (retryAt === null) return false;
+		return this.elapsed.until(backoffKey(watch), retryAt, this.backoff.maxMs) > 0;
 	}
 
 	// ── Live streams ─────────────────────────────────────────────────────────────────────────────────────────
@@ -325,7 +331,7 @@ export class Announcer {
 					this.syncTarget(memory, state, watch).catch((error: unknown) => {
 						this.logger.error(
 							{ err: error, streamId: memory.streamId, guildId: watch.guildId },
-							'announcer: could not bring an announcement up to date',
+							'could not bring an announcement up to date',
 						);
 					}),
 				),
@@ -354,10 +360,12 @@ export class Announcer {
 		const signature = signatureOf(state.title, state.gameName);
 		const target = memory.targets.get(watch.guildId);
 		const announcement = target?.announcement;
+		// A go-live is posted only while Get Streams lists the stream: one missing for a while may be over already.
+		const seenNow = state.missingSince === null;
 
 		if (!announcement) {
 			if (target?.signature === signature) return; // filtered out, and the title/category did not change
-			if (isInBackoff(watch.delivery, now)) return;
+			if (!seenNow || this.inBackoff(watch)) return;
 			const settings = await this.guildSettings.get(watch.guildId);
 			if (!passesGuildFilters(settings, state)) {
 				memory.targets.set(watch.guildId, { announcement: null, signature });
@@ -370,6 +378,7 @@ export class Announcer {
 			}
 			const intent = newIntent(state, watch.guildId, channelId, now);
 			await this.announcements.put(intent);
+			this.elapsed.since(`intent:${endKey(intent)}`, intent.createdAt); // pinned: made by this process
 			const created: TargetMemory = { announcement: intent, signature };
 			memory.targets.set(watch.guildId, created);
 			await this.deliver(created, intent, state, watch);
@@ -377,7 +386,7 @@ export class Announcer {
 		}
 
 		if (announcement.phase === 'intent') {
-			if (isInBackoff(watch.delivery, now)) return;
+			if (!seenNow || this.inBackoff(watch)) return;
 			const settings = await this.guildSettings.get(watch.guildId);
 			const channelId = targetChannelOf(watch, settings);
 			if (channelId !== announcement.channelId) {
@@ -393,7 +402,7 @@ export class Announcer {
 		}
 
 		if (announcement.phase === 'posted' && target && target.signature !== signature) {
-			if (isInBackoff(watch.delivery, now) || !this.mayEdit(announcement, now)) return;
+			if (this.inBackoff(watch) || !this.mayEdit(announcement)) return;
 			const settings = await this.guildSettings.get(watch.guildId);
 			if (!settings.updateOnChange) {
 				target.signature = signature;
@@ -410,22 +419,41 @@ export class Announcer {
 		const stream = announcedStreamFromState(state);
 		if (!stream) return;
 		let messageId: string | null = null;
-		const adopted = now - intent.createdAt >= this.nonceTrustMs ? await this.findEarlierPost(intent) : null;
+		let adopted: string | null = null;
+		if (!this.nonceStillCovers(intent)) {
+			const search = await findEarlierPost(this.messages, {
+				channelId: intent.channelId,
+				streamId: intent.streamId,
+				since: intent.createdAt,
+				botUserId: await this.ownUserId(),
+			});
+			if (search.found === 'unknown') {
+				// Posting again could ping twice: wait (with backoff) until the search can tell.
+				this.logger.warn(
+					{ err: search.error, streamId: intent.streamId, channelId: intent.channelId, reason: search.reason },
+					'cannot tell whether an earlier run already posted this go-live; not posting again yet',
+				);
+				await this.recordProblem(watch, intent.channelId, unverifiablePostProblem(search.reason));
+				return;
+			}
+			if (search.found) adopted = search.messageId;
+		}
 		if (adopted !== null) {
 			messageId = adopted;
 			this.logger.info(
 				{ streamId: intent.streamId, channelId: intent.channelId, messageId },
-				'announcer: adopted the post a previous run made',
+				'adopted the post a previous run made',
 			);
 		} else {
 			const message = renderLiveAnnouncement({ stream, template: watch.template, roleId: watch.roleId, now });
 			try {
-				const created = await this.rest.post(Routes.channelMessages(intent.channelId), {
-					body: { ...message, nonce: intent.nonce, enforce_nonce: true },
+				messageId = await this.messages.create(intent.channelId, {
+					...message,
+					nonce: intent.nonce,
+					enforce_nonce: true,
 				});
-				messageId = createdMessageSchema.safeParse(created).data?.id ?? null;
 			} catch (error) {
-				await this.recordProblem(watch, intent.channelId, describeDeliveryError(error));
+				await this.recordProblem(watch, intent.channelId, this.describe(error, intent));
 				return;
 			}
 		}
@@ -439,12 +467,13 @@ export class Announcer {
 			renderedGame: adopted === null ? stream.gameName : intent.renderedGame,
 		};
 		await this.announcements.put(posted);
+		this.elapsed.since(`edit:${endKey(posted)}`, now); // the edit throttle counts from here, monotonically
 		target.announcement = posted;
 		target.signature = signatureOf(posted.renderedTitle, posted.renderedGame);
 		await this.recordSuccess(watch, true);
 		this.logger.info(
 			{ streamId: posted.streamId, guildId: posted.guildId, channelId: posted.channelId, messageId },
-			'announcer: announced a go-live',
+			'announced a go-live',
 		);
 	}
 
@@ -462,9 +491,9 @@ export class Announcer {
 		}
 		const message = renderLiveAnnouncement({ stream, template: watch.template, roleId: watch.roleId, now });
 		try {
-			await this.rest.patch(Routes.channelMessage(announcement.channelId, announcement.messageId), { body: message });
+			await this.messages.edit(announcement.channelId, announcement.messageId, { ...message });
 		} catch (error) {
-			const problem = describeDeliveryError(error);
+			const problem = this.describe(error, announcement);
 			if (problem.messageGone) {
 				// Someone deleted the post: respect that, do not post it again.
 				const abandoned: Announcement = { ...announcement, phase: 'abandoned' };
@@ -481,38 +510,29 @@ export class Announcer {
 			renderedGame: stream.gameName,
 		};
 		await this.announcements.put(edited);
+		this.elapsed.since(`edit:${endKey(edited)}`, now);
 		target.announcement = edited;
 		target.signature = signatureOf(edited.renderedTitle, edited.renderedGame);
 		await this.recordSuccess(watch, false);
 	}
 
-	/** The id of the bot's own post of this stream among the channel's latest messages, or null. */
-	private async findEarlierPost(intent: Announcement): Promise<string | null> {
-		try {
-			const botUserId = await this.ownUserId();
-			const messages = await this.rest.get(Routes.channelMessages(intent.channelId), {
-				query: new URLSearchParams({ limit: String(RECENT_MESSAGES_SEARCHED) }),
-			});
-			if (!Array.isArray(messages)) return null;
-			const earlier = messages.find(
-				(message: { id?: unknown; author?: { id?: unknown } }) =>
-					(botUserId === null || message.author?.id === botUserId) && isAnnouncementOf(message, intent.streamId),
-			);
-			return typeof earlier?.id === 'string' ? earlier.id : null;
-		} catch (error) {
-			// Without Read Message History the search cannot tell: post (the nonce still covers a recent repeat).
-			this.logger.debug({ err: error, channelId: intent.channelId }, 'announcer: could not search recent messages');
-			return null;
-		}
+	/**
+	 * Whether Discord's nonce window still covers a repeat of this intent's create: only for an intent this process
+	 * made, younger than nonceTrustMs on the monotonic clock. An intent of a previous run is always searched for.
+	 */
+	private nonceStillCovers(intent: Announcement): boolean {
+		const key = `intent:${endKey(intent)}`;
+		if (!this.elapsed.has(key, intent.createdAt)) return false;
+		return this.elapsed.since(key, intent.createdAt) < this.nonceTrustMs;
 	}
 
 	private ownUserId(): Promise<string | null> {
-		this.botUserId ??= this.rest
-			.get(Routes.user())
+		this.botUserId ??= this.messages
+			.get('/users/@me')
 			.then((user) => botUserSchema.parse(user).id)
 			.catch((error: unknown) => {
 				this.botUserId = undefined;
-				this.logger.debug({ err: error }, 'announcer: could not read the bot user');
+				this.logger.debug({ err: error }, 'could not read the bot user');
 				return null;
 			});
 		return this.botUserId;
@@ -530,7 +550,7 @@ export class Announcer {
 				this.endAnnouncement(announcement, stream, event.endedAt, vodUrl).catch((error: unknown) => {
 					this.logger.error(
 						{ err: error, streamId: announcement.streamId, channelId: announcement.channelId },
-						'announcer: could not finish an announcement',
+						'could not finish an announcement',
 					);
 				}),
 			),
@@ -544,30 +564,35 @@ export class Announcer {
 		vodUrl: () => Promise<string | null>,
 	): Promise<void> {
 		if (announcement.phase === 'intent') {
-			// Never posted (target in backoff all stream long): a go-live post after the end would only mislead.
+			// Never posted (target in backoff, or the bot down, until the end): a go-live post now would only mislead.
 			await this.announcements.put({ ...announcement, phase: 'abandoned' });
+			this.logger.info(
+				{ streamId: announcement.streamId, channelId: announcement.channelId },
+				'dropped an unposted announcement: the stream ended',
+			);
 			return;
 		}
 		if (announcement.phase !== 'posted') return;
 		const settings = await this.guildSettings.get(announcement.guildId);
-		const watch = this.watches.watchesForUser(announcement.userId).find((w) => w.guildId === announcement.guildId);
+		const watch = this.watchOf(announcement);
+		let messageId = announcement.messageId;
 		if (announcement.messageId !== null && settings.endAction !== 'keep') {
-			const route = Routes.channelMessage(announcement.channelId, announcement.messageId);
 			try {
 				if (settings.endAction === 'delete') {
-					await this.rest.delete(route);
+					await this.messages.delete(announcement.channelId, announcement.messageId);
+					messageId = null;
 				} else {
 					const message = renderEndedAnnouncement({ stream, endedAt, vodUrl: await vodUrl() });
-					await this.rest.patch(route, { body: message });
+					await this.messages.edit(announcement.channelId, announcement.messageId, { ...message });
 				}
 			} catch (error) {
-				const problem = describeDeliveryError(error);
+				const problem = this.describe(error, announcement);
 				const key = endKey(announcement);
 				const attempts = (this.pendingEnds.get(key)?.attempts ?? 0) + 1;
-				const now = this.clock.now();
-				if (isPassing(problem) && now - endedAt < END_RETRY_WINDOW_MS) {
+				const now = this.clock.monotonic();
+				if (isPassing(problem) && this.elapsed.since(`ended:${key}`, endedAt) < END_RETRY_WINDOW_MS) {
 					// Stays 'posted' with endedAt set: listed as unfinished, so even a restart tries again.
-					await this.announcements.put({ ...announcement, endedAt });
+					await this.announcements.put({ ...announcement, endedAt, streamStartedAt: stream.startedAt || null });
 					this.pendingEnds.set(key, {
 						streamId: announcement.streamId,
 						userId: announcement.userId,
@@ -578,7 +603,7 @@ export class Announcer {
 					});
 					this.logger.warn(
 						{ streamId: announcement.streamId, channelId: announcement.channelId, attempts, code: problem.code },
-						'announcer: the end action failed; will try again',
+						'the end action failed; will try again',
 					);
 					return;
 				}
@@ -587,7 +612,75 @@ export class Announcer {
 			}
 		}
 		this.pendingEnds.delete(endKey(announcement));
-		await this.announcements.put({ ...announcement, phase: 'ended', endedAt });
+		// A deleted post is recorded without its id: should the stream come back, it is posted anew (see resumeStream).
+		await this.announcements.put({ ...announcement, phase: 'ended', endedAt, messageId });
+	}
+
+	/**
+	 * A stream called ended is live after all (Get Streams left it out longer than the grace period): its posts go
+	 * back to live — edited, or posted anew without a ping when the end action deleted them. One stream id is never
+	 * pinged twice. A post someone deleted while it was live ('abandoned') stays deleted.
+	 */
+	private async resumeStream(memory: StreamMemory): Promise<void> {
+		const state = memory.latest;
+		const stream = state?.streamId === memory.streamId ? announcedStreamFromState(state) : null;
+		const stored = await this.announcements.listForStream(memory.streamId);
+		for (const announcement of stored) {
+			this.pendingEnds.delete(endKey(announcement));
+			if (announcement.phase !== 'ended' || !stream) continue;
+			const watch = this.watchOf(announcement);
+			try {
+				await this.resumeAnnouncement(announcement, stream, watch);
+			} catch (error) {
+				this.logger.error(
+					{ err: error, streamId: announcement.streamId, channelId: announcement.channelId },
+					'could not bring a post back to live',
+				);
+			}
+		}
+		memory.loaded = false; // the next sync reads the records anew
+		this.logger.info({ streamId: memory.streamId, userId: memory.userId }, 'a stream called ended is live again');
+	}
+
+	private async resumeAnnouncement(announcement: Announcement, stream: AnnouncedStream, watch: Watch | undefined) {
+		const now = this.clock.now();
+		const message = renderLiveAnnouncement({
+			stream,
+			template: watch?.template ?? null,
+			roleId: watch?.roleId ?? null,
+			now,
+		});
+		let messageId = announcement.messageId;
+		if (messageId !== null) {
+			try {
+				await this.messages.edit(announcement.channelId, messageId, { ...message });
+			} catch (error) {
+				const problem = this.describe(error, announcement);
+				if (!problem.messageGone) {
+					if (watch) await this.recordProblem(watch, announcement.channelId, problem);
+					return;
+				}
+				messageId = null;
+			}
+		}
+		if (messageId === null) {
+			// Posted anew, silently: the role was pinged for this stream already.
+			messageId = await this.messages.create(announcement.channelId, {
+				...message,
+				allowed_mentions: { parse: [], roles: [] },
+				nonce: announcementNonce(announcement.streamId, `${announcement.channelId}:resumed`),
+				enforce_nonce: true,
+			});
+		}
+		await this.announcements.put({
+			...announcement,
+			phase: 'posted',
+			messageId,
+			endedAt: null,
+			lastEditAt: now,
+			renderedTitle: stream.title,
+			renderedGame: stream.gameName,
+		});
 	}
 
 	/** Another try of an end action that failed for a passing reason (see END_RETRY_WINDOW_MS). */
@@ -612,12 +705,22 @@ export class Announcer {
 			vod ??= this.twitch.getArchiveForStream(userId, streamId).then(
 				(video) => video?.url ?? null,
 				(error: unknown) => {
-					this.logger.warn({ err: error, streamId }, 'announcer: could not look up the VOD');
+					this.logger.warn({ err: error, streamId }, 'could not look up the VOD');
 					return null;
 				},
 			);
 			return vod;
 		};
+	}
+
+	/** What a Discord failure means for the admin; its raw detail is logged under the problem's incident id. */
+	private describe(error: unknown, announcement: Announcement): DeliveryProblem {
+		const { streamId, guildId, channelId } = announcement;
+		return describeDeliveryError(error, { logger: this.logger, context: { streamId, guildId, channelId } });
+	}
+
+	private watchOf(announcement: Pick<Announcement, 'userId' | 'guildId'>): Watch | undefined {
+		return this.watches.watchesForUser(announcement.userId).find((watch) => watch.guildId === announcement.guildId);
 	}
 
 	// ── Delivery status on the watch ─────────────────────────────────────────────────────────────────────────
@@ -626,13 +729,15 @@ export class Announcer {
 		const now = this.clock.now();
 		this.logger.warn(
 			{ guildId: watch.guildId, twitchUserId: watch.twitchUserId, channelId, code: problem.code },
-			`announcer: delivery problem: ${problem.message}`,
+			`delivery problem: ${problem.message}`,
 		);
 		await this.watches.update(watch.guildId, watch.twitchUserId, (current) => {
 			const failures = problem.backoff
 				? current.delivery.consecutiveFailures + 1
 				: current.delivery.consecutiveFailures;
 			const wait = Math.max(backoffDelay(failures, this.backoff), problem.retryAfterMs);
+			// Pinned now, so that the wait is measured on the monotonic clock even if the wall clock steps.
+			if (problem.backoff) this.elapsed.until(backoffKey(watch), now + wait, wait);
 			return {
 				...current,
 				delivery: {
@@ -655,6 +760,10 @@ export class Announcer {
 	}
 }
 
+function backoffKey(watch: Pick<Watch, 'guildId' | 'twitchUserId'>): string {
+	return `retry:${watch.guildId}:${watch.twitchUserId}`;
+}
+
 function endKey(announcement: Pick<Announcement, 'streamId' | 'channelId'>): string {
 	return `${announcement.streamId}:${announcement.channelId}`;
 }
@@ -669,6 +778,39 @@ const PHASE_RANK: Readonly<Record<Announcement['phase'], number>> = { abandoned:
 
 function signatureOf(title: string, gameName: string): string {
 	return `${gameName}\u0000${title}`;
+}
+
+/** What the "was live" post of an announcement shows, from the record itself and the user's current identity. */
+function endedStreamOf(
+	announcement: Announcement,
+	state: StreamState | undefined,
+	watch: Watch | undefined,
+): AnnouncedStream {
+	return {
+		streamId: announcement.streamId,
+		userId: announcement.userId,
+		login: state?.login || watch?.login || announcement.userId,
+		displayName: state?.displayName || watch?.displayName || announcement.userId,
+		title: announcement.renderedTitle,
+		gameName: announcement.renderedGame,
+		startedAt: announcement.streamStartedAt ?? '',
+		thumbnailUrl: '',
+	};
+}
+
+/** The search for an earlier post could not be trusted, so nothing was posted (see findEarlierPost). */
+function unverifiablePostProblem(reason: 'missing-read-message-history' | 'search-failed'): DeliveryProblem {
+	return {
+		code: null,
+		message:
+			reason === 'missing-read-message-history'
+				? 'Missing Read Message History: after a restart the bot must check whether it already posted, and ' +
+					'cannot. It did not post again (no second ping). Give it Read Message History in the post channel.'
+				: 'Could not check whether this go-live was already posted; the bot did not post again and will retry.',
+		backoff: true,
+		retryAfterMs: 0,
+		messageGone: false,
+	};
 }
 
 function newIntent(state: StreamState, guildId: string, channelId: string, now: number): Announcement {
@@ -688,5 +830,6 @@ function newIntent(state: StreamState, guildId: string, channelId: string, now: 
 		renderedTitle: state.title,
 		renderedGame: state.gameName,
 		endedAt: null,
+		streamStartedAt: state.startedAt,
 	};
 }

@@ -118,6 +118,8 @@ const TIMEOUT_CODES = new Set([
 	'UND_ERR_HEADERS_TIMEOUT',
 	'UND_ERR_BODY_TIMEOUT',
 ]);
+// The REST client's abort timer (AbortError), AbortSignal.timeout, and the notifier's own request deadline.
+const TIMEOUT_ERROR_NAMES = new Set(['AbortError', 'TimeoutError', 'DiscordDeadlineError']);
 const CONNECTION_CODES = new Set([
 	'ECONNREFUSED',
 	'ECONNRESET',
@@ -141,7 +143,7 @@ function networkFailureText(error: unknown): string {
 		if (typeof code === 'string') codes.push(code);
 	}
 	// @discordjs/rest aborts a request that takes longer than its timeout (15 s by default): an AbortError.
-	if (names.includes('AbortError') || names.includes('TimeoutError') || codes.some((c) => TIMEOUT_CODES.has(c))) {
+	if (names.some((name) => TIMEOUT_ERROR_NAMES.has(name)) || codes.some((c) => TIMEOUT_CODES.has(c))) {
 		return 'Discord did not answer in time; this usually passes on its own.';
 	}
 	if (codes.some((code) => CONNECTION_CODES.has(code))) {

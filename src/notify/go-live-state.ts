@@ -7,7 +7,11 @@
  *   for the grace period, so it is neither ended nor announced again;
  * - the same stream id seen again (flap, restart of the bot) never yields a second 'live';
  * - after a quick restart Twitch may keep reporting the previous stream for a while: a stream id that was already
- *   ended is not taken back.
+ *   replaced by a newer one is not taken back;
+ * - a stream Get Streams left out for longer than the grace period (Twitch does) that is seen again, and is still
+ *   the last one, is resumed: its post goes back to live, and it is never announced (pinged) twice.
+ * How long a stream has been missing is measured by the caller on a monotonic clock (`missingForMs`): a wall clock
+ * stepped back must not keep an ended stream live for an hour.
  */
 import type { StreamState } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
@@ -35,7 +39,9 @@ export type GoLiveEvent =
 			previous: { title: string; gameId: string; gameName: string };
 	  }
 	/** The stream is over; `state` is its last live state, `endedAt` when it was first missed (ms). */
-	| { kind: 'ended'; userId: string; streamId: string; state: StreamState; endedAt: number };
+	| { kind: 'ended'; userId: string; streamId: string; state: StreamState; endedAt: number }
+	/** A stream that was called ended is live after all (same stream id): bring its posts back, never ping again. */
+	| { kind: 'resumed'; userId: string; streamId: string; state: StreamState };
 
 export interface StreamTransition {
 	/** The state after this observation (undefined: still nothing known about the user). */
@@ -47,17 +53,20 @@ export interface StreamTransition {
 
 /**
  * The next state of one user's stream, and the events that follow from it.
- * `now` and `graceMs` are milliseconds; `graceMs` is how long a live stream may be missing before it is ended.
+ * `now` (wall time, stored) and `graceMs` are milliseconds; `graceMs` is how long a live stream may be missing
+ * before it is ended. `missingForMs` is how long the stream has been missing, measured on a monotonic clock; when
+ * not given it is `now - missingSince`.
  */
 export function nextStreamState(
 	previous: StreamState | undefined,
 	observation: StreamObservation,
 	now: number,
 	graceMs: number = DEFAULT_END_GRACE_MS,
+	missingForMs?: number,
 ): StreamTransition {
 	const unchanged: StreamTransition = { state: previous, events: [], persist: false };
 	if (observation.kind === 'unknown') return unchanged;
-	if (observation.kind === 'absent') return observeAbsent(previous, now, graceMs);
+	if (observation.kind === 'absent') return observeAbsent(previous, now, graceMs, missingForMs);
 
 	const stream = observation.stream;
 	if (previous?.status === 'live' && previous.streamId !== null) {
@@ -84,18 +93,25 @@ export function nextStreamState(
 	const history = { lastEndedStreamId: previous?.lastEndedStreamId ?? null, endedAt: previous?.endedAt ?? null };
 	const state = liveState(stream, now, history);
 	// The stream we ended came back (it was missing longer than the grace period): live again, never re-announced.
-	if (previous?.lastEndedStreamId === stream.id) return { state, events: [], persist: true };
+	if (previous?.lastEndedStreamId === stream.id) {
+		return { state, events: [{ kind: 'resumed', userId: state.userId, streamId: stream.id, state }], persist: true };
+	}
 	return { state, events: [{ kind: 'live', userId: state.userId, streamId: stream.id, state }], persist: true };
 }
 
-function observeAbsent(previous: StreamState | undefined, now: number, graceMs: number): StreamTransition {
+function observeAbsent(
+	previous: StreamState | undefined,
+	now: number,
+	graceMs: number,
+	missingForMs: number | undefined,
+): StreamTransition {
 	if (previous?.status !== 'live' || previous.streamId === null) {
 		return { state: previous, events: [], persist: false };
 	}
 	if (previous.missingSince === null) {
 		return { state: { ...previous, missingSince: now, updatedAt: now }, events: [], persist: true };
 	}
-	if (now - previous.missingSince < graceMs) return { state: previous, events: [], persist: false };
+	if ((missingForMs ?? now - previous.missingSince) < graceMs) return { state: previous, events: [], persist: false };
 	const endedAt = previous.missingSince;
 	const state: StreamState = {
 		...previous,

@@ -33,6 +33,10 @@ export interface NotifierOptions {
 	nonceTrustMs?: number;
 	backoff?: BackoffPolicy;
 	botUserId?: string;
+	/** How long one Discord request may take (ms). */
+	discordDeadlineMs?: number;
+	/** How long Get Streams may take in one cycle (ms; default: the poll interval). */
+	cycleDeadlineMs?: number;
 }
 
 export interface Notifier {
@@ -65,6 +69,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		...(options.nonceTrustMs === undefined ? {} : { nonceTrustMs: options.nonceTrustMs }),
 		...(options.backoff === undefined ? {} : { backoff: options.backoff }),
 		...(options.botUserId === undefined ? {} : { botUserId: options.botUserId }),
+		...(options.discordDeadlineMs === undefined ? {} : { discordDeadlineMs: options.discordDeadlineMs }),
 	});
 	const poller = new StreamPoller({
 		twitch: options.twitch,
@@ -74,6 +79,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		clock,
 		intervalMs: options.config.pollIntervalSeconds * 1000,
 		...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
+		...(options.cycleDeadlineMs === undefined ? {} : { cycleDeadlineMs: options.cycleDeadlineMs }),
 		onCycle: (cycle) => announcer.observeCycle(cycle),
 	});
 	let prepared: Promise<void> | undefined;

@@ -12,6 +12,7 @@ import type { WatchRepository } from '../store/watch-repository.ts';
 import { HELIX_LIST_LIMIT } from '../twitch/batcher.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
+import { ElapsedTime } from './elapsed-time.ts';
 import { DEFAULT_END_GRACE_MS, type GoLiveEvent, nextStreamState, type StreamObservation } from './go-live-state.ts';
 
 export interface StreamPollerOptions {
@@ -24,6 +25,11 @@ export interface StreamPollerOptions {
 	intervalMs: number;
 	/** How long a live stream may be missing from Get Streams before it is ended (ms). Default 3 minutes. */
 	graceMs?: number;
+	/**
+	 * How long Get Streams may take in one cycle (ms; default: the interval). A batch not answered by then counts as
+	 * failed for this cycle (its users keep their state), so that one slow answer never stalls polling.
+	 */
+	cycleDeadlineMs?: number;
 	/** Told each cycle's events and the live states, after the states were saved. Errors are logged. */
 	onCycle?: (cycle: PollCycle) => void | Promise<void>;
 }
@@ -31,7 +37,11 @@ export interface StreamPollerOptions {
 /** What one cycle found, for the announcer. */
 export interface PollCycle {
 	events: GoLiveEvent[];
-	/** Every watched user's live state (also those whose batch failed this cycle: they are still live). */
+	/**
+	 * Every watched user's live state that Twitch confirmed in this process (also those whose batch failed this cycle:
+	 * they are still live). A state only read from the store is not here until a poll sees the stream: after a long
+	 * downtime the stored "live" may be a stream that ended hours ago.
+	 */
 	liveStates: StreamState[];
 }
 
@@ -42,7 +52,7 @@ export interface PollCycleReport {
 	batches: number;
 	failedBatches: number;
 	liveUsers: number;
-	events: { live: number; changed: number; ended: number };
+	events: { live: number; changed: number; ended: number; resumed: number };
 	/** States written to the store. */
 	written: number;
 	/** Watches given a new login after a rename. */
@@ -60,7 +70,12 @@ export class StreamPoller {
 	private readonly clock: Clock;
 	private readonly intervalMs: number;
 	private readonly graceMs: number;
+	private readonly cycleDeadlineMs: number;
 	private readonly onCycle: StreamPollerOptions['onCycle'];
+	/** How long streams have been missing, on the monotonic clock (see ElapsedTime). */
+	private readonly elapsed: ElapsedTime;
+	/** Users whose current live stream a poll of this process has seen. */
+	private readonly confirmed = new Set<string>();
 	/** Every state read or computed so far: the store is read once per user, then only written. */
 	private readonly states = new Map<string, StreamState>();
 	/** Users whose stored state was read (whether or not there was one). */
@@ -79,7 +94,9 @@ export class StreamPoller {
 		this.clock = options.clock;
 		this.intervalMs = options.intervalMs;
 		this.graceMs = options.graceMs ?? DEFAULT_END_GRACE_MS;
+		this.cycleDeadlineMs = options.cycleDeadlineMs ?? options.intervalMs;
 		this.onCycle = options.onCycle;
+		this.elapsed = new ElapsedTime(options.clock);
 	}
 
 	/** Loads the watches and the stored states of every watched user (once; later cycles load only new users). */
@@ -127,14 +144,14 @@ export class StreamPoller {
 
 	private async runLoop(signal: AbortSignal): Promise<void> {
 		while (!signal.aborted) {
-			const started = this.clock.now();
+			const started = this.clock.monotonic();
 			try {
 				const report = await this.runCycle();
-				this.logger.debug({ ...report }, 'poller: cycle done');
+				this.logger.debug({ ...report }, 'cycle done');
 			} catch (error) {
-				this.logger.error({ err: error }, 'poller: cycle failed; trying again next interval');
+				this.logger.error({ err: error }, 'cycle failed; trying again next interval');
 			}
-			const wait = Math.max(0, this.intervalMs - (this.clock.now() - started));
+			const wait = Math.max(0, this.intervalMs - (this.clock.monotonic() - started));
 			try {
 				await this.clock.sleep(wait, signal);
 			} catch {
@@ -150,22 +167,39 @@ export class StreamPoller {
 		const batches: string[][] = [];
 		for (let i = 0; i < userIds.length; i += HELIX_LIST_LIMIT) batches.push(userIds.slice(i, i + HELIX_LIST_LIMIT));
 
-		// One call per batch so that a failing batch fails alone: its users are 'unknown', the others go on.
+		// One call per batch so that a failing batch fails alone: its users are 'unknown', the others go on. A batch
+		// still unanswered at the cycle's deadline fails the same way (its late answer is dropped).
+		const deadline = new AbortController();
+		const deadlinePassed = this.clock.sleep(this.cycleDeadlineMs, deadline.signal).then(
+			() => true,
+			() => false,
+		);
 		const results = await Promise.all(
 			batches.map(
 				(batch): Promise<BatchResult> =>
-					this.twitch.getLiveStreams(batch).then(
-						(streams) => ({ userIds: batch, streams }),
-						(error: unknown) => {
-							this.logger.warn(
-								{ err: error, users: batch.length },
-								'poller: a Get Streams batch failed; its users keep their state this cycle',
-							);
-							return { userIds: batch, streams: null };
-						},
-					),
+					Promise.race([
+						this.twitch.getLiveStreams(batch).then(
+							(streams) => ({ userIds: batch, streams }),
+							(error: unknown) => {
+								this.logger.warn(
+									{ err: error, users: batch.length },
+									'a Get Streams batch failed; its users keep their state this cycle',
+								);
+								return { userIds: batch, streams: null };
+							},
+						),
+						deadlinePassed.then((passed) => {
+							if (passed) {
+								this.logger.warn(
+									{ users: batch.length, deadlineMs: this.cycleDeadlineMs },
+									'a Get Streams batch passed the cycle deadline; its users keep their state this cycle',
+								);
+							}
+							return passed ? { userIds: batch, streams: null } : new Promise<BatchResult>(() => {});
+						}),
+					]),
 			),
-		);
+		).finally(() => deadline.abort());
 
 		const now = this.clock.now();
 		const events: GoLiveEvent[] = [];
@@ -178,8 +212,19 @@ export class StreamPoller {
 				const stream = byUser.get(userId);
 				const observation: StreamObservation =
 					result.streams === null ? { kind: 'unknown' } : stream ? { kind: 'live', stream } : { kind: 'absent' };
-				const transition = nextStreamState(this.states.get(userId), observation, now, this.graceMs);
+				const previous = this.states.get(userId);
+				const missingFor =
+					previous?.missingSince == null ? undefined : this.elapsed.since(`missing:${userId}`, previous.missingSince);
+				const transition = nextStreamState(previous, observation, now, this.graceMs, missingFor);
 				if (transition.state) this.states.set(userId, transition.state);
+				const missingSince = transition.state?.missingSince;
+				if (missingSince == null) this.elapsed.forget(`missing:${userId}`);
+				else this.elapsed.since(`missing:${userId}`, missingSince); // pinned when first missed
+				if (observation.kind === 'live' && transition.state?.status === 'live') {
+					if (transition.state.streamId === stream?.id) this.confirmed.add(userId);
+				} else if (transition.state?.status !== 'live') {
+					this.confirmed.delete(userId);
+				}
 				if (transition.persist && transition.state) this.unsaved.set(userId, transition.state);
 				for (const event of transition.events) events.push(event);
 				if (stream && this.isRenamed(stream)) renames.set(userId, stream);
@@ -192,13 +237,13 @@ export class StreamPoller {
 		const liveStates: StreamState[] = [];
 		for (const userId of userIds) {
 			const state = this.states.get(userId);
-			if (state?.status === 'live') liveStates.push(state);
+			if (state?.status === 'live' && this.confirmed.has(userId)) liveStates.push(state);
 		}
 		if (this.onCycle) {
 			try {
 				await this.onCycle({ events, liveStates });
 			} catch (error) {
-				this.logger.error({ err: error }, 'poller: handing the cycle to the announcer failed');
+				this.logger.error({ err: error }, 'handing the cycle to the announcer failed');
 			}
 		}
 
@@ -211,6 +256,7 @@ export class StreamPoller {
 				live: events.filter((event) => event.kind === 'live').length,
 				changed: events.filter((event) => event.kind === 'changed').length,
 				ended: events.filter((event) => event.kind === 'ended').length,
+				resumed: events.filter((event) => event.kind === 'resumed').length,
 			},
 			written,
 			renamed,
@@ -218,7 +264,7 @@ export class StreamPoller {
 		};
 		for (const event of events) {
 			if (event.kind !== 'changed') {
-				this.logger.info({ userId: event.userId, streamId: event.streamId }, `poller: stream ${event.kind}`);
+				this.logger.info({ userId: event.userId, streamId: event.streamId }, `stream ${event.kind}`);
 			}
 		}
 		return report;
@@ -231,10 +277,7 @@ export class StreamPoller {
 		try {
 			await this.stateRepository.setMany(states);
 		} catch (error) {
-			this.logger.error(
-				{ err: error, states: states.length },
-				'poller: could not save stream states; retrying next cycle',
-			);
+			this.logger.error({ err: error, states: states.length }, 'could not save stream states; retrying next cycle');
 			return 0;
 		}
 		for (const state of states) {
@@ -259,7 +302,7 @@ export class StreamPoller {
 					await this.watches.updateIdentity(stream.userId, stream.userLogin, stream.userName);
 					renamed++;
 				} catch (error) {
-					this.logger.warn({ err: error, userId: stream.userId }, 'poller: could not record a rename');
+					this.logger.warn({ err: error, userId: stream.userId }, 'could not record a rename');
 				}
 			}),
 		);

@@ -105,6 +105,11 @@ export const announcementSchema = z.object({
 	renderedTitle: z.string(),
 	renderedGame: z.string(),
 	endedAt: epochMsSchema.nullable(),
+	/**
+	 * When the stream started (ISO 8601), for the "was live for …" of an end action finished after a restart.
+	 * Absent in records written before it was added.
+	 */
+	streamStartedAt: z.string().nullable().optional(),
 });
 export type Announcement = z.infer<typeof announcementSchema>;
 

@@ -296,7 +296,9 @@ async function liveStatuses(deps: WatchAdminDeps, userIds: string[]): Promise<Ma
 	}
 	if (unknown.length > 0) {
 		try {
-			const live = new Set((await deps.twitch.getLiveStreams(unknown)).map((stream) => stream.userId));
+			const live = new Set(
+				(await deps.twitch.getLiveStreams(unknown, { priority: 'interactive' })).map((stream) => stream.userId),
+			);
 			for (const id of unknown) statuses.set(id, live.has(id) ? 'live' : 'offline');
 		} catch {
 			// Twitch is down: the list still shows, with these channels as "unknown".

@@ -122,7 +122,7 @@ describe('go-live announcements', () => {
 		await world.repos.announcements.put({ ...posted!, phase: 'intent', messageId: null, postedAt: null });
 
 		await world.restart();
-		await world.notifier.announcer.whenIdle();
+		await world.cycle(); // an unfinished intent is taken up once a poll confirms the stream is still live
 
 		expect(posts(channelId)).toHaveLength(1);
 		const [recovered] = await storedAnnouncements(streamIdOf(userId));
@@ -138,7 +138,7 @@ describe('go-live announcements', () => {
 		world.clock.advance(10 * 60_000); // the fake forgets nonces after 2 minutes, as Discord does after a few
 
 		await world.restart();
-		await world.notifier.announcer.whenIdle();
+		await world.cycle(); // an unfinished intent is taken up once a poll confirms the stream is still live
 
 		expect(posts(channelId)).toHaveLength(1);
 		expect(world.discord.restLog.filter((entry) => entry.method === 'POST')).toHaveLength(1);

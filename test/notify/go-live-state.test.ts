@@ -119,7 +119,7 @@ describe('go-live state machine', () => {
 
 	it('takes an ended stream id back as live without announcing it a second time', () => {
 		const { state, events } = run([live(), absent, absent, absent, absent, live()]);
-		expect(events).toEqual(['live:40000000001', 'ended:40000000001']);
+		expect(events).toEqual(['live:40000000001', 'ended:40000000001', 'resumed:40000000001']);
 		expect(state).toMatchObject({ status: 'live', streamId: '40000000001' });
 	});
 

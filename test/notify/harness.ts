@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { REST } from 'discord.js';
 import type { Clock } from '../../src/clock.ts';
 import { createSilentLogger } from '../../src/logger.ts';
+import { notifierRestOptions } from '../../src/notify/discord-messages.ts';
 import { createNotifier, type Notifier, type NotifierOptions } from '../../src/notify/notifier.ts';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
 import { GuildSettingsRepository } from '../../src/store/guild-settings-repository.ts';
@@ -135,7 +136,8 @@ export async function startNotifierWorld(overrides: Partial<NotifierOptions> = {
 		attempts: 1,
 		retryBaseMs: 1,
 	});
-	const rest = new REST({ api: discord.apiUrl, retries: 1, timeout: 5_000 }).setToken(discord.botToken);
+	// The notifier's own REST settings (deadlines, long rate limits rejected), as the bot makes them.
+	const rest = new REST(notifierRestOptions(discord.apiUrl)).setToken(discord.botToken);
 	let guildCounter = 0;
 
 	const makeRepositories = (): Repositories => ({
