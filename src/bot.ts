@@ -37,6 +37,28 @@ export interface RunningBot {
 }
 
 /** A start-up problem the operator must fix; its message is printed alone, without a stack trace. */
+/** How long `stop()` may take in all (ms): under the 8 s that SIGTERM is given (docker stop kills after 10 s). */
+export const SHUTDOWN_BUDGET_MS = 7_000;
+
+/** Waits for `work` for at most `ms` (real time); resolves whether it finished. `work` never rejects here. */
+async function finishWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<false>((resolve) => {
+		timer = setTimeout(() => resolve(false), ms);
+	});
+	try {
+		return await Promise.race([
+			work.then(
+				() => true,
+				() => true,
+			),
+			timeout,
+		]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
 export class StartupError extends Error {
 	override readonly name = 'StartupError';
 }
@@ -162,13 +184,21 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 		stopping ??= (async () => {
 			accepting = false;
 			logger.info({ inFlight: inFlight.size }, 'shutting down: finishing work in flight');
-			const deadline = new AbortController();
-			await Promise.race([Promise.allSettled([...inFlight]), clock.sleep(10_000, deadline.signal).catch(() => {})]);
-			deadline.abort();
-			await notifier?.stop().catch((error: unknown) => logger.error({ err: error }, 'notifier did not stop cleanly'));
-			await client.destroy();
-			await closeBackends();
-			logger.info('shut down cleanly');
+			// `docker stop` kills 10 s after SIGTERM: every step gets a share of SHUTDOWN_BUDGET_MS, and whatever is
+			// cut short is safe to drop (announcements are crash-safe and finished at the next start).
+			const started = performance.now();
+			const left = () => Math.max(0, SHUTDOWN_BUDGET_MS - (performance.now() - started));
+			let complete = await finishWithin(Promise.allSettled([...inFlight]), Math.min(3_000, left()));
+			if (notifier) {
+				const stopped = notifier
+					.stop()
+					.catch((error: unknown) => logger.error({ err: error }, 'notifier did not stop cleanly'));
+				complete = (await finishWithin(stopped, Math.max(0, left() - 1_500))) && complete;
+			}
+			complete = (await finishWithin(client.destroy(), Math.min(500, left()))) && complete;
+			complete = (await finishWithin(closeBackends(), left())) && complete;
+			if (complete) logger.info('shut down cleanly');
+			else logger.warn('shut down with work unfinished; the next start takes it up');
 		})();
 		return stopping;
 	};

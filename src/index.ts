@@ -26,6 +26,12 @@ async function main(): Promise<void> {
 	let bot: Awaited<ReturnType<typeof startBot>> | undefined;
 	let stopRequested = false;
 	const stopAndExit = () => {
+		// The last resort if stopping itself hangs: SIGTERM must end the process within 8 s.
+		setTimeout(() => {
+			logger.warn('shutdown took too long; exiting now (the next start takes up what was left)');
+			logger.flush?.();
+			process.exit(0);
+		}, 8_000).unref();
 		bot?.stop().then(
 			() => process.exit(0),
 			(error: unknown) => {

@@ -4,6 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatChecks, runDoctor } from '../src/cli/doctor.ts';
 import { runTwitchVerb } from '../src/cli/twitch.ts';
 import { parseConfig } from '../src/config.ts';
+import { openStore } from '../src/store/keyv.ts';
+import { emptyDeliveryStatus } from '../src/store/records.ts';
+import { WatchRepository } from '../src/store/watch-repository.ts';
 import type { TwitchClient } from '../src/twitch/client.ts';
 import { createWorld, FAKE_CLIENT_SECRET, type World } from './e2e/harness.ts';
 import { clientFor } from './twitch/helpers.ts';
@@ -120,4 +123,58 @@ describe('npm start', () => {
 		expect(stdout).not.toContain(world.env.DISCORD_TOKEN);
 		expect(stdout).not.toContain(FAKE_CLIENT_SECRET);
 	});
+
+	it('stops within 8 s of SIGTERM while a go-live post hangs, and posts it once at the next start', async () => {
+		const guild = world.discord.addGuild({ name: 'Hangs' });
+		const channel = world.discord.addChannel(guild.id, { name: 'live' });
+		const user = world.twitch.addUser({ login: 'hanger' });
+		const store = await openStore(world.env.STORAGE_URL ?? '');
+		await new WatchRepository(store).add(
+			{
+				version: 1,
+				guildId: guild.id,
+				twitchUserId: user.id,
+				login: user.login,
+				displayName: user.display_name,
+				channelId: channel.id,
+				roleId: null,
+				template: null,
+				createdAt: Date.now(),
+				createdBy: '100000000000000001',
+				lastAnnouncedAt: null,
+				delivery: emptyDeliveryStatus(),
+			},
+			100,
+		);
+		await store.close();
+		world.twitch.goLive(user.id);
+		const route = `POST /channels/${channel.id}/messages`;
+		world.discord.failNext(route, { status: 0, hang: true }, 2); // both attempts of the first run
+
+		const child = run({ ...world.env, LOG_LEVEL: 'info' });
+		let stdout = '';
+		child.stdout.on('data', (chunk) => {
+			stdout += chunk;
+		});
+		const posting = () => world.discord.restLog.some((entry) => `${entry.method} ${entry.path}` === route);
+		for (let waited = 0; !posting(); waited += 20) {
+			if (waited > 20_000) throw new Error(`the bot never tried to post: ${stdout}`);
+			await new Promise((resolve) => setTimeout(resolve, 20));
+		}
+		const signalled = performance.now();
+		child.kill('SIGTERM');
+		const code = await new Promise((resolve) => child.on('exit', resolve));
+		const tookMs = performance.now() - signalled;
+
+		expect(code).toBe(0);
+		expect(tookMs).toBeLessThan(8_000);
+		expect(stdout).toContain('the next start takes it up');
+		expect(world.discord.channelMessages(channel.id)).toEqual([]);
+
+		const again = run({ ...world.env, LOG_LEVEL: 'info' });
+		await world.discord.waitForMessage((message) => message.channelId === channel.id, 20_000);
+		again.kill('SIGTERM');
+		await new Promise((resolve) => again.on('exit', resolve));
+		expect(world.discord.channelMessages(channel.id)).toHaveLength(1);
+	}, 60_000);
 });
