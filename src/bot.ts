@@ -141,12 +141,32 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	});
 	client.on(Events.Error, (error) => logger.error({ err: error }, 'Discord client error'));
 	client.on(Events.Warn, (message) => logger.warn({ discord: message }, 'Discord client warning'));
-	client.on(Events.GuildCreate, (guild) => logger.info({ guildId: guild.id, name: guild.name }, 'joined a server'));
+	client.on(Events.GuildCreate, (guild) => {
+		logger.info({ guildId: guild.id, name: guild.name }, 'joined a server');
+		// Back in a server it had left: its watches post again.
+		resumeWatches(guild.id, ['left-guild', 'no-access']);
+	});
+	// Removed from a server (an outage is GuildUnavailable, not this): its watches are kept, paused, not polled.
+	client.on(Events.GuildDelete, (guild) => {
+		logger.info({ guildId: guild.id }, 'removed from a server; its watches are paused');
+		repositories.watches
+			.setGuildPause(guild.id, { reason: 'left-guild', channelId: null, at: clock.now() })
+			.catch((error: unknown) => logger.error({ err: error, guildId: guild.id }, 'could not pause the watches'));
+	});
+	const resumeWatches = (guildId: string, reasons: Array<'left-guild' | 'no-access'>) => {
+		repositories.watches
+			.setGuildPause(guildId, null, reasons)
+			.then((resumed) => {
+				if (resumed > 0) logger.info({ guildId, resumed }, 'resumed the watches paused while the bot was away');
+			})
+			.catch((error: unknown) => logger.error({ err: error, guildId }, 'could not resume the watches'));
+	};
 
 	const ready = new Promise<void>((resolve) => {
 		client.once(Events.ClientReady, (readyClient) => {
 			const servers = readyClient.guilds.cache.size;
 			logger.info({ user: readyClient.user.tag, servers }, 'connected to Discord');
+			for (const guildId of readyClient.guilds.cache.keys()) resumeWatches(guildId, ['left-guild']);
 			if (servers === 0) {
 				logger.info(
 					{ invite: buildInviteUrl(readyClient.application.id) },

@@ -22,7 +22,13 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { AnnouncementRepository } from '../store/announcement-repository.ts';
 import type { GuildSettingsRepository } from '../store/guild-settings-repository.ts';
-import { type Announcement, announcementNonce, type StreamState, type Watch } from '../store/records.ts';
+import {
+	type Announcement,
+	announcementNonce,
+	type StreamState,
+	type Watch,
+	type WatchPause,
+} from '../store/records.ts';
 import type { WatchRepository } from '../store/watch-repository.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import {
@@ -38,7 +44,12 @@ import {
 	renderEndedAnnouncement,
 	renderLiveAnnouncement,
 } from './announcement-view.ts';
-import { type DeliveryProblem, describeDeliveryError, noChannelProblem } from './delivery-problems.ts';
+import {
+	type DeliveryProblem,
+	DiscordErrorCode,
+	describeDeliveryError,
+	noChannelProblem,
+} from './delivery-problems.ts';
 import { DiscordMessages } from './discord-messages.ts';
 import { findEarlierPost } from './earlier-post.ts';
 import { ElapsedTime } from './elapsed-time.ts';
@@ -290,7 +301,7 @@ export class Announcer {
 	private needsSync(memory: StreamMemory, state: StreamState): boolean {
 		if (!memory.loaded) return true;
 		const signature = signatureOf(state.title, state.gameName);
-		for (const watch of this.watches.watchesForUser(memory.userId)) {
+		for (const watch of this.activeWatchesFor(memory.userId)) {
 			const target = memory.targets.get(watch.guildId);
 			const waiting = this.inBackoff(watch);
 			const announcement = target?.announcement;
@@ -325,7 +336,7 @@ export class Announcer {
 			const state = memory.latest;
 			if (state?.status !== 'live' || state.streamId !== memory.streamId) return;
 			if (!memory.loaded) await this.loadTargets(memory);
-			const watches = this.watches.watchesForUser(memory.userId);
+			const watches = this.activeWatchesFor(memory.userId);
 			await Promise.all(
 				watches.map((watch) =>
 					this.syncTarget(memory, state, watch).catch((error: unknown) => {
@@ -576,7 +587,9 @@ export class Announcer {
 		const settings = await this.guildSettings.get(announcement.guildId);
 		const watch = this.watchOf(announcement);
 		let messageId = announcement.messageId;
-		if (announcement.messageId !== null && settings.endAction !== 'keep') {
+		// A paused watch's channel is gone or out of reach: an edit there would only be refused.
+		const reachable = !watch?.paused;
+		if (announcement.messageId !== null && settings.endAction !== 'keep' && reachable) {
 			try {
 				if (settings.endAction === 'delete') {
 					await this.messages.delete(announcement.channelId, announcement.messageId);
@@ -719,6 +732,11 @@ export class Announcer {
 		return describeDeliveryError(error, { logger: this.logger, context: { streamId, guildId, channelId } });
 	}
 
+	/** The watches of a user that are not paused (a paused watch's target is sent nothing). */
+	private activeWatchesFor(userId: string): Watch[] {
+		return this.watches.watchesForUser(userId).filter((watch) => !watch.paused);
+	}
+
 	private watchOf(announcement: Pick<Announcement, 'userId' | 'guildId'>): Watch | undefined {
 		return this.watches.watchesForUser(announcement.userId).find((watch) => watch.guildId === announcement.guildId);
 	}
@@ -731,6 +749,13 @@ export class Announcer {
 			{ guildId: watch.guildId, twitchUserId: watch.twitchUserId, channelId, code: problem.code },
 			`delivery problem: ${problem.message}`,
 		);
+		const pause = pauseFor(problem, channelId, now);
+		if (pause) {
+			this.logger.warn(
+				{ guildId: watch.guildId, twitchUserId: watch.twitchUserId, channelId, reason: pause.reason },
+				'paused the watch: nothing more is sent to its channel until an admin fixes it or the bot is back',
+			);
+		}
 		await this.watches.update(watch.guildId, watch.twitchUserId, (current) => {
 			const failures = problem.backoff
 				? current.delivery.consecutiveFailures + 1
@@ -740,6 +765,7 @@ export class Announcer {
 			if (problem.backoff) this.elapsed.until(backoffKey(watch), now + wait, wait);
 			return {
 				...current,
+				...(pause ? { paused: current.paused ?? pause } : {}),
 				delivery: {
 					...current.delivery,
 					lastError: { code: problem.code, message: problem.message, at: now },
@@ -758,6 +784,14 @@ export class Announcer {
 			delivery: { lastError: null, consecutiveFailures: 0, retryAt: null, lastSuccessAt: now },
 		}));
 	}
+}
+
+/** Discord answers that mean the target is gone or out of reach until someone acts: the watch is paused. */
+function pauseFor(problem: DeliveryProblem, channelId: string | null, now: number): WatchPause | null {
+	if (channelId === null) return null;
+	if (problem.code === DiscordErrorCode.UnknownChannel) return { reason: 'channel-deleted', channelId, at: now };
+	if (problem.code === DiscordErrorCode.MissingAccess) return { reason: 'no-access', channelId, at: now };
+	return null;
 }
 
 function backoffKey(watch: Pick<Watch, 'guildId' | 'twitchUserId'>): string {

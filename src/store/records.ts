@@ -45,6 +45,24 @@ export const deliveryStatusSchema = z.object({
 /** How posting to one watch's target went lately: shown in `/watch list`, drives the retry backoff. */
 export type DeliveryStatus = z.infer<typeof deliveryStatusSchema>;
 
+export const watchPauseSchema = z.object({
+	/**
+	 * left-guild: the bot was removed from the server; channel-deleted: Discord answered Unknown Channel;
+	 * no-access: Discord answered Missing Access (the bot cannot see the channel, or was removed while down).
+	 */
+	reason: z.enum(['left-guild', 'channel-deleted', 'no-access']),
+	/** The channel the failure was about (null for left-guild). */
+	channelId: idSchema.nullable(),
+	at: epochMsSchema,
+});
+/**
+ * Why a watch is paused: nothing is sent to its target and its streamer is not polled for it, so that a kicked bot
+ * or a deleted channel costs Discord no refused requests (they count toward its invalid-request limit). A paused
+ * watch is kept, shown in `/watch list`, and resumed by a successful `/watch test`, a new default channel, or the
+ * bot coming back to the server.
+ */
+export type WatchPause = z.infer<typeof watchPauseSchema>;
+
 export const watchSchema = z.object({
 	version: z.literal(1),
 	guildId: idSchema,
@@ -60,6 +78,8 @@ export const watchSchema = z.object({
 	createdBy: idSchema,
 	lastAnnouncedAt: epochMsSchema.nullable(),
 	delivery: deliveryStatusSchema,
+	/** Set while the watch is paused (see WatchPause); absent or null when it is active. */
+	paused: watchPauseSchema.nullable().optional(),
 });
 export type Watch = z.infer<typeof watchSchema>;
 

@@ -6,6 +6,7 @@ import {
 	parseStoredList,
 	type RepositoryOptions,
 	type Watch,
+	type WatchPause,
 	watchSchema,
 } from './records.ts';
 
@@ -116,7 +117,11 @@ export class WatchRepository {
 			const current = this.byGuild.get(guildId);
 			const existing = current?.get(twitchUserId);
 			if (!current || !existing) return undefined;
-			const changed = freezeWatch(watchSchema.parse(change(existing)));
+			const proposed = change(existing);
+			// A pause is about the channel the watch posted in: pointing the watch at another channel lifts it.
+			const moved =
+				proposed.channelId !== existing.channelId && proposed.paused && proposed.paused.reason !== 'left-guild';
+			const changed = freezeWatch(watchSchema.parse(moved ? { ...proposed, paused: null } : proposed));
 			if (changed.guildId !== guildId || changed.twitchUserId !== twitchUserId) {
 				throw new Error('a watch update cannot change the guild or the Twitch user of the watch');
 			}
@@ -127,10 +132,53 @@ export class WatchRepository {
 		});
 	}
 
-	/** The unique Twitch user ids watched in any guild, from memory (the poller calls it every cycle). */
+	/**
+	 * The unique Twitch user ids watched by an active (not paused) watch in any guild, from memory (the poller calls
+	 * it every cycle): a user watched only by paused watches is not polled.
+	 */
 	watchedUserIds(): string[] {
 		this.assertLoaded();
-		return [...this.byUser.keys()];
+		const ids: string[] = [];
+		for (const [userId, guilds] of this.byUser) {
+			for (const watch of guilds.values()) {
+				if (!watch.paused) {
+					ids.push(userId);
+					break;
+				}
+			}
+		}
+		return ids;
+	}
+
+	/**
+	 * Pauses every watch of a guild (`pause`), or resumes those paused for one of `resumeReasons` (`pause` null), in
+	 * one write. Returns how many watches changed.
+	 */
+	async setGuildPause(
+		guildId: string,
+		pause: WatchPause | null,
+		resumeReasons: ReadonlyArray<WatchPause['reason']> = [],
+	): Promise<number> {
+		await this.load();
+		return this.lock.run(watchesKey(guildId), async () => {
+			const current = [...(this.byGuild.get(guildId)?.values() ?? [])];
+			let changed = 0;
+			const next = current.map((watch) => {
+				if (pause !== null && !watch.paused) {
+					changed++;
+					return freezeWatch({ ...watch, paused: pause });
+				}
+				if (pause === null && watch.paused && resumeReasons.includes(watch.paused.reason)) {
+					changed++;
+					return freezeWatch({ ...watch, paused: null });
+				}
+				return watch;
+			});
+			if (changed === 0) return 0;
+			await this.store.keyv.set(watchesKey(guildId), next);
+			this.indexGuild(guildId, next);
+			return changed;
+		});
 	}
 
 	/** Every guild's watch of one Twitch user, from memory. */

@@ -4,7 +4,7 @@
  */
 import type { APIEmbed } from 'discord.js';
 import { DiscordErrorCode } from '../notify/delivery-problems.ts';
-import type { EndAction, Watch } from '../store/records.ts';
+import type { EndAction, Watch, WatchPause } from '../store/records.ts';
 import { MENTION_EVERYONE, READ_MESSAGE_HISTORY, type TargetProblem } from '../watch/permissions.ts';
 import type { AddedWatch, LiveStatus, PreviewOutcome, WatchListEntry, WatchListing } from '../watch/watch-admin.ts';
 import type { SettingsOutcome } from '../watch/watch-settings.ts';
@@ -120,7 +120,7 @@ export function renderWatchList(listing: WatchListing, page: number, now: number
 	);
 	const shown = Math.min(Math.max(1, Math.trunc(page)), pages.length);
 	const problems = entries.filter(
-		(entry) => entry.currentProblem || entry.watch.delivery.lastError || !entry.targetChannelId,
+		(entry) => entry.currentProblem || entry.watch.delivery.lastError || entry.watch.paused || !entry.targetChannelId,
 	);
 	const embed: APIEmbed = {
 		color: problems.length > 0 ? EMBED_COLORS.live : EMBED_COLORS.twitch,
@@ -158,6 +158,7 @@ function watchBlock(entry: WatchListEntry, now: number): string {
 	} else if (entry.currentProblem) {
 		lines.push(`⚠️ Now: ${truncate(describeTargetProblem(entry.currentProblem), 600)}`);
 	}
+	if (watch.paused) lines.push(`⏸️ ${pausedText(watch.paused)}`);
 	const lastError = watch.delivery.lastError;
 	if (lastError) {
 		const code = lastError.code === null ? '' : ` (${lastError.code})`;
@@ -171,6 +172,20 @@ function watchBlock(entry: WatchListEntry, now: number): string {
 		);
 	}
 	return lines.join('\n');
+}
+
+/** Why a watch is paused and how to resume it. */
+export function pausedText(pause: WatchPause): string {
+	const since = discordTimestamp(new Date(pause.at), 'relative');
+	const channel = pause.channelId === null ? 'its channel' : `<#${pause.channelId}>`;
+	switch (pause.reason) {
+		case 'left-guild':
+			return `Paused ${since}: the bot was removed from this server. It resumes by itself now that the bot is back.`;
+		case 'channel-deleted':
+			return `Paused ${since}: ${channel} was deleted, so nothing is posted. Give the watch another channel (\`/watch remove\` and add it again, or a new default with \`/watch settings default-channel:\`).`;
+		case 'no-access':
+			return `Paused ${since}: the bot cannot see ${channel} (View Channel), so nothing is posted. Give it access, then run \`/watch test\` to resume.`;
+	}
 }
 
 /** Blocks packed into pages of at most `max` characters; a block longer than a page is cut. */

@@ -392,10 +392,12 @@ function noTargetText(settings: GuildSettings): string {
 		: 'This watch has no channel to post in.';
 }
 
+/** After a successful `/watch test`: the target works, so its last problem, backoff and pause are lifted. */
 async function clearDeliveryProblem(deps: WatchAdminDeps, watch: Watch): Promise<void> {
-	if (watch.delivery.lastError === null && watch.delivery.retryAt === null) return;
+	if (watch.delivery.lastError === null && watch.delivery.retryAt === null && !watch.paused) return;
 	await deps.repositories.watches.update(watch.guildId, watch.twitchUserId, (current) => ({
 		...current,
+		paused: null,
 		delivery: { ...current.delivery, lastError: null, consecutiveFailures: 0, retryAt: null },
 	}));
 }

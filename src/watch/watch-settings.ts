@@ -88,6 +88,17 @@ export async function changeGuildSettings(
 	}
 	const { guildSettings, watches } = deps.repositories;
 	const settings = changed.length > 0 ? await guildSettings.update(guildId, patch) : await guildSettings.get(guildId);
+	if (request.defaultChannelId !== undefined) {
+		// Watches that post in the default channel and were paused over their old channel post in the new one.
+		for (const watch of await watches.listByGuild(guildId)) {
+			if (watch.channelId !== null || !watch.paused || watch.paused.reason === 'left-guild') continue;
+			await watches.update(guildId, watch.twitchUserId, (current) => ({
+				...current,
+				paused: null,
+				delivery: { ...current.delivery, consecutiveFailures: 0, retryAt: null },
+			}));
+		}
+	}
 	const watchCount = (await watches.listByGuild(guildId)).length;
 	return { settings, changed, uncheckedReason, watchCount };
 }

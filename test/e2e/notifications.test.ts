@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningBot } from '../../src/bot.ts';
 import type { FakeMessage } from '../fakes/discord/index.ts';
+import { waitUntil } from '../notify/harness.ts';
 import { type AdjustableClock, createAdjustableClock, createWorld, type World } from './harness.ts';
 
 /** The bot's default end grace (STREAM_END_GRACE_SECONDS unset): a stream must be missing this long to end. */
@@ -189,5 +190,31 @@ describe('go-live notifications, the real bot against both fakes', () => {
 		const silent = onlyPost(withoutRole.announcementsId);
 		expect(silent.content).toContain('GIVEAWAY');
 		expect(silent.mentions).toEqual({ everyone: false, roles: [], users: [] });
+	});
+});
+
+describe('a server that removes the bot', () => {
+	it('pauses its watches on GuildDelete, polls nobody for them, and resumes them when the bot is back', async () => {
+		const server = setUpServer();
+		const streamer = world.twitch.addUser({ login: 'kicked' });
+		const bot = await world.startBot();
+		await watchFromServer(server, 'kicked', false);
+		const watches = bot.context.repositories.watches;
+		const pausedReason = async () => (await watches.listByGuild(server.guildId))[0]?.paused?.reason ?? null;
+
+		world.discord.removeGuild(server.guildId);
+		await waitUntil(async () => (await pausedReason()) === 'left-guild');
+		world.twitch.goLive(streamer.id);
+		const report = await pollOnce(bot);
+
+		expect(report.watchedUsers).toBe(0);
+		expect(everyPostIn(server.announcementsId)).toEqual([]);
+		expect(world.discord.restLog.filter((entry) => entry.path.includes(server.announcementsId))).toEqual([]);
+
+		world.discord.rejoinGuild(server.guildId);
+		await waitUntil(async () => (await pausedReason()) === null);
+		await pollOnce(bot);
+
+		expect(everyPostIn(server.announcementsId)).toHaveLength(1);
 	});
 });

@@ -141,6 +141,37 @@ describe.each(storeBackends)('WatchRepository on $kind', (backend) => {
 		expect((await afterRestart.listByGuild(guildA)).map((watch) => watch.twitchUserId)).toEqual(['1001', '1002']);
 	});
 
+	it('pauses and resumes a guild’s watches; a user watched only by paused watches is not polled', async () => {
+		const store = await stores.open();
+		const watches = new WatchRepository(store);
+		await watches.load();
+		await watches.add(makeWatch(guildA, '1001'), 100);
+		await watches.add(makeWatch(guildA, '1002'), 100);
+		await watches.add(makeWatch(guildB, '1002'), 100);
+		const pause = { reason: 'left-guild' as const, channelId: null, at: 1_700_000_000_000 };
+
+		expect(await watches.setGuildPause(guildA, pause)).toBe(2);
+		expect(watches.watchedUserIds().sort()).toEqual(['1002']);
+		const afterRestart = new WatchRepository(await stores.reopen(store));
+		await afterRestart.load();
+		expect((await afterRestart.get(guildA, '1001'))?.paused).toEqual(pause);
+		expect(afterRestart.watchedUserIds()).toEqual(['1002']);
+
+		expect(await afterRestart.setGuildPause(guildA, null, ['channel-deleted'])).toBe(0);
+		expect(await afterRestart.setGuildPause(guildA, null, ['left-guild'])).toBe(2);
+		expect(afterRestart.watchedUserIds().sort()).toEqual(['1001', '1002']);
+	});
+
+	it('lifts a channel pause when the watch is pointed at another channel', async () => {
+		const watches = await loadedRepository();
+		const paused = { reason: 'channel-deleted' as const, channelId: '700000000000000001', at: 1 };
+		await watches.add(makeWatch(guildA, '1001', { channelId: '700000000000000001', paused }), 100);
+		const kept = await watches.update(guildA, '1001', (watch) => ({ ...watch, lastAnnouncedAt: 2 }));
+		expect(kept?.paused).toEqual(paused);
+		const moved = await watches.update(guildA, '1001', (watch) => ({ ...watch, channelId: '700000000000000002' }));
+		expect(moved?.paused).toBeNull();
+	});
+
 	it('update refuses to move a watch to another user', async () => {
 		const watches = await loadedRepository();
 		await watches.add(makeWatch(guildA, '1001'), 100);

@@ -384,4 +384,16 @@ describe('/watch test', () => {
 		await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post);
 		expect((await stored())[0]?.delivery).toMatchObject({ lastError: null, consecutiveFailures: 0, retryAt: null });
 	});
+
+	it('resumes a paused watch once a preview posts in its channel', async () => {
+		await addWatch(deps, request(), fixedChecker());
+		await repositories.watches.update(GUILD, '1001', (watch) => ({
+			...watch,
+			paused: { reason: 'no-access', channelId: NEWS, at: NOW },
+		}));
+		expect(repositories.watches.watchedUserIds()).toEqual([]);
+		await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post);
+		expect((await stored())[0]?.paused).toBeNull();
+		expect(repositories.watches.watchedUserIds()).toEqual(['1001']);
+	});
 });

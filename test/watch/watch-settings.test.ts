@@ -5,6 +5,7 @@ import { passesGuildFilters } from '../../src/notify/announcement-rules.ts';
 import { openRepositories, type Repositories } from '../../src/store/repositories.ts';
 import { renderGuildSettings } from '../../src/views/watch.ts';
 import { changeGuildSettings, parseFilterList, type WatchSettingsDeps } from '../../src/watch/watch-settings.ts';
+import { makeWatch } from '../store/fixtures.ts';
 import { storeBackends, useTestStores } from '../store/test-stores.ts';
 import { fixedChecker, GENERAL, GUILD, ScriptedTwitch } from './watch-fixtures.ts';
 
@@ -117,6 +118,21 @@ describe('/watch settings: the other settings', () => {
 			defaultChannelId: GENERAL,
 			endAction: 'delete',
 		});
+	});
+
+	it('resumes the paused watches that post in the default channel when a new default is set', async () => {
+		await repositories.watches.add(
+			makeWatch(GUILD, '2001', { channelId: null, paused: { reason: 'channel-deleted', channelId: '999', at: 1 } }),
+			100,
+		);
+		await repositories.watches.add(
+			makeWatch(GUILD, '2002', { channelId: '777', paused: { reason: 'channel-deleted', channelId: '777', at: 1 } }),
+			100,
+		);
+		await changeGuildSettings(deps, GUILD, { defaultChannelId: GENERAL }, fixedChecker());
+		expect((await repositories.watches.get(GUILD, '2001'))?.paused).toBeNull();
+		// A watch with a channel of its own stays paused: the new default is not where it posts.
+		expect((await repositories.watches.get(GUILD, '2002'))?.paused?.reason).toBe('channel-deleted');
 	});
 
 	it('refuses a default channel the bot cannot post in, changing nothing', async () => {

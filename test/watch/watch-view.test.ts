@@ -47,6 +47,32 @@ describe('/watch list rendering', () => {
 		expect(reply.allowedMentions).toEqual({ parse: [] });
 	});
 
+	it('shows a paused watch with the reason and how to resume it', () => {
+		const listed = entry(1);
+		const deleted = {
+			...listed.watch,
+			paused: { reason: 'channel-deleted' as const, channelId: NEWS, at: NOW - 60_000 },
+		};
+		const blind = { ...entry(2).watch, paused: { reason: 'no-access' as const, channelId: NEWS, at: NOW } };
+		const reply = renderWatchList(
+			{
+				entries: [
+					{ ...listed, watch: deleted },
+					{ ...entry(2), watch: blind },
+				],
+				watchLimit: 100,
+			},
+			1,
+			NOW,
+		);
+		const description = reply.embeds?.[0]?.description ?? '';
+		expect(description).toContain(`⏸️ Paused <t:${(NOW - 60_000) / 1000}:R>: <#${NEWS}> was deleted`);
+		expect(description).toContain('/watch settings default-channel:');
+		expect(description).toContain(`the bot cannot see <#${NEWS}> (View Channel)`);
+		expect(description).toContain('run `/watch test` to resume');
+		expect(reply.embeds?.[0]?.footer?.text).toBe('2 with a problem');
+	});
+
 	it('flags a watch with no channel to post in', () => {
 		const reply = renderWatchList({ entries: [entry(1, { targetChannelId: null })], watchLimit: 100 }, 1, NOW);
 		expect(reply.embeds?.[0]?.description).toContain('→ no channel');

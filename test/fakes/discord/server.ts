@@ -412,6 +412,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 			guild.left = true;
 			guildEvent('GUILD_DELETE', { id: guildId });
 		},
+		rejoinGuild(guildId) {
+			const guild = world.requireGuild(guildId);
+			if (!guild.left) return;
+			guild.left = false;
+			guildEvent('GUILD_CREATE', world.guildCreateJson(guild));
+		},
 
 		failNext(route, fault, times) {
 			rest.failNext(route, fault, times);

@@ -198,6 +198,8 @@ export interface FakeDiscord {
 	deleteChannel(channelId: string): void;
 	/** The bot leaves the guild: GUILD_DELETE; its channels then answer 403 Missing Access (50001). */
 	removeGuild(guildId: string): void;
+	/** The bot is added back to a guild it left: GUILD_CREATE, and its channels answer again. */
+	rejoinGuild(guildId: string): void;
 
 	/**
 	 * Serves `fault` to the next `times` (default 1) requests matching `route`: a string equal to the path
