@@ -1,4 +1,3 @@
-import { ApplicationCommandOptionType } from 'discord.js';
 import { type Command, type CommandDefinition, readOptions } from '../src/discord/command.ts';
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
 import {

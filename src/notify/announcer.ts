@@ -134,7 +134,6 @@ const botUserSchema = z.object({ id: z.string() });
 const ELAPSED_HORIZON_MS = 2 * END_RETRY_WINDOW_MS;
 
 export class Announcer {
-	private readonly rest: REST;
 	/** Discord messages, one queue per channel: a broken channel delays only itself. */
 	private readonly messages: DiscordMessages;
 	private readonly elapsed: ElapsedTime;
@@ -154,7 +153,6 @@ export class Announcer {
 	private readonly running = new Set<Promise<void>>();
 
 	constructor(options: AnnouncerOptions) {
-		this.rest = options.rest;
 		this.messages = new DiscordMessages(options.rest, options.discordDeadlineMs);
 		this.elapsed = new ElapsedTime(options.clock);
 		this.watches = options.watches;
