@@ -119,12 +119,25 @@ export interface NotifierWorld {
 	close(): Promise<void>;
 }
 
-export async function startNotifierWorld(overrides: Partial<NotifierOptions> = {}): Promise<NotifierWorld> {
+export interface WorldStoreOptions {
+	/** Another store than the world's own SQLite file (e.g. a throwaway PostgreSQL or Redis). */
+	storageUrl?: string;
+	/** The store's deadline per call (ms). */
+	storeDeadlineMs?: number;
+}
+
+export async function startNotifierWorld(
+	overrides: Partial<NotifierOptions> = {},
+	storeOptions: WorldStoreOptions = {},
+): Promise<NotifierWorld> {
 	const clock = new ManualClock();
 	const twitchFake = await startFakeTwitch({ now: () => clock.now() });
 	const discord = await startFakeDiscord({ now: () => clock.now() });
 	const folder = mkdtempSync(join(tmpdir(), 'notify-test-'));
-	const store = await openStore(`sqlite://${join(folder, 'bot.sqlite')}`, { namespace: 'notify' });
+	const store = await openStore(storeOptions.storageUrl ?? `sqlite://${join(folder, 'bot.sqlite')}`, {
+		namespace: `notify-${folder.slice(-6)}`,
+		...(storeOptions.storeDeadlineMs === undefined ? {} : { deadlineMs: storeOptions.storeDeadlineMs }),
+	});
 	const logger = createSilentLogger();
 	const twitch = new TwitchClient({
 		clientId: twitchFake.clientId,
