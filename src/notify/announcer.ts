@@ -54,6 +54,7 @@ import { DiscordMessages } from './discord-messages.ts';
 import { findEarlierPost } from './earlier-post.ts';
 import { ElapsedTime } from './elapsed-time.ts';
 import type { GoLiveEvent } from './go-live-state.ts';
+import { Turns } from './turns.ts';
 
 /** At most one edit per post for title/game changes in this time (Discord rate-limits message edits per channel). */
 export const DEFAULT_EDIT_THROTTLE_MS = 60_000;
@@ -130,6 +131,9 @@ interface PendingEnd {
 
 const botUserSchema = z.object({ id: z.string() });
 
+/** A stream's task still running after this long (a slow channel, a slow store) stops holding a turn. */
+const SLOW_TASK_MS = 500;
+
 /** Pins of the elapsed-time tracker are not needed longer than the longest duration asked (end retry window). */
 const ELAPSED_HORIZON_MS = 2 * END_RETRY_WINDOW_MS;
 
@@ -137,6 +141,8 @@ export class Announcer {
 	/** Discord messages, one queue per channel: a broken channel delays only itself. */
 	private readonly messages: DiscordMessages;
 	private readonly elapsed: ElapsedTime;
+	/** Streams are worked on a few at a time (memory), but a slow one does not hold the others (see Turns). */
+	private readonly turns = new Turns(8);
 	private readonly watches: WatchRepository;
 	private readonly guildSettings: GuildSettingsRepository;
 	private readonly announcements: AnnouncementRepository;
@@ -276,7 +282,7 @@ export class Announcer {
 	private enqueue(memory: StreamMemory, label: string, task: () => Promise<void>): void {
 		memory.pendingTasks++;
 		const run = memory.tail
-			.then(task)
+			.then(() => this.turns.run(task, SLOW_TASK_MS))
 			.catch((error: unknown) => {
 				this.logger.error({ err: error, streamId: memory.streamId }, `${label} failed`);
 			})

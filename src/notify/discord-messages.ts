@@ -3,8 +3,10 @@
  *
  * Discord's rate limits are per route, and for messages the route's major parameter is the channel: one channel
  * answering 429 (retry after 20 s) or not answering at all says nothing of the others. So:
- * - each channel has its own queue (one request in flight per channel), and there is no shared pool of slots that
- *   a few broken channels could fill;
+ * - each channel has its own queue (one request in flight per channel);
+ * - at most MAX_REQUESTS_IN_FLIGHT requests run at once (a first cycle with 1,000 go-lives would otherwise open
+ *   1,000 sockets: +70 MB), but a request slower than SLOW_REQUEST_MS gives its turn back, so channels that hang
+ *   or wait can never fill the pool and hold a healthy channel's post (see Turns);
  * - every request has a deadline (the REST client's abort timer, and our own signal over the whole call, body
  *   included);
  * - a rate limit that would make us wait longer than MAX_RATE_LIMIT_WAIT_MS is not waited out inside the REST
@@ -15,11 +17,16 @@
 import type { REST, RESTOptions } from '@discordjs/rest';
 import { Routes } from 'discord-api-types/v10';
 import { z } from 'zod';
+import { Turns } from './turns.ts';
 
 /** How long one Discord request may take, all attempts included (ms). */
 export const DISCORD_REQUEST_DEADLINE_MS = 10_000;
 /** Longest rate-limit wait taken inside the REST client; a longer one rejects and the target backs off. */
 export const MAX_RATE_LIMIT_WAIT_MS = 2_000;
+/** Requests sent at once, across channels (Discord takes 50 a second from a bot anyway). */
+const MAX_REQUESTS_IN_FLIGHT = 16;
+/** A request still unanswered after this long stops counting against MAX_REQUESTS_IN_FLIGHT. */
+const SLOW_REQUEST_MS = 500;
 
 /** Options for the notifier's REST client: bounded requests, long rate limits rejected instead of waited out. */
 export function notifierRestOptions(
@@ -45,6 +52,7 @@ export class DiscordMessages {
 	private readonly rest: REST;
 	private readonly deadlineMs: number;
 	private readonly tails = new Map<string, Promise<unknown>>();
+	private readonly turns = new Turns(MAX_REQUESTS_IN_FLIGHT);
 
 	constructor(rest: REST, deadlineMs = DISCORD_REQUEST_DEADLINE_MS) {
 		this.rest = rest;
@@ -107,8 +115,9 @@ export class DiscordMessages {
 		return run;
 	}
 
-	/** The request, given up at the deadline even when the REST client does not heed the signal. */
+	/** The request, in its turn, given up at the deadline even when the REST client does not heed the signal. */
 	private async withDeadline<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+		const release = await this.turns.take(SLOW_REQUEST_MS);
 		const controller = new AbortController();
 		let timer: NodeJS.Timeout | undefined;
 		const deadline = new Promise<never>((_, reject) => {
@@ -126,6 +135,7 @@ export class DiscordMessages {
 			throw error;
 		} finally {
 			clearTimeout(timer);
+			release();
 		}
 	}
 }

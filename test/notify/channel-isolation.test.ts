@@ -49,6 +49,27 @@ describe('one broken channel delays no other', () => {
 		}
 	});
 
+	it('does not let more hanging channels than requests in flight hold up a healthy one', async () => {
+		await world.restart({ discordDeadlineMs: 3_000 });
+		for (let i = 0; i < 24; i++) {
+			const { userId, channelId } = await world.watch(`hanging${i}`);
+			world.discord.failNext(`POST /channels/${channelId}/messages`, { status: 0, hang: true }, 10);
+			world.twitchFake.goLive(userId);
+		}
+		const healthy = await world.watch('patient');
+		world.twitchFake.goLive(healthy.userId);
+
+		world.clock.advance(60_000);
+		const started = performance.now();
+		const cycle = world.notifier.runCycle();
+		await world.discord.waitForMessage((message) => message.channelId === healthy.channelId, 5_000);
+		const waitedMs = performance.now() - started;
+		await cycle;
+
+		// 16 requests in flight at most, but a request unanswered after 0.5 s gives its turn back.
+		expect(waitedMs).toBeLessThan(2_000);
+	});
+
 	it('backs a rate-limited channel off for as long as Discord asked instead of waiting inside the queue', async () => {
 		const { userId, guildId, channelId } = await world.watch('limited');
 		world.discord.failNext(`POST /channels/${channelId}/messages`, { status: 429, retryAfter: 90 });
