@@ -2,17 +2,12 @@
  * Issue 6, item 7: a slow guild delays nobody. Discord's limits are per route (per channel): one channel answering
  * 429 with a long retry-after, or not answering at all, must not hold up another channel's post.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type NotifierWorld, startNotifierWorld } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { type NotifierWorld, useNotifierWorld } from './harness.ts';
 
 let world: NotifierWorld;
-
-beforeEach(async () => {
-	world = await startNotifierWorld();
-});
-
-afterEach(async () => {
-	await world.close();
+useNotifierWorld((started) => {
+	world = started;
 });
 
 describe('one broken channel delays no other', () => {

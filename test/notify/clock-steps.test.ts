@@ -2,25 +2,17 @@
  * Issue 6, item 9: durations follow the monotonic clock. The wall clock (NTP, an operator, a VM resumed) may step;
  * grace periods, backoff, the edit throttle and the nonce window must not stretch or vanish with it.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
-import { type NotifierWorld, startNotifierWorld } from './harness.ts';
+import { type NotifierWorld, postsIn, useNotifierWorld } from './harness.ts';
 
 const HOUR = 60 * 60_000;
 let world: NotifierWorld;
-
-beforeEach(async () => {
-	world = await startNotifierWorld();
+useNotifierWorld((started) => {
+	world = started;
 });
 
-afterEach(async () => {
-	await world.close();
-});
-
-function posts(channelId: string | null) {
-	if (channelId === null) throw new Error('the watch has no channel');
-	return world.discord.channelMessages(channelId);
-}
+const posts = (channelId: string | null) => postsIn(world, channelId);
 
 describe('a wall clock that steps', () => {
 	it('ends a stream after the grace period even when the wall clock is stepped back an hour meanwhile', async () => {

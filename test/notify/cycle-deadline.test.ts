@@ -2,17 +2,12 @@
  * Issue 6, item 10 (the poller's part): a cycle has a deadline. A Get Streams answer that trickles in (or never
  * comes) fails its batch at the deadline — its users keep their state — instead of holding polling up.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type NotifierWorld, POLL_SECONDS, startNotifierWorld, waitUntil } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { type NotifierWorld, POLL_SECONDS, useNotifierWorld, waitUntil } from './harness.ts';
 
 let world: NotifierWorld;
-
-beforeEach(async () => {
-	world = await startNotifierWorld();
-});
-
-afterEach(async () => {
-	await world.close();
+useNotifierWorld((started) => {
+	world = started;
 });
 
 describe('the cycle deadline', () => {

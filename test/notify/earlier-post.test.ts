@@ -5,20 +5,15 @@
  * post and a second ping.
  */
 import { Routes } from 'discord-api-types/v10';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { snowflakeAt } from '../../src/notify/earlier-post.ts';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
 import { Permission } from '../fakes/discord/index.ts';
-import { type NotifierWorld, startNotifierWorld } from './harness.ts';
+import { type NotifierWorld, useNotifierWorld } from './harness.ts';
 
 let world: NotifierWorld;
-
-beforeEach(async () => {
-	world = await startNotifierWorld();
-});
-
-afterEach(async () => {
-	await world.close();
+useNotifierWorld((started) => {
+	world = started;
 });
 
 function creates(channelId: string) {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REST } from 'discord.js';
+import { afterEach, beforeEach } from 'vitest';
 import type { Clock } from '../../src/clock.ts';
 import { createSilentLogger } from '../../src/logger.ts';
 import { notifierRestOptions } from '../../src/notify/discord-messages.ts';
@@ -252,4 +253,35 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, timeout
 		if (Date.now() > deadline) throw new Error('condition not reached in time');
 		await new Promise((resolve) => setTimeout(resolve, 5));
 	}
+}
+
+/**
+ * A fresh world for every test of the file (started before each, closed after each), handed to `use` so that the
+ * test file can keep it in a variable of its own.
+ */
+export function useNotifierWorld(
+	use: (world: NotifierWorld) => void,
+	overrides: Partial<NotifierOptions> = {},
+	storeOptions: WorldStoreOptions = {},
+): void {
+	let current: NotifierWorld | undefined;
+	beforeEach(async () => {
+		current = await startNotifierWorld(overrides, storeOptions);
+		use(current);
+	});
+	afterEach(async () => {
+		await current?.close();
+		current = undefined;
+	});
+}
+
+/** The current (not deleted) messages of a watch's channel. */
+export function postsIn(world: NotifierWorld, channelId: string | null) {
+	if (channelId === null) throw new Error('the watch has no channel');
+	return world.discord.channelMessages(channelId);
+}
+
+/** Cycles until the grace period has passed for a stream that stopped (missing at the first, ended at the 4th). */
+export async function cyclesPastGrace(world: NotifierWorld): Promise<void> {
+	for (let i = 0; i < 4; i++) await world.cycle();
 }

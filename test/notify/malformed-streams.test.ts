@@ -1,20 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type NotifierWorld, startNotifierWorld } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { type NotifierWorld, postsIn, useNotifierWorld } from './harness.ts';
 
 let world: NotifierWorld;
-
-beforeEach(async () => {
-	world = await startNotifierWorld();
+useNotifierWorld((started) => {
+	world = started;
 });
 
-afterEach(async () => {
-	await world.close();
-});
-
-function posts(channelId: string | null) {
-	if (channelId === null) throw new Error('the watch has no channel');
-	return world.discord.channelMessages(channelId);
-}
+const posts = (channelId: string | null) => postsIn(world, channelId);
 
 describe('malformed Get Streams answers', () => {
 	it('announces every other live channel when one stream of the answer has started_at null, every cycle', async () => {

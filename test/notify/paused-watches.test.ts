@@ -2,17 +2,12 @@
  * Issue 6, item 12: a deleted channel or a server that removed the bot is not posted to (nor its streamer polled)
  * forever: its watch is paused on Unknown Channel / Missing Access, kept, and resumed by a fix.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type NotifierWorld, startNotifierWorld } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { type NotifierWorld, useNotifierWorld } from './harness.ts';
 
 let world: NotifierWorld;
-
-beforeEach(async () => {
-	world = await startNotifierWorld();
-});
-
-afterEach(async () => {
-	await world.close();
+useNotifierWorld((started) => {
+	world = started;
 });
 
 function requestsTo(channelId: string) {

@@ -3,31 +3,19 @@
  * not cancel, and a stream that Get Streams left out past the grace period coming back.
  */
 import type { REST } from 'discord.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
-import { type NotifierWorld, startNotifierWorld, waitUntil } from './harness.ts';
+import { cyclesPastGrace, type NotifierWorld, postsIn, useNotifierWorld, waitUntil } from './harness.ts';
 
 let world: NotifierWorld;
-
-beforeEach(async () => {
-	world = await startNotifierWorld();
+useNotifierWorld((started) => {
+	world = started;
 });
 
-afterEach(async () => {
-	await world.close();
-});
-
-function posts(channelId: string | null) {
-	if (channelId === null) throw new Error('the watch has no channel');
-	return world.discord.channelMessages(channelId);
-}
+const posts = (channelId: string | null) => postsIn(world, channelId);
 
 function storedAnnouncements(streamId: string) {
 	return new AnnouncementRepository(world.store).listForStream(streamId);
-}
-
-async function cyclesPastGrace(): Promise<void> {
-	for (let i = 0; i < 4; i++) await world.cycle();
 }
 
 /** A process that records its intent and dies while the create is in flight (nothing reaches Discord). */
@@ -61,7 +49,7 @@ describe('a restart resumes only what Twitch confirms', () => {
 		world.clock.advance(2 * 60 * 60_000); // down for two hours
 		await world.restart();
 		await world.notifier.announcer.whenIdle();
-		await cyclesPastGrace();
+		await cyclesPastGrace(world);
 		await world.cycle();
 
 		expect(posts(channelId)).toEqual([]);
@@ -108,11 +96,11 @@ describe('a restart resumes only what Twitch confirms', () => {
 		const first = world.twitchFake.goLive(userId, { title: 'First stream' });
 		await world.cycle();
 		world.twitchFake.endStream(userId, { archive: false });
-		await cyclesPastGrace(); // the "was live" edit fails: left pending
+		await cyclesPastGrace(world); // the "was live" edit fails: left pending
 		const second = world.twitchFake.goLive(userId, { title: 'Second stream' });
 		await world.cycle();
 		world.twitchFake.endStream(userId, { archive: false });
-		await cyclesPastGrace(); // the stored state now names the second stream as the last one ended
+		await cyclesPastGrace(world); // the stored state now names the second stream as the last one ended
 		expect(posts(channelId)).toHaveLength(2);
 		expect(posts(channelId).every((post) => post.content.includes('is live'))).toBe(true);
 
@@ -137,7 +125,7 @@ describe('a stream called ended that is live after all', () => {
 		const stream = world.twitchFake.goLive(userId, { title: 'Marathon' });
 		await world.cycle();
 		world.twitchFake.endStream(userId, { archive: false }); // Twitch leaves it out for a while
-		await cyclesPastGrace();
+		await cyclesPastGrace(world);
 		expect(posts(channelId)[0]?.content).toContain('was live');
 
 		world.twitchFake.goLive(userId, { id: stream.id, started_at: stream.started_at, title: 'Marathon' });
@@ -152,7 +140,7 @@ describe('a stream called ended that is live after all', () => {
 
 		// And it can end again, for real.
 		world.twitchFake.endStream(userId, { archive: false });
-		await cyclesPastGrace();
+		await cyclesPastGrace(world);
 		expect(posts(channelId)[0]?.content).toContain('was live');
 		expect(posts(channelId)).toHaveLength(1);
 	});
@@ -165,7 +153,7 @@ describe('a stream called ended that is live after all', () => {
 		const stream = world.twitchFake.goLive(userId);
 		await world.cycle();
 		world.twitchFake.endStream(userId, { archive: false });
-		await cyclesPastGrace();
+		await cyclesPastGrace(world);
 		expect(posts(channelId)).toEqual([]);
 
 		world.twitchFake.goLive(userId, { id: stream.id, started_at: stream.started_at });
