@@ -211,10 +211,9 @@ interface PgDriver {
 	Pool: new (config: Record<string, unknown>) => PgPool;
 }
 
-/** The pg driver that @keyv/postgres depends on (the bot has no pg dependency of its own). */
+/** The pg driver (a dependency of the bot's own, the same major version @keyv/postgres uses; loaded only when used). */
 function loadPgDriver(): PgDriver {
-	const adapterEntry = createRequire(import.meta.url).resolve('@keyv/postgres');
-	return createRequire(adapterEntry)('pg') as PgDriver;
+	return createRequire(import.meta.url)('pg') as PgDriver;
 }
 
 /**
