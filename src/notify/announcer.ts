@@ -646,6 +646,7 @@ export class Announcer {
 			this.pendingEnds.delete(endKey(announcement));
 			if (announcement.phase !== 'ended' || !stream) continue;
 			const watch = this.watchOf(announcement);
+			if (watch?.paused) continue; // its channel is gone or out of reach
 			try {
 				await this.resumeAnnouncement(announcement, stream, watch);
 			} catch (error) {
