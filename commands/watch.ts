@@ -13,8 +13,8 @@ import { type Command, type CommandDefinition, readOptions, readSubcommand } fro
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
 import { autocompleteTwitchChannel } from '../src/discord/twitch-channel-option.ts';
 import { UserError } from '../src/errors.ts';
-import type { AnnouncementMessage } from '../src/notify/announcement-view.ts';
-import { MAX_TEMPLATE_LENGTH, TEMPLATE_VARIABLES } from '../src/notify/template.ts';
+import type { AnnouncementMessage } from '../src/views/announcement.ts';
+import { MAX_TEMPLATE_LENGTH, TEMPLATE_VARIABLES } from '../src/views/announcement-template.ts';
 import type { ReplyPayload } from '../src/views/reply.ts';
 import {
 	renderGuildSettings,

@@ -32,18 +32,18 @@ import {
 import type { WatchRepository } from '../store/watch-repository.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import {
+	type AnnouncedStream,
+	announcedStreamFromState,
+	renderEndedAnnouncement,
+	renderLiveAnnouncement,
+} from '../views/announcement.ts';
+import {
 	type BackoffPolicy,
 	backoffDelay,
 	DEFAULT_BACKOFF,
 	passesGuildFilters,
 	targetChannelOf,
 } from './announcement-rules.ts';
-import {
-	type AnnouncedStream,
-	announcedStreamFromState,
-	renderEndedAnnouncement,
-	renderLiveAnnouncement,
-} from './announcement-view.ts';
 import {
 	type DeliveryProblem,
 	DiscordErrorCode,

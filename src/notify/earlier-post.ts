@@ -11,7 +11,7 @@
  */
 import { PermissionFlagsBits, Routes } from 'discord-api-types/v10';
 import { z } from 'zod';
-import { isAnnouncementOf } from './announcement-view.ts';
+import { isAnnouncementOf } from '../views/announcement.ts';
 import type { DiscordMessages } from './discord-messages.ts';
 
 /** Discord's epoch (2015-01-01T00:00:00Z): snowflakes count milliseconds from it in their top 42 bits. */

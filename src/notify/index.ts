@@ -7,13 +7,6 @@
  * - announcement-view.ts and template.ts: what the posts look like.
  */
 export {
-	backoffDelay,
-	isInBackoff,
-	passesGuildFilters,
-	targetChannelOf,
-	withBackoffCleared,
-} from './announcement-rules.ts';
-export {
 	type AnnouncedStream,
 	type AnnouncementMessage,
 	announcedStreamFromState,
@@ -23,12 +16,7 @@ export {
 	renderLiveAnnouncement,
 	renderWatchPreview,
 	twitchChannelUrl,
-} from './announcement-view.ts';
-export { Announcer, type AnnouncerOptions } from './announcer.ts';
-export { type DeliveryProblem, DiscordErrorCode, describeDeliveryError } from './delivery-problems.ts';
-export { DEFAULT_END_GRACE_MS, type GoLiveEvent, nextStreamState, type StreamObservation } from './go-live-state.ts';
-export { createNotifier, type Notifier, type NotifierOptions } from './notifier.ts';
-export { type PollCycleReport, StreamPoller } from './poller.ts';
+} from '../views/announcement.ts';
 export {
 	DEFAULT_TEMPLATE,
 	MAX_TEMPLATE_LENGTH,
@@ -36,4 +24,16 @@ export {
 	TEMPLATE_VARIABLES,
 	type TemplateValidation,
 	validateTemplate,
-} from './template.ts';
+} from '../views/announcement-template.ts';
+export {
+	backoffDelay,
+	isInBackoff,
+	passesGuildFilters,
+	targetChannelOf,
+	withBackoffCleared,
+} from './announcement-rules.ts';
+export { Announcer, type AnnouncerOptions } from './announcer.ts';
+export { type DeliveryProblem, DiscordErrorCode, describeDeliveryError } from './delivery-problems.ts';
+export { DEFAULT_END_GRACE_MS, type GoLiveEvent, nextStreamState, type StreamObservation } from './go-live-state.ts';
+export { createNotifier, type Notifier, type NotifierOptions } from './notifier.ts';
+export { type PollCycleReport, StreamPoller } from './poller.ts';

@@ -7,21 +7,21 @@ import type { Clock } from '../clock.ts';
 import { UserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { passesGuildFilters, targetChannelOf } from '../notify/announcement-rules.ts';
+import { describeDeliveryError } from '../notify/delivery-problems.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import type { GuildSettings, StreamState, Watch } from '../store/records.ts';
+import { emptyDeliveryStatus } from '../store/records.ts';
+import type { Repositories } from '../store/repositories.ts';
+import type { TwitchClient } from '../twitch/client.ts';
+import { normalizeLogin } from '../twitch/login.ts';
 import {
 	type AnnouncedStream,
 	type AnnouncementMessage,
 	announcedStreamFromTwitch,
 	renderLiveAnnouncement,
 	sampleStream,
-} from '../notify/announcement-view.ts';
-import { describeDeliveryError } from '../notify/delivery-problems.ts';
-import type { Notifier } from '../notify/notifier.ts';
-import { validateTemplate } from '../notify/template.ts';
-import type { GuildSettings, StreamState, Watch } from '../store/records.ts';
-import { emptyDeliveryStatus } from '../store/records.ts';
-import type { Repositories } from '../store/repositories.ts';
-import type { TwitchClient } from '../twitch/client.ts';
-import { normalizeLogin } from '../twitch/login.ts';
+} from '../views/announcement.ts';
+import { validateTemplate } from '../views/announcement-template.ts';
 import { DISCORD_LIMITS, truncate } from '../views/discord-limits.ts';
 import { stripBidiControls } from '../views/unicode-text.ts';
 import { describeTargetProblem } from '../views/watch.ts';

@@ -9,7 +9,7 @@ import {
 	renderWatchPreview,
 	sampleStream,
 	thumbnailUrl,
-} from '../../src/notify/announcement-view.ts';
+} from '../../src/views/announcement.ts';
 
 const NOW = Date.parse('2025-06-01T20:00:00Z');
 const stream: AnnouncedStream = {

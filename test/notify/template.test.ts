@@ -5,7 +5,7 @@ import {
 	renderTemplate,
 	type TemplateValues,
 	validateTemplate,
-} from '../../src/notify/template.ts';
+} from '../../src/views/announcement-template.ts';
 
 const values: TemplateValues = {
 	streamer: 'Sandy',

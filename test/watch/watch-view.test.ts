@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderLiveAnnouncement, sampleStream } from '../../src/notify/announcement-view.ts';
 import { emptyDeliveryStatus } from '../../src/store/records.ts';
+import { renderLiveAnnouncement, sampleStream } from '../../src/views/announcement.ts';
 import { DISCORD_LIMITS } from '../../src/views/discord-limits.ts';
 import {
 	deliveryHint,

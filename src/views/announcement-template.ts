@@ -1,5 +1,5 @@
 import { escapeMarkdown } from '@discordjs/formatters';
-import { stripBidiControls, truncateText } from '../views/unicode-text.ts';
+import { stripBidiControls, truncateText } from './unicode-text.ts';
 
 /** The variables an announcement template may use, in the order they are listed to admins. */
 export const TEMPLATE_VARIABLES = ['streamer', 'title', 'game', 'url', 'role'] as const;

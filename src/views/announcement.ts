@@ -8,8 +8,8 @@ import {
 } from 'discord-api-types/v10';
 import type { StreamState, Watch } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
-import { stripBidiControls, truncateText } from '../views/unicode-text.ts';
-import { DEFAULT_TEMPLATE, renderTemplate, safeText } from './template.ts';
+import { DEFAULT_TEMPLATE, renderTemplate, safeText } from './announcement-template.ts';
+import { stripBidiControls, truncateText } from './unicode-text.ts';
 
 /** What an announcement shows of a stream: the same whether it comes from Get Streams or from the stored state. */
 export interface AnnouncedStream {
