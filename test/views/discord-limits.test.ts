@@ -4,7 +4,7 @@ import { renderLiveStream, renderOfflineChannel } from '../../src/views/live.ts'
 import { renderChannelSearch } from '../../src/views/search.ts';
 import { livePreviewUrl } from '../../src/views/twitch-images.ts';
 import { renderUserProfile } from '../../src/views/user.ts';
-import { aSearchResult, aStream, aUser, NOW } from './twitch-data.ts';
+import { aSearchResult, aStream, aUser, NOW } from '../commands/twitch-data.ts';
 
 /** Man, woman, girl, boy joined by zero-width joiners: one emoji on screen, 11 UTF-16 units. */
 const FAMILY = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}';

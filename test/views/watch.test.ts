@@ -12,7 +12,7 @@ import {
 } from '../../src/views/watch.ts';
 import { type PreviewOutcome, type WatchListEntry, watchSuggestions } from '../../src/watch/watch-admin.ts';
 import { makeWatch } from '../store/fixtures.ts';
-import { GUILD, NEWS, NOW, ROLE } from './watch-fixtures.ts';
+import { GUILD, NEWS, NOW, ROLE } from '../watch/watch-fixtures.ts';
 
 function entry(index: number, overrides: Partial<WatchListEntry> = {}): WatchListEntry {
 	const id = String(1000 + index);
