@@ -1,11 +1,8 @@
 import { ApplicationCommandOptionType } from 'discord.js';
 import { type Command, type CommandDefinition, readOptions } from '../src/discord/command.ts';
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
-import {
-	autocompleteTwitchChannel,
-	findTwitchUser,
-	TWITCH_CHANNEL_OPTION,
-} from '../src/discord/twitch-channel-option.ts';
+import { autocompleteTwitchChannel, TWITCH_CHANNEL_OPTION } from '../src/discord/twitch-channel-option.ts';
+import { findTwitchUser } from '../src/twitch/lookups.ts';
 import { renderTopClips } from '../src/views/clips.ts';
 
 /** Clips shown: ten, each with its link, fit well in one embed. */

@@ -1,7 +1,8 @@
 import { ApplicationCommandOptionType } from 'discord.js';
 import { type Command, type CommandDefinition, readOptions } from '../src/discord/command.ts';
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
-import { autocompleteTwitchChannel, findTwitchUser } from '../src/discord/twitch-channel-option.ts';
+import { autocompleteTwitchChannel } from '../src/discord/twitch-channel-option.ts';
+import { findTwitchUser } from '../src/twitch/lookups.ts';
 import { renderUserProfile } from '../src/views/user.ts';
 
 const data = {

@@ -4,8 +4,7 @@ import {
 	type AutocompleteInteraction,
 } from 'discord.js';
 import type { AppContext } from '../context.ts';
-import { UserError } from '../errors.ts';
-import type { TwitchClient, TwitchUser } from '../twitch/index.ts';
+import type { TwitchClient } from '../twitch/index.ts';
 import { isValidLogin } from '../twitch/index.ts';
 import { DISCORD_LIMITS, truncate } from '../views/discord-limits.ts';
 
@@ -24,23 +23,6 @@ export const TWITCH_CHANNEL_OPTION = {
 	autocomplete: true,
 	max_length: 100,
 } as const;
-
-/** The answer when a login is well-formed but no Twitch account has it. */
-export class UnknownChannelError extends UserError {
-	override readonly name = 'UnknownChannelError';
-	constructor(login: string) {
-		super(
-			`No Twitch channel is called “${truncate(login, 40)}”. Check the spelling: it is the name in twitch.tv/<name>.`,
-		);
-	}
-}
-
-/** The Twitch user with this login; an unknown one becomes a UserError the boundary shows to the user. */
-export async function findTwitchUser(twitch: Pick<TwitchClient, 'getUserByLogin'>, login: string): Promise<TwitchUser> {
-	const user = await twitch.getUserByLogin(login);
-	if (!user) throw new UnknownChannelError(login);
-	return user;
-}
 
 /**
  * Suggestions for the option being typed that names a Twitch channel: channels whose name matches (Twitch's

@@ -14,6 +14,7 @@ import { emptyDeliveryStatus } from '../store/records.ts';
 import type { Repositories } from '../store/repositories.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import { normalizeLogin } from '../twitch/login.ts';
+import { findTwitchUser } from '../twitch/lookups.ts';
 import {
 	type AnnouncedStream,
 	type AnnouncementMessage,
@@ -105,12 +106,7 @@ export async function addWatch(
 			'Where should I announce? Add `post-in:` with a channel, or set a default channel for this server with `/watch settings default-channel:`.',
 		);
 	}
-	const user = await deps.twitch.getUserByLogin(login);
-	if (!user) {
-		throw new UserError(
-			`No Twitch channel is called “${truncate(login, 40)}”. Check the spelling: it is the name in twitch.tv/<name>.`,
-		);
-	}
+	const user = await findTwitchUser(deps.twitch, login);
 	const current = await watches.listByGuild(guildId);
 	if (current.some((watch) => watch.twitchUserId === user.id)) throw alreadyWatched(user.displayName);
 	if (current.length >= settings.watchLimit) throw limitReached(settings.watchLimit);

@@ -7,6 +7,7 @@ import type { GuildSettingsPatch } from '../store/guild-settings-repository.ts';
 import type { EndAction, GuildSettings } from '../store/records.ts';
 import type { Repositories } from '../store/repositories.ts';
 import type { TwitchClient } from '../twitch/client.ts';
+import { lookUpCategories } from '../twitch/lookups.ts';
 import { truncate } from '../views/discord-limits.ts';
 import { describeTargetProblem } from '../views/watch.ts';
 import type { TargetChecker } from './permissions.ts';
@@ -136,13 +137,12 @@ export function parseFilterList(text: string, what: 'game' | 'keyword'): string[
 
 /** The games as Twitch names them (lowercase); a name that is no Twitch category → UserError naming it. */
 async function checkedGames(deps: WatchSettingsDeps, names: string[]): Promise<string[]> {
-	const games = await Promise.all(names.map((name) => deps.twitch.getGameByName(name)));
-	const unknown = names.filter((_, index) => !games[index]);
+	const { found, unknown } = await lookUpCategories(deps.twitch, names);
 	if (unknown.length > 0) {
 		const listed = unknown.map((name) => `“${truncate(name, 40)}”`).join(', ');
 		throw new UserError(
 			`Twitch has no ${unknown.length === 1 ? 'category' : 'categories'} called ${listed}. Use the names exactly as Twitch shows them (twitch.tv/directory). The settings were not changed.`,
 		);
 	}
-	return [...new Set(games.map((game, index) => (game?.name ?? names[index] ?? '').toLowerCase()))];
+	return [...new Set(found.map((game) => game.name.toLowerCase()))];
 }

@@ -1,9 +1,10 @@
 import { type Interaction, MessageFlags } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import streams, { parseLanguage } from '../../commands/streams.ts';
+import streams from '../../commands/streams.ts';
 import { handleInteraction } from '../../src/discord/interaction-boundary.ts';
 import { UserError } from '../../src/errors.ts';
 import type { TopStreamsQuery } from '../../src/twitch/index.ts';
+import { parseLanguage } from '../../src/twitch/lookups.ts';
 import { renderTopStreams } from '../../src/views/streams.ts';
 import { fakeChatInput, testContext } from '../discord/fake-interactions.ts';
 import { aGame, aStream } from './twitch-data.ts';
