@@ -1,4 +1,6 @@
-import { TimestampStyles, time } from 'discord.js';
+// The sub-packages discord.js re-exports, not 'discord.js' itself: the notifier renders announcements with these
+// helpers and does not load discord.js's main package.
+import { TimestampStyles, time } from '@discordjs/formatters';
 
 const countFormat = new Intl.NumberFormat('en-US');
 

@@ -1,10 +1,12 @@
+// The sub-packages discord.js re-exports, not 'discord.js' itself: the notifier renders announcements with these
+// helpers and does not load discord.js's main package.
 import {
 	type APIActionRowComponent,
 	type APIButtonComponentWithURL,
 	type APIEmbed,
 	ButtonStyle,
 	ComponentType,
-} from 'discord.js';
+} from 'discord-api-types/v10';
 import { DISCORD_LIMITS, truncate } from './discord-limits.ts';
 
 /**
