@@ -23,8 +23,12 @@ import {
 	renderWatchList,
 	renderWatchRemoved,
 } from '../src/views/watch.ts';
+import { watchSuggestions } from '../src/views/watch-choices.ts';
+import { addWatch } from '../src/watch/add-watch.ts';
+import { listWatches } from '../src/watch/list-watches.ts';
 import { POSTABLE_CHANNEL_TYPES, targetCheckerFor } from '../src/watch/permissions.ts';
-import { addWatch, listWatches, previewAnnouncement, removeWatch, watchSuggestions } from '../src/watch/watch-admin.ts';
+import { previewAnnouncement } from '../src/watch/preview-announcement.ts';
+import { removeWatch } from '../src/watch/remove-watch.ts';
 import { changeGuildSettings, MAX_FILTER_ENTRIES } from '../src/watch/watch-settings.ts';
 
 /** The Twitch channel option of add, remove and test (suggestions: Twitch's search for add, the watches otherwise). */

@@ -5,8 +5,10 @@
 import type { APIEmbed } from 'discord.js';
 import { DiscordErrorCode } from '../notify/delivery-problems.ts';
 import type { EndAction, Watch, WatchPause } from '../store/records.ts';
+import type { AddedWatch } from '../watch/add-watch.ts';
+import type { LiveStatus, WatchListEntry, WatchListing } from '../watch/list-watches.ts';
 import { MENTION_EVERYONE, READ_MESSAGE_HISTORY, type TargetProblem } from '../watch/permissions.ts';
-import type { AddedWatch, LiveStatus, PreviewOutcome, WatchListEntry, WatchListing } from '../watch/watch-admin.ts';
+import type { PreviewOutcome } from '../watch/preview-announcement.ts';
 import type { SettingsOutcome } from '../watch/watch-settings.ts';
 import { DISCORD_LIMITS, plainText, truncate } from './discord-limits.ts';
 import { discordTimestamp, formatCount } from './quantities.ts';

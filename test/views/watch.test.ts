@@ -10,7 +10,9 @@ import {
 	renderWatchList,
 	renderWatchRemoved,
 } from '../../src/views/watch.ts';
-import { type PreviewOutcome, type WatchListEntry, watchSuggestions } from '../../src/watch/watch-admin.ts';
+import { watchSuggestions } from '../../src/views/watch-choices.ts';
+import type { WatchListEntry } from '../../src/watch/list-watches.ts';
+import type { PreviewOutcome } from '../../src/watch/preview-announcement.ts';
 import { makeWatch } from '../store/fixtures.ts';
 import { GUILD, NEWS, NOW, ROLE } from '../watch/watch-fixtures.ts';
 

@@ -2,11 +2,17 @@
  * Stand-ins for the /watch logic tests: a Twitch whose users can be renamed, the real repositories over a SQLite
  * store in a temporary folder, and target checkers with a fixed answer.
  */
+import { expect } from 'vitest';
+import { UserError } from '../../src/errors.ts';
+import { createSilentLogger } from '../../src/logger.ts';
+import { openRepositories, type Repositories } from '../../src/store/repositories.ts';
 import type { TwitchGame, TwitchStream, TwitchUser } from '../../src/twitch/index.ts';
+import type { AddWatchRequest } from '../../src/watch/add-watch.ts';
 import type { TargetCheck, TargetChecker } from '../../src/watch/permissions.ts';
-import type { WatchAdminDeps } from '../../src/watch/watch-admin.ts';
+import type { WatchAdminDeps } from '../../src/watch/watch-admin-deps.ts';
 import type { WatchSettingsDeps } from '../../src/watch/watch-settings.ts';
 import { aGame, aStream, aUser } from '../commands/twitch-data.ts';
+import type { TestStores } from '../store/test-stores.ts';
 
 export const GUILD = '1200000000000000001';
 export const ADMIN = '1100000000000000001';
@@ -82,4 +88,45 @@ export function fixedChecker(check: TargetCheck = { status: 'ok' }): TargetCheck
 		return check;
 	};
 	return Object.assign(checker, { calls });
+}
+
+/** What a /watch use-case test works with: Twitch knows alpha (1001), beta (1002) and gamma (1003). */
+export interface WatchWorld {
+	twitch: ScriptedTwitch;
+	repositories: Repositories;
+	deps: WatchAdminDeps;
+}
+
+/** A fresh WatchWorld over a store of `stores` (call in beforeEach). */
+export async function openWatchWorld(stores: TestStores): Promise<WatchWorld> {
+	const twitch = new ScriptedTwitch();
+	twitch.addUser('alpha', '1001');
+	twitch.addUser('beta', '1002');
+	twitch.addUser('gamma', '1003');
+	const repositories = await openRepositories(await stores.open(), createSilentLogger());
+	const deps: WatchAdminDeps = { twitch, repositories, clock: { now: () => NOW }, logger: createSilentLogger() };
+	return { twitch, repositories, deps };
+}
+
+/** `/watch add channel:alpha post-in:#news` by ADMIN, with `overrides`. */
+export function addRequest(overrides: Partial<AddWatchRequest> = {}): AddWatchRequest {
+	return {
+		guildId: GUILD,
+		requestedBy: ADMIN,
+		login: 'alpha',
+		postInChannelId: NEWS,
+		roleId: null,
+		template: null,
+		...overrides,
+	};
+}
+
+/** The UserError `promise` rejects with (fails the test when it resolves or rejects with anything else). */
+export async function rejection(promise: Promise<unknown>): Promise<UserError> {
+	const error = await promise.then(
+		() => undefined,
+		(caught: unknown) => caught,
+	);
+	expect(error).toBeInstanceOf(UserError);
+	return error as UserError;
 }

@@ -1,0 +1,81 @@
+/** What `/watch list` does, without Discord: the guild's watches with where and whether they can post. */
+import { targetChannelOf } from '../notify/announcement-rules.ts';
+import type { StreamState, Watch } from '../store/records.ts';
+import type { TargetCheck, TargetChecker, TargetProblem } from './permissions.ts';
+import type { WatchAdminDeps } from './watch-admin-deps.ts';
+
+export type LiveStatus = 'live' | 'offline' | 'unknown';
+
+export interface WatchListEntry {
+	watch: Watch;
+	/** Where it posts now; null when it has no channel and the guild no default. */
+	targetChannelId: string | null;
+	usesDefaultChannel: boolean;
+	status: LiveStatus;
+	/** What stops it from posting right now, from the gateway cache (before any post fails). */
+	currentProblem: TargetProblem | null;
+}
+
+export interface WatchListing {
+	entries: WatchListEntry[];
+	watchLimit: number;
+}
+
+/**
+ * The guild's watches in login order, each with its target, whether the channel is live and what would stop the
+ * next post. Live status: the notifier's memory, else the stored stream state, else one batched Twitch lookup for
+ * the rest (failing that, "unknown": the list must still show).
+ */
+export async function listWatches(
+	deps: WatchAdminDeps,
+	guildId: string,
+	checkTarget: TargetChecker,
+): Promise<WatchListing> {
+	const { watches, guildSettings } = deps.repositories;
+	const [settings, list] = await Promise.all([guildSettings.get(guildId), watches.listByGuild(guildId)]);
+	const statuses = await liveStatuses(
+		deps,
+		list.map((watch) => watch.twitchUserId),
+	);
+	const entries = [...list]
+		.sort((a, b) => a.login.localeCompare(b.login))
+		.map((watch): WatchListEntry => {
+			const targetChannelId = targetChannelOf(watch, settings);
+			const check: TargetCheck =
+				targetChannelId === null ? { status: 'ok' } : checkTarget(targetChannelId, watch.roleId);
+			return {
+				watch,
+				targetChannelId,
+				usesDefaultChannel: watch.channelId === null,
+				status: statuses.get(watch.twitchUserId) ?? 'unknown',
+				currentProblem: check.status === 'blocked' ? check.problem : null,
+			};
+		});
+	return { entries, watchLimit: settings.watchLimit };
+}
+
+async function liveStatuses(deps: WatchAdminDeps, userIds: string[]): Promise<Map<string, LiveStatus>> {
+	const statuses = new Map<string, LiveStatus>();
+	const fromState = (state: StreamState): LiveStatus => (state.status === 'live' ? 'live' : 'offline');
+	let unknown = userIds.filter((id) => {
+		const state = deps.notifier?.streamStateOf(id);
+		if (state) statuses.set(id, fromState(state));
+		return !state;
+	});
+	if (unknown.length > 0) {
+		const stored = await deps.repositories.streamStates.getMany(unknown);
+		for (const [id, state] of stored) statuses.set(id, fromState(state));
+		unknown = unknown.filter((id) => !stored.has(id));
+	}
+	if (unknown.length > 0) {
+		try {
+			const live = new Set(
+				(await deps.twitch.getLiveStreams(unknown, { priority: 'interactive' })).map((stream) => stream.userId),
+			);
+			for (const id of unknown) statuses.set(id, live.has(id) ? 'live' : 'offline');
+		} catch {
+			// Twitch is down: the list still shows, with these channels as "unknown".
+		}
+	}
+	return statuses;
+}
