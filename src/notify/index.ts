@@ -3,7 +3,7 @@
  * - go-live-state.ts: whether a stream went live, changed or ended (the state machine);
  * - poller.ts: when Twitch is asked (batches of 100, one cycle at a time);
  * - announcement-rules.ts: which guilds announce a stream and where (filters, target channel, backoff);
- * - announcer.ts: what is posted, edited or deleted on Discord, crash-safely;
+ * - planner.ts: what is posted, edited or deleted for each target; live-delivery.ts and stream-end.ts do it;
  * - announcement-view.ts and template.ts: what the posts look like.
  */
 export {
@@ -15,7 +15,6 @@ export {
 	renderEndedAnnouncement,
 	renderLiveAnnouncement,
 	renderWatchPreview,
-	twitchChannelUrl,
 } from '../views/announcement.ts';
 export {
 	DEFAULT_TEMPLATE,
@@ -32,7 +31,6 @@ export {
 	targetChannelOf,
 	withBackoffCleared,
 } from './announcement-rules.ts';
-export { Announcer, type AnnouncerOptions } from './announcer.ts';
 export { type DeliveryProblem, DiscordErrorCode, describeDeliveryError } from './delivery-problems.ts';
 export { DEFAULT_END_GRACE_MS, type GoLiveEvent, nextStreamState, type StreamObservation } from './go-live-state.ts';
 export { createNotifier, type Notifier, type NotifierOptions } from './notifier.ts';

@@ -1,8 +1,18 @@
 /**
- * The go-live notifier: the poller and the announcer wired together. Needs only the Twitch client, the store and
- * a Discord REST client (no gateway), so that it can run inside the bot or as a process of its own.
+ * The go-live notifier, wired as a pipeline that only ever calls downward:
+ *
+ *   source (poller.ts: Get Streams every interval)
+ *     → stream states (stream-states.ts over the pure go-live-state.ts: the one owner of stream state)
+ *     → planner (planner.ts, pure: what to do per target)
+ *     → delivery (live-delivery.ts, stream-end.ts: per-stream queues, intent → post → record, retries;
+ *                 delivery-status.ts: backoff, problems, pauses)
+ *     → Discord message port (discord-messages.ts: routes, bodies, per-channel queues, deadlines)
+ *
+ * Needs only the Twitch client, the store and a Discord REST client (no gateway), so that it can run inside the bot
+ * or as a process of its own.
  */
 import type { REST } from '@discordjs/rest';
+import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { AnnouncementRepository } from '../store/announcement-repository.ts';
@@ -12,8 +22,14 @@ import type { StreamStateRepository } from '../store/stream-state-repository.ts'
 import type { WatchRepository } from '../store/watch-repository.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import type { BackoffPolicy } from './announcement-rules.ts';
-import { Announcer } from './announcer.ts';
-import { type PollCycleReport, StreamPoller } from './poller.ts';
+import { DeliveryStatusBook } from './delivery-status.ts';
+import { DiscordMessages } from './discord-messages.ts';
+import { ElapsedTime } from './elapsed-time.ts';
+import { LiveDelivery } from './live-delivery.ts';
+import { type PollCycle, type PollCycleReport, StreamPoller } from './poller.ts';
+import { END_RETRY_WINDOW_MS, StreamEnds } from './stream-end.ts';
+import { StreamQueues } from './stream-queues.ts';
+import { StreamStates } from './stream-states.ts';
 
 export interface NotifierOptions {
 	twitch: Pick<TwitchClient, 'getLiveStreams' | 'getArchiveForStream'>;
@@ -40,7 +56,7 @@ export interface NotifierOptions {
 }
 
 export interface Notifier {
-	/** Loads watches and states, finishes announcements a previous run left unfinished, and starts polling. */
+	/** Loads watches and states, takes up what a previous run left unfinished, and starts polling. */
 	start(): Promise<void>;
 	/** Stops polling and waits for the running cycle and the queued Discord work. */
 	stop(): Promise<void>;
@@ -48,45 +64,124 @@ export interface Notifier {
 	runCycle(): Promise<PollCycleReport>;
 	/** Like start() without the loop: load and recover (tests drive cycles with runCycle). */
 	prepare(): Promise<void>;
-	/** The go-live state of a watched Twitch user as the poller last saw it (for `/watch list`). */
+	/** Resolves when all queued Discord work has finished. */
+	whenIdle(): Promise<void>;
+	/** The go-live state of a watched Twitch user as last observed (for `/watch list`). */
 	streamStateOf(twitchUserId: string): StreamState | undefined;
 	readonly poller: StreamPoller;
-	readonly announcer: Announcer;
 }
+
+/** Pins of the elapsed-time tracker are not needed longer than the longest duration asked (end retry window). */
+const ELAPSED_HORIZON_MS = 2 * END_RETRY_WINDOW_MS;
+const botUserSchema = z.object({ id: z.string() });
 
 /** Builds the notifier from its dependencies; nothing runs until `start()` (or `prepare()` + `runCycle()`). */
 export function createNotifier(options: NotifierOptions): Notifier {
-	const { repositories, logger, clock } = options;
-	const announcer = new Announcer({
-		rest: options.rest,
+	const { repositories, clock } = options;
+	const logger = options.logger;
+	const delivering = logger.child({ component: 'delivery' });
+	const elapsed = new ElapsedTime(clock);
+	const messages = new DiscordMessages(options.rest, options.discordDeadlineMs);
+	const queues = new StreamQueues(delivering);
+	const status = new DeliveryStatusBook({
 		watches: repositories.watches,
-		guildSettings: repositories.guildSettings,
-		announcements: repositories.announcements,
-		twitch: options.twitch,
-		logger: logger.child({ component: 'announcer' }),
+		logger: delivering,
 		clock,
+		elapsed,
+		...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+	});
+	let botUserId: Promise<string | null> | undefined = options.botUserId
+		? Promise.resolve(options.botUserId)
+		: undefined;
+	const ownUserId = (): Promise<string | null> => {
+		botUserId ??= messages
+			.get('/users/@me')
+			.then((user) => botUserSchema.parse(user).id)
+			.catch((error: unknown) => {
+				botUserId = undefined;
+				delivering.debug({ err: error }, 'could not read the bot user');
+				return null;
+			});
+		return botUserId;
+	};
+	const shared = { queues, messages, status, logger: delivering, clock, elapsed, ...repositories };
+	const live = new LiveDelivery({
+		...shared,
+		botUserId: ownUserId,
 		...(options.editThrottleMs === undefined ? {} : { editThrottleMs: options.editThrottleMs }),
 		...(options.nonceTrustMs === undefined ? {} : { nonceTrustMs: options.nonceTrustMs }),
-		...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-		...(options.botUserId === undefined ? {} : { botUserId: options.botUserId }),
-		...(options.discordDeadlineMs === undefined ? {} : { discordDeadlineMs: options.discordDeadlineMs }),
 	});
+	const ends = new StreamEnds({ ...shared, twitch: options.twitch });
+	const states = new StreamStates({
+		repository: repositories.streamStates,
+		clock,
+		logger: logger.child({ component: 'stream-states' }),
+		...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
+	});
+
+	/** Hands one cycle's outcome to delivery; returns at once (posting must not hold up polling). */
+	const observeCycle = (cycle: PollCycle): void => {
+		elapsed.sweep(ELAPSED_HORIZON_MS);
+		for (const event of cycle.events) {
+			if (event.kind === 'ended') ends.observeEnded(event);
+			else if (event.kind === 'resumed') ends.observeResumed(event);
+		}
+		const liveStreamIds = new Set<string>();
+		for (const state of cycle.liveStates) {
+			if (state.streamId !== null) liveStreamIds.add(state.streamId);
+			live.observe(state);
+		}
+		queues.forgetIdle(liveStreamIds);
+		ends.retryDue();
+	};
+
 	const poller = new StreamPoller({
 		twitch: options.twitch,
 		watches: repositories.watches,
-		states: repositories.streamStates,
+		states,
 		logger: logger.child({ component: 'poller' }),
 		clock,
 		intervalMs: options.config.pollIntervalSeconds * 1000,
-		...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
 		...(options.cycleDeadlineMs === undefined ? {} : { cycleDeadlineMs: options.cycleDeadlineMs }),
-		onCycle: (cycle) => announcer.observeCycle(cycle),
+		onCycle: observeCycle,
 	});
+
+	/**
+	 * At start: takes up what a previous run left unfinished. An end action that had not gone through is tried again
+	 * at the next cycle, whatever the streamer did since. An intent (decided, maybe not posted) waits for a source to
+	 * confirm its stream is live (see StreamStates), and is dropped when the stream turns out to be over; the stored
+	 * state alone is not trusted. An intent whose stored state already says the stream is not live is dropped now.
+	 */
+	const recoverUnfinished = async (): Promise<void> => {
+		const unfinished = await repositories.announcements.listUnfinished();
+		let resumed = 0;
+		let abandoned = 0;
+		for (const announcement of unfinished) {
+			const state = states.get(announcement.userId);
+			if (announcement.phase === 'posted') {
+				ends.takeOverUnfinished(announcement, state);
+				resumed++;
+			} else if (state?.status === 'live' && state.streamId === announcement.streamId) {
+				resumed++; // delivered by the first cycle that confirms the stream
+			} else {
+				await repositories.announcements.put({ ...announcement, phase: 'abandoned' });
+				delivering.info(
+					{ streamId: announcement.streamId, channelId: announcement.channelId },
+					'dropped an unposted announcement: the stream is no longer live',
+				);
+				abandoned++;
+			}
+		}
+		if (unfinished.length > 0) {
+			delivering.info({ resumed, abandoned }, 'found announcements a previous run had not finished');
+		}
+	};
+
 	let prepared: Promise<void> | undefined;
 	const prepare = (): Promise<void> => {
 		prepared ??= (async () => {
 			await poller.loadStates();
-			await announcer.recoverUnfinished((userId) => poller.getState(userId));
+			await recoverUnfinished();
 		})().catch((error: unknown) => {
 			prepared = undefined;
 			throw error;
@@ -95,7 +190,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
 	};
 	return {
 		poller,
-		announcer,
 		prepare,
 		async start() {
 			await prepare();
@@ -103,14 +197,15 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		},
 		async stop() {
 			await poller.stop();
-			await announcer.whenIdle();
+			await queues.whenIdle();
 		},
 		async runCycle() {
 			await prepare();
 			const report = await poller.runCycle();
-			await announcer.whenIdle();
+			await queues.whenIdle();
 			return report;
 		},
-		streamStateOf: (twitchUserId) => poller.getState(twitchUserId),
+		whenIdle: () => queues.whenIdle(),
+		streamStateOf: (twitchUserId) => states.get(twitchUserId),
 	};
 }

@@ -1,30 +1,27 @@
 /**
- * The poll loop: every POLL_INTERVAL_SECONDS, Get Streams for every Twitch user watched in any guild, in batches of
- * 100 (one request each, first=100): ceil(N/100) requests per cycle whatever the number of guilds. Each batch's
- * answer goes through the go-live state machine; changed states are written in one batch; the cycle's outcome is
- * handed to the announcer.
+ * The poll loop, a source of observations: every POLL_INTERVAL_SECONDS, Get Streams for every Twitch user watched
+ * by an active watch, in batches of 100 (one request each, first=100): ceil(N/100) requests per cycle whatever the
+ * number of guilds. What each batch says of each user is handed to the stream states (their one owner), which are
+ * then saved in one batch; the cycle's events and live states go on to `onCycle` (the announcing side).
  */
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { StreamState } from '../store/records.ts';
-import type { StreamStateRepository } from '../store/stream-state-repository.ts';
 import type { WatchRepository } from '../store/watch-repository.ts';
 import { HELIX_LIST_LIMIT } from '../twitch/batcher.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
-import { ElapsedTime } from './elapsed-time.ts';
-import { DEFAULT_END_GRACE_MS, type GoLiveEvent, nextStreamState, type StreamObservation } from './go-live-state.ts';
+import type { GoLiveEvent, StreamObservation } from './go-live-state.ts';
+import type { StreamStates } from './stream-states.ts';
 
 export interface StreamPollerOptions {
 	twitch: Pick<TwitchClient, 'getLiveStreams'>;
 	watches: WatchRepository;
-	states: StreamStateRepository;
+	states: StreamStates;
 	logger: Logger;
 	clock: Clock;
 	/** Time from the start of one cycle to the start of the next (ms); a longer cycle delays the next, never overlaps. */
 	intervalMs: number;
-	/** How long a live stream may be missing from Get Streams before it is ended (ms). Default 3 minutes. */
-	graceMs?: number;
 	/**
 	 * How long Get Streams may take in one cycle (ms; default: the interval). A batch not answered by then counts as
 	 * failed for this cycle (its users keep their state), so that one slow answer never stalls polling.
@@ -65,23 +62,12 @@ type BatchResult = { userIds: string[]; streams: TwitchStream[] | null };
 export class StreamPoller {
 	private readonly twitch: Pick<TwitchClient, 'getLiveStreams'>;
 	private readonly watches: WatchRepository;
-	private readonly stateRepository: StreamStateRepository;
+	private readonly states: StreamStates;
 	private readonly logger: Logger;
 	private readonly clock: Clock;
 	private readonly intervalMs: number;
-	private readonly graceMs: number;
 	private readonly cycleDeadlineMs: number;
 	private readonly onCycle: StreamPollerOptions['onCycle'];
-	/** How long streams have been missing, on the monotonic clock (see ElapsedTime). */
-	private readonly elapsed: ElapsedTime;
-	/** Users whose current live stream a poll of this process has seen. */
-	private readonly confirmed = new Set<string>();
-	/** Every state read or computed so far: the store is read once per user, then only written. */
-	private readonly states = new Map<string, StreamState>();
-	/** Users whose stored state was read (whether or not there was one). */
-	private readonly loadedUserIds = new Set<string>();
-	/** States that changed but were not yet written (a failed write is retried next cycle). */
-	private readonly unsaved = new Map<string, StreamState>();
 	private cycleTail: Promise<unknown> = Promise.resolve();
 	private loop: Promise<void> | undefined;
 	private stopping: AbortController | undefined;
@@ -89,33 +75,18 @@ export class StreamPoller {
 	constructor(options: StreamPollerOptions) {
 		this.twitch = options.twitch;
 		this.watches = options.watches;
-		this.stateRepository = options.states;
+		this.states = options.states;
 		this.logger = options.logger;
 		this.clock = options.clock;
 		this.intervalMs = options.intervalMs;
-		this.graceMs = options.graceMs ?? DEFAULT_END_GRACE_MS;
 		this.cycleDeadlineMs = options.cycleDeadlineMs ?? options.intervalMs;
 		this.onCycle = options.onCycle;
-		this.elapsed = new ElapsedTime(options.clock);
 	}
 
 	/** Loads the watches and the stored states of every watched user (once; later cycles load only new users). */
 	async loadStates(): Promise<void> {
 		await this.watches.load();
-		const missing = this.watches.watchedUserIds().filter((id) => !this.loadedUserIds.has(id));
-		if (missing.length === 0) return;
-		const stored = await this.stateRepository.getMany(missing);
-		for (const id of missing) {
-			const state = stored.get(id);
-			// A state computed meanwhile is newer than the stored one.
-			if (state && !this.states.has(id)) this.states.set(id, state);
-			this.loadedUserIds.add(id);
-		}
-	}
-
-	/** The current go-live state of a watched user (from memory), if any. */
-	getState(userId: string): StreamState | undefined {
-		return this.states.get(userId);
+		await this.states.load(this.watches.watchedUserIds());
 	}
 
 	/** Runs one cycle now; cycles never overlap (a call during a cycle runs after it). */
@@ -201,7 +172,6 @@ export class StreamPoller {
 			),
 		).finally(() => deadline.abort());
 
-		const now = this.clock.now();
 		const events: GoLiveEvent[] = [];
 		const renames = new Map<string, TwitchStream>();
 		let failedBatches = 0;
@@ -212,33 +182,14 @@ export class StreamPoller {
 				const stream = byUser.get(userId);
 				const observation: StreamObservation =
 					result.streams === null ? { kind: 'unknown' } : stream ? { kind: 'live', stream } : { kind: 'absent' };
-				const previous = this.states.get(userId);
-				const missingFor =
-					previous?.missingSince == null ? undefined : this.elapsed.since(`missing:${userId}`, previous.missingSince);
-				const transition = nextStreamState(previous, observation, now, this.graceMs, missingFor);
-				if (transition.state) this.states.set(userId, transition.state);
-				const missingSince = transition.state?.missingSince;
-				if (missingSince == null) this.elapsed.forget(`missing:${userId}`);
-				else this.elapsed.since(`missing:${userId}`, missingSince); // pinned when first missed
-				if (observation.kind === 'live' && transition.state?.status === 'live') {
-					if (transition.state.streamId === stream?.id) this.confirmed.add(userId);
-				} else if (transition.state?.status !== 'live') {
-					this.confirmed.delete(userId);
-				}
-				if (transition.persist && transition.state) this.unsaved.set(userId, transition.state);
-				for (const event of transition.events) events.push(event);
+				for (const event of this.states.observe(userId, observation)) events.push(event);
 				if (stream && this.isRenamed(stream)) renames.set(userId, stream);
 			}
 		}
 
-		const written = await this.saveStates();
+		const written = await this.states.save();
 		const renamed = await this.applyRenames(renames);
-
-		const liveStates: StreamState[] = [];
-		for (const userId of userIds) {
-			const state = this.states.get(userId);
-			if (state?.status === 'live' && this.confirmed.has(userId)) liveStates.push(state);
-		}
+		const liveStates = this.states.liveConfirmed(userIds);
 		if (this.onCycle) {
 			try {
 				await this.onCycle({ events, liveStates });
@@ -268,22 +219,6 @@ export class StreamPoller {
 			}
 		}
 		return report;
-	}
-
-	/** Writes the changed states in one batch; on failure they stay queued for the next cycle. */
-	private async saveStates(): Promise<number> {
-		if (this.unsaved.size === 0) return 0;
-		const states = [...this.unsaved.values()];
-		try {
-			await this.stateRepository.setMany(states);
-		} catch (error) {
-			this.logger.error({ err: error, states: states.length }, 'could not save stream states; retrying next cycle');
-			return 0;
-		}
-		for (const state of states) {
-			if (this.unsaved.get(state.userId) === state) this.unsaved.delete(state.userId);
-		}
-		return states.length;
 	}
 
 	/** Whether any guild's watch of this user still has the old login or display name. */

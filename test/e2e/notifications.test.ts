@@ -89,7 +89,7 @@ describe('go-live notifications, the real bot against both fakes', () => {
 		expect(world.discord.channelMessages(server.generalId)).toHaveLength(0);
 		expect(post.content).toContain(`<@&${server.roleId}>`);
 		expect(post.content).toContain('Any% practice');
-		expect(embedOf(post)).toMatchObject({ title: 'Any% practice', url: 'https://twitch.tv/alpha' });
+		expect(embedOf(post)).toMatchObject({ title: 'Any% practice', url: 'https://www.twitch.tv/alpha' });
 		expect(JSON.stringify(embedOf(post))).toContain('Celeste');
 		expect(post.mentions).toEqual({ everyone: false, roles: [server.roleId], users: [] });
 	});

@@ -50,10 +50,10 @@ describe('go-live announcements', () => {
 		expect(post?.content).toBe(`<@&${role.id}> sandy is live: Speedrun \\*\\*any%\\*\\*`);
 		expect(post?.mentions).toEqual({ everyone: false, roles: [role.id], users: [] });
 		expect(post?.embeds[0]).toMatchObject({
-			url: 'https://twitch.tv/sandy',
+			url: 'https://www.twitch.tv/sandy',
 			footer: { text: `Twitch · stream ${streamIdOf(userId)}` },
 		});
-		expect(JSON.stringify(post?.components)).toContain('https://twitch.tv/sandy');
+		expect(JSON.stringify(post?.components)).toContain('https://www.twitch.tv/sandy');
 		expect(post?.enforceNonce).toBe(true);
 		const [announcement] = await storedAnnouncements(streamIdOf(userId));
 		expect(announcement).toMatchObject({ phase: 'posted', messageId: post?.id, channelId });
@@ -104,7 +104,7 @@ describe('go-live announcements', () => {
 		expect(posts(channelId)).toHaveLength(0);
 
 		await world.restart();
-		await world.notifier.announcer.whenIdle();
+		await world.notifier.whenIdle();
 		await world.cycle();
 
 		expect(posts(channelId)).toHaveLength(1);
@@ -192,7 +192,7 @@ describe('go-live announcements', () => {
 		world.twitchFake.goLive(userId);
 		await world.cycle();
 		expect(posts(channelId)).toHaveLength(2);
-		expect(posts(channelId)[1]?.embeds[0]).toMatchObject({ url: 'https://twitch.tv/newname' });
+		expect(posts(channelId)[1]?.embeds[0]).toMatchObject({ url: 'https://www.twitch.tv/newname' });
 	});
 
 	it('end → edited to "was live" with the duration and the VOD link, only after the grace period', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/logger.ts';
 import { StreamPoller } from '../../src/notify/poller.ts';
+import { StreamStates } from '../../src/notify/stream-states.ts';
 import { openStore, type Store } from '../../src/store/keyv.ts';
 import { emptyDeliveryStatus, type Watch } from '../../src/store/records.ts';
 import { StreamStateRepository } from '../../src/store/stream-state-repository.ts';
@@ -80,16 +81,15 @@ async function seedWatches(
 	return { ids, watches };
 }
 
-function poller(watches: WatchRepository, twitchClient: Pick<TwitchClient, 'getLiveStreams'> = twitch) {
-	return new StreamPoller({
-		twitch: twitchClient,
-		watches,
-		states: new StreamStateRepository(store),
-		logger,
-		clock,
-		intervalMs: 60_000,
-		graceMs: GRACE_MS,
-	});
+/** A poller over its own stream states (read through `getState`). */
+function poller(
+	watches: WatchRepository,
+	twitchClient: Pick<TwitchClient, 'getLiveStreams'> = twitch,
+	repository = new StreamStateRepository(store),
+) {
+	const states = new StreamStates({ repository, clock, logger, graceMs: GRACE_MS });
+	const streams = new StreamPoller({ twitch: twitchClient, watches, states, logger, clock, intervalMs: 60_000 });
+	return Object.assign(streams, { getState: (userId: string) => states.get(userId) });
 }
 
 describe('stream poller', () => {
@@ -174,7 +174,7 @@ describe('stream poller', () => {
 		let loadFailures = 1;
 		const original = states.getMany.bind(states);
 		states.getMany = (userIds) => (loadFailures-- > 0 ? Promise.reject(new Error('store down')) : original(userIds));
-		const streams = new StreamPoller({ twitch: unreliable, watches, states, logger, clock, intervalMs: 60_000 });
+		const streams = poller(watches, unreliable, states);
 
 		streams.start();
 		await waitUntil(() => clock.sleepers === 1); // first cycle failed (store), loop sleeping
@@ -243,7 +243,7 @@ describe('stream poller', () => {
 			return setMany(changed);
 		};
 		for (const id of ids.slice(0, 5)) fakeTwitch.goLive(id);
-		const streams = new StreamPoller({ twitch, watches, states, logger, clock, intervalMs: 60_000 });
+		const streams = poller(watches, twitch, states);
 
 		await streams.runCycle();
 		for (const id of ids.slice(0, 5)) fakeTwitch.updateStream(id, { viewer_count: 5000 });

@@ -48,7 +48,7 @@ describe('a restart resumes only what Twitch confirms', () => {
 		world.twitchFake.endStream(userId, { archive: false });
 		world.clock.advance(2 * 60 * 60_000); // down for two hours
 		await world.restart();
-		await world.notifier.announcer.whenIdle();
+		await world.notifier.whenIdle();
 		await cyclesPastGrace(world);
 		await world.cycle();
 
@@ -66,7 +66,7 @@ describe('a restart resumes only what Twitch confirms', () => {
 		const fresh = world.twitchFake.goLive(userId);
 
 		await world.restart();
-		await world.notifier.announcer.whenIdle();
+		await world.notifier.whenIdle();
 		expect(posts(channelId)).toEqual([]); // nothing from the stored state alone
 		await world.cycle();
 		await world.cycle();
@@ -83,7 +83,7 @@ describe('a restart resumes only what Twitch confirms', () => {
 		await crashBeforePosting();
 
 		await world.restart();
-		await world.notifier.announcer.whenIdle();
+		await world.notifier.whenIdle();
 		expect(posts(channelId)).toEqual([]);
 		await world.cycle();
 

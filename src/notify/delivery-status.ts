@@ -1,0 +1,124 @@
+/**
+ * How delivery to each target went: the last problem (shown in `/watch list`), the backoff before the next try,
+ * the pause of a target that is gone, and the last success. Waits are measured on the monotonic clock.
+ */
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { Announcement, Watch, WatchPause } from '../store/records.ts';
+import type { WatchRepository } from '../store/watch-repository.ts';
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './announcement-rules.ts';
+import { type DeliveryProblem, DiscordErrorCode, describeDeliveryError } from './delivery-problems.ts';
+import type { ElapsedTime } from './elapsed-time.ts';
+
+export interface DeliveryStatusBookOptions {
+	watches: WatchRepository;
+	logger: Logger;
+	clock: Clock;
+	elapsed: ElapsedTime;
+	backoff?: BackoffPolicy;
+}
+
+export class DeliveryStatusBook {
+	private readonly watches: WatchRepository;
+	private readonly logger: Logger;
+	private readonly clock: Clock;
+	private readonly elapsed: ElapsedTime;
+	private readonly backoff: BackoffPolicy;
+
+	constructor(options: DeliveryStatusBookOptions) {
+		this.watches = options.watches;
+		this.logger = options.logger;
+		this.clock = options.clock;
+		this.elapsed = options.elapsed;
+		this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+	}
+
+	/** Whether a target that kept failing is still waiting before the next attempt (on the monotonic clock). */
+	inBackoff(watch: Watch): boolean {
+		const retryAt = watch.delivery.retryAt;
+		if (retryAt === null) return false;
+		return this.elapsed.until(backoffKey(watch), retryAt, this.backoff.maxMs) > 0;
+	}
+
+	/** What a Discord failure means for the admin; its raw detail is logged under the problem's incident id. */
+	describe(error: unknown, announcement: Pick<Announcement, 'streamId' | 'guildId' | 'channelId'>): DeliveryProblem {
+		const { streamId, guildId, channelId } = announcement;
+		return describeDeliveryError(error, { logger: this.logger, context: { streamId, guildId, channelId } });
+	}
+
+	/** Records a failure on the watch: its message, the backoff, and a pause when the target is gone. */
+	async recordProblem(watch: Watch, channelId: string | null, problem: DeliveryProblem): Promise<void> {
+		const now = this.clock.now();
+		this.logger.warn(
+			{ guildId: watch.guildId, twitchUserId: watch.twitchUserId, channelId, code: problem.code },
+			`delivery problem: ${problem.message}`,
+		);
+		const pause = pauseFor(problem, channelId, now);
+		if (pause) {
+			this.logger.warn(
+				{ guildId: watch.guildId, twitchUserId: watch.twitchUserId, channelId, reason: pause.reason },
+				'paused the watch: nothing more is sent to its channel until an admin fixes it or the bot is back',
+			);
+		}
+		await this.watches.update(watch.guildId, watch.twitchUserId, (current) => {
+			const failures = problem.backoff
+				? current.delivery.consecutiveFailures + 1
+				: current.delivery.consecutiveFailures;
+			const wait = Math.max(backoffDelay(failures, this.backoff), problem.retryAfterMs);
+			// Pinned now, so that the wait is measured on the monotonic clock even if the wall clock steps.
+			if (problem.backoff) this.elapsed.until(backoffKey(watch), now + wait, wait);
+			return {
+				...current,
+				...(pause ? { paused: current.paused ?? pause } : {}),
+				delivery: {
+					...current.delivery,
+					lastError: { code: problem.code, message: problem.message, at: now },
+					consecutiveFailures: failures,
+					retryAt: problem.backoff ? now + wait : current.delivery.retryAt,
+				},
+			};
+		});
+	}
+
+	/** Records a success: the problem and backoff are cleared; `announced` also stamps the last announcement. */
+	async recordSuccess(watch: Watch, announced: boolean): Promise<void> {
+		const now = this.clock.now();
+		await this.watches.update(watch.guildId, watch.twitchUserId, (current) => ({
+			...current,
+			lastAnnouncedAt: announced ? now : current.lastAnnouncedAt,
+			delivery: { lastError: null, consecutiveFailures: 0, retryAt: null, lastSuccessAt: now },
+		}));
+	}
+}
+
+/** Discord errors that a later try may not meet again: server errors, rate limits, the network. */
+export function isPassing(problem: DeliveryProblem): boolean {
+	return problem.code === null || problem.code === 429 || problem.code >= 500;
+}
+
+/** The search for an earlier post could not be trusted, so nothing was posted (see findEarlierPost). */
+export function unverifiablePostProblem(reason: 'missing-read-message-history' | 'search-failed'): DeliveryProblem {
+	return {
+		code: null,
+		message:
+			reason === 'missing-read-message-history'
+				? 'Missing Read Message History: after a restart the bot must check whether it already posted, and ' +
+					'cannot. It did not post again (no second ping). Give it Read Message History in the post channel.'
+				: 'Could not check whether this go-live was already posted; the bot did not post again and will retry.',
+		backoff: true,
+		retryAfterMs: 0,
+		messageGone: false,
+	};
+}
+
+/** Discord answers that mean the target is gone or out of reach until someone acts: the watch is paused. */
+function pauseFor(problem: DeliveryProblem, channelId: string | null, now: number): WatchPause | null {
+	if (channelId === null) return null;
+	if (problem.code === DiscordErrorCode.UnknownChannel) return { reason: 'channel-deleted', channelId, at: now };
+	if (problem.code === DiscordErrorCode.MissingAccess) return { reason: 'no-access', channelId, at: now };
+	return null;
+}
+
+function backoffKey(watch: Pick<Watch, 'guildId' | 'twitchUserId'>): string {
+	return `retry:${watch.guildId}:${watch.twitchUserId}`;
+}

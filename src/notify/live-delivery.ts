@@ -1,0 +1,297 @@
+/**
+ * Delivery of live streams: for each live stream handed over, each active watch's target is brought to where the
+ * planner says it should be — announced, up to date, or left alone by a filter — in the stream's queue.
+ *
+ * Posting order, so that a crash can neither lose nor duplicate a post: record the intent, create the message with a
+ * nonce derived from stream id + channel and `enforce_nonce` (Discord returns the existing message for a repeat
+ * within its nonce window), record the message id. An intent past the nonce window (or made by a previous run) first
+ * looks for the bot's own earlier post in the channel and adopts it; when that search cannot be trusted, nothing is
+ * posted (a second ping is worse than a late one) and the target backs off.
+ */
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { AnnouncementRepository } from '../store/announcement-repository.ts';
+import type { GuildSettingsRepository } from '../store/guild-settings-repository.ts';
+import type { Announcement, StreamState, Watch } from '../store/records.ts';
+import type { WatchRepository } from '../store/watch-repository.ts';
+import { announcedStreamFromState, renderLiveAnnouncement } from '../views/announcement.ts';
+import { newIntent, PHASE_RANK, targetKey } from './announcement-records.ts';
+import { passesGuildFilters, targetChannelOf } from './announcement-rules.ts';
+import { noChannelProblem } from './delivery-problems.ts';
+import { type DeliveryStatusBook, unverifiablePostProblem } from './delivery-status.ts';
+import type { DiscordMessages } from './discord-messages.ts';
+import { findEarlierPost } from './earlier-post.ts';
+import type { ElapsedTime } from './elapsed-time.ts';
+import { type LivePlan, planLive, signatureOf, type TargetSettings } from './planner.ts';
+import type { StreamMemory, StreamQueues, TargetMemory } from './stream-queues.ts';
+
+/** At most one edit per post for title/game changes in this time (Discord rate-limits message edits per channel). */
+export const DEFAULT_EDIT_THROTTLE_MS = 60_000;
+/**
+ * Discord returns the earlier message for a repeated nonce only for "a few minutes": an intent older than this is
+ * checked against the channel's messages before it is posted again.
+ */
+export const DEFAULT_NONCE_TRUST_MS = 60_000;
+
+export interface LiveDeliveryOptions {
+	queues: StreamQueues;
+	messages: DiscordMessages;
+	status: DeliveryStatusBook;
+	watches: WatchRepository;
+	guildSettings: GuildSettingsRepository;
+	announcements: AnnouncementRepository;
+	logger: Logger;
+	clock: Clock;
+	elapsed: ElapsedTime;
+	/** The bot's own user id, to recognise its posts (null when it cannot be read). */
+	botUserId: () => Promise<string | null>;
+	editThrottleMs?: number;
+	nonceTrustMs?: number;
+}
+
+export class LiveDelivery {
+	private readonly o: Required<LiveDeliveryOptions>;
+
+	constructor(options: LiveDeliveryOptions) {
+		this.o = {
+			editThrottleMs: DEFAULT_EDIT_THROTTLE_MS,
+			nonceTrustMs: DEFAULT_NONCE_TRUST_MS,
+			...options,
+		};
+	}
+
+	/** Takes a live state; queues the stream's sync when the planner, from memory alone, sees anything to do. */
+	observe(state: StreamState): void {
+		if (state.status !== 'live' || state.streamId === null) return;
+		const memory = this.o.queues.memoryOf(state.streamId, state.userId);
+		memory.latest = state;
+		if (memory.syncQueued || !this.needsSync(memory, state)) return;
+		memory.syncQueued = true;
+		this.o.queues.enqueue(memory, 'sync', () => this.sync(memory));
+	}
+
+	/** Whether any target may need work. From memory only: runs for every live stream every cycle. */
+	private needsSync(memory: StreamMemory, state: StreamState): boolean {
+		if (!memory.loaded) return true;
+		return this.activeWatchesFor(memory.userId).some((watch) => this.plan(memory, state, watch).action !== 'none');
+	}
+
+	private plan(memory: StreamMemory, state: StreamState, watch: Watch, settings?: TargetSettings): LivePlan {
+		const target = memory.targets.get(watch.guildId);
+		const announcement = target?.announcement ?? null;
+		return planLive({
+			stream: { signature: signatureOf(state.title, state.gameName), seenNow: state.missingSince === null },
+			watch: { paused: Boolean(watch.paused), inBackoff: this.o.status.inBackoff(watch) },
+			target: { announcement, decidedFor: target?.decidedFor ?? null },
+			mayEdit: announcement !== null && this.mayEdit(announcement),
+			...(settings ? { settings } : {}),
+		});
+	}
+
+	private mayEdit(announcement: Announcement): boolean {
+		const last = announcement.lastEditAt ?? announcement.postedAt ?? announcement.createdAt;
+		return this.o.elapsed.since(`edit:${targetKey(announcement)}`, last) >= this.o.editThrottleMs;
+	}
+
+	private activeWatchesFor(userId: string): Watch[] {
+		return this.o.watches.watchesForUser(userId).filter((watch) => !watch.paused);
+	}
+
+	private async sync(memory: StreamMemory): Promise<void> {
+		try {
+			const state = memory.latest;
+			if (state?.status !== 'live' || state.streamId !== memory.streamId) return;
+			if (!memory.loaded) await this.loadTargets(memory);
+			await Promise.all(
+				this.activeWatchesFor(memory.userId).map((watch) =>
+					this.syncTarget(memory, state, watch).catch((error: unknown) => {
+						this.o.logger.error(
+							{ err: error, streamId: memory.streamId, guildId: watch.guildId },
+							'could not bring an announcement up to date',
+						);
+					}),
+				),
+			);
+		} finally {
+			memory.syncQueued = false;
+		}
+	}
+
+	/** Reads what the store knows of the stream's announcements (after a restart, or the first time). */
+	private async loadTargets(memory: StreamMemory): Promise<void> {
+		const stored = await this.o.announcements.listForStream(memory.streamId);
+		for (const announcement of stored) {
+			const known = memory.targets.get(announcement.guildId)?.announcement;
+			if (known && PHASE_RANK[known.phase] > PHASE_RANK[announcement.phase]) continue;
+			memory.targets.set(announcement.guildId, {
+				announcement,
+				decidedFor: signatureOf(announcement.renderedTitle, announcement.renderedGame),
+			});
+		}
+		memory.loaded = true;
+	}
+
+	private async syncTarget(memory: StreamMemory, state: StreamState, watch: Watch): Promise<void> {
+		let plan = this.plan(memory, state, watch);
+		if (plan.action === 'needs-settings') {
+			const settings = await this.o.guildSettings.get(watch.guildId);
+			plan = this.plan(memory, state, watch, {
+				passesFilters: passesGuildFilters(settings, state),
+				channelId: targetChannelOf(watch, settings),
+				updateOnChange: settings.updateOnChange,
+			});
+		}
+		const signature = signatureOf(state.title, state.gameName);
+		const target = memory.targets.get(watch.guildId);
+		switch (plan.action) {
+			case 'none':
+			case 'needs-settings':
+				return;
+			case 'filter':
+				memory.targets.set(watch.guildId, { announcement: null, decidedFor: signature });
+				return;
+			case 'no-channel':
+				await this.o.status.recordProblem(watch, null, noChannelProblem());
+				return;
+			case 'announce':
+				await this.announce(memory, state, watch, plan.channelId);
+				return;
+			case 'deliver':
+				if (target?.announcement) await this.deliver(target, target.announcement, state, watch);
+				return;
+			case 'repoint':
+				// The watch posts elsewhere now (its channel was changed, e.g. after the old one was deleted).
+				if (target?.announcement) await this.o.announcements.put({ ...target.announcement, phase: 'abandoned' });
+				memory.targets.delete(watch.guildId);
+				if (plan.channelId === null) await this.o.status.recordProblem(watch, null, noChannelProblem());
+				else await this.announce(memory, state, watch, plan.channelId);
+				return;
+			case 'edit':
+				if (target?.announcement) await this.editLivePost(target, target.announcement, state, watch);
+				return;
+			case 'note-unchanged':
+				if (target) target.decidedFor = signature;
+				return;
+		}
+	}
+
+	private async announce(memory: StreamMemory, state: StreamState, watch: Watch, channelId: string): Promise<void> {
+		const intent = newIntent(state, watch.guildId, channelId, this.o.clock.now());
+		await this.o.announcements.put(intent);
+		this.o.elapsed.since(`intent:${targetKey(intent)}`, intent.createdAt); // pinned: made by this process
+		const target: TargetMemory = { announcement: intent, decidedFor: signatureOf(state.title, state.gameName) };
+		memory.targets.set(watch.guildId, target);
+		await this.deliver(target, intent, state, watch);
+	}
+
+	/** Posts an intent (or adopts the post a previous run made) and records the message id. */
+	private async deliver(target: TargetMemory, intent: Announcement, state: StreamState, watch: Watch): Promise<void> {
+		const now = this.o.clock.now();
+		const stream = announcedStreamFromState(state);
+		if (!stream) return;
+		let adopted: string | null = null;
+		if (!this.nonceStillCovers(intent)) {
+			const search = await findEarlierPost(this.o.messages, {
+				channelId: intent.channelId,
+				streamId: intent.streamId,
+				since: intent.createdAt,
+				botUserId: await this.o.botUserId(),
+			});
+			if (search.found === 'unknown') {
+				this.o.logger.warn(
+					{ err: search.error, streamId: intent.streamId, channelId: intent.channelId, reason: search.reason },
+					'cannot tell whether an earlier run already posted this go-live; not posting again yet',
+				);
+				await this.o.status.recordProblem(watch, intent.channelId, unverifiablePostProblem(search.reason));
+				return;
+			}
+			if (search.found) adopted = search.messageId;
+		}
+		let messageId = adopted;
+		if (adopted !== null) {
+			this.o.logger.info(
+				{ streamId: intent.streamId, channelId: intent.channelId, messageId },
+				'adopted the post a previous run made',
+			);
+		} else {
+			const message = renderLiveAnnouncement({ stream, template: watch.template, roleId: watch.roleId, now });
+			try {
+				messageId = await this.o.messages.create(intent.channelId, {
+					...message,
+					nonce: intent.nonce,
+					enforce_nonce: true,
+				});
+			} catch (error) {
+				await this.o.status.recordProblem(watch, intent.channelId, this.o.status.describe(error, intent));
+				return;
+			}
+		}
+		const posted: Announcement = {
+			...intent,
+			phase: 'posted',
+			messageId,
+			postedAt: now,
+			// An adopted post shows what the intent was made for; a later cycle edits it if the stream changed since.
+			renderedTitle: adopted === null ? stream.title : intent.renderedTitle,
+			renderedGame: adopted === null ? stream.gameName : intent.renderedGame,
+		};
+		await this.o.announcements.put(posted);
+		this.o.elapsed.since(`edit:${targetKey(posted)}`, now); // the edit throttle counts from here, monotonically
+		target.announcement = posted;
+		target.decidedFor = signatureOf(posted.renderedTitle, posted.renderedGame);
+		await this.o.status.recordSuccess(watch, true);
+		this.o.logger.info(
+			{ streamId: posted.streamId, guildId: posted.guildId, channelId: posted.channelId, messageId },
+			'announced a go-live',
+		);
+	}
+
+	/**
+	 * Whether Discord's nonce window still covers a repeat of this intent's create: only for an intent this process
+	 * made, younger than nonceTrustMs on the monotonic clock. An intent of a previous run is always searched for.
+	 */
+	private nonceStillCovers(intent: Announcement): boolean {
+		const key = `intent:${targetKey(intent)}`;
+		if (!this.o.elapsed.has(key, intent.createdAt)) return false;
+		return this.o.elapsed.since(key, intent.createdAt) < this.o.nonceTrustMs;
+	}
+
+	private async editLivePost(
+		target: TargetMemory,
+		announcement: Announcement,
+		state: StreamState,
+		watch: Watch,
+	): Promise<void> {
+		const now = this.o.clock.now();
+		const stream = announcedStreamFromState(state);
+		if (!stream || announcement.messageId === null) {
+			target.decidedFor = signatureOf(state.title, state.gameName);
+			return;
+		}
+		const message = renderLiveAnnouncement({ stream, template: watch.template, roleId: watch.roleId, now });
+		try {
+			await this.o.messages.edit(announcement.channelId, announcement.messageId, { ...message });
+		} catch (error) {
+			const problem = this.o.status.describe(error, announcement);
+			if (problem.messageGone) {
+				// Someone deleted the post: respect that, do not post it again.
+				const abandoned: Announcement = { ...announcement, phase: 'abandoned' };
+				await this.o.announcements.put(abandoned);
+				target.announcement = abandoned;
+			}
+			await this.o.status.recordProblem(watch, announcement.channelId, problem);
+			return;
+		}
+		const edited: Announcement = {
+			...announcement,
+			lastEditAt: now,
+			renderedTitle: stream.title,
+			renderedGame: stream.gameName,
+		};
+		await this.o.announcements.put(edited);
+		this.o.elapsed.since(`edit:${targetKey(edited)}`, now);
+		target.announcement = edited;
+		target.decidedFor = signatureOf(edited.renderedTitle, edited.renderedGame);
+		await this.o.status.recordSuccess(watch, false);
+	}
+}
