@@ -1,5 +1,6 @@
 /**
- * The announcer's way to Discord: channel messages over REST, one queue per channel, every request bounded.
+ * The Discord message port: the notifier's one way to Discord, and the only place that knows message routes and
+ * JSON bodies. Channel messages over REST, one queue per channel, every request bounded.
  *
  * Discord's rate limits are per route, and for messages the route's major parameter is the channel: one channel
  * answering 429 (retry after 20 s) or not answering at all says nothing of the others. So:
@@ -17,6 +18,8 @@
 import type { REST, RESTOptions } from '@discordjs/rest';
 import { Routes } from 'discord-api-types/v10';
 import { z } from 'zod';
+import { isAnnouncementOf } from '../views/announcement.ts';
+import { canReadHistory, snowflakeAt } from './channel-permissions.ts';
 import { Turns } from './turns.ts';
 
 /** How long one Discord request may take, all attempts included (ms). */
@@ -42,34 +45,75 @@ export function notifierRestOptions(
 	};
 }
 
-/** A message create, edit or delete body as Discord's REST API takes it. */
-export type MessageBody = Record<string, unknown>;
+/** A message as the views render it (content, embeds, components, allowed mentions). */
+export type MessageBody = object;
+
+export interface CreateOptions {
+	/**
+	 * Discord's nonce, sent with `enforce_nonce`: a repeat within Discord's nonce window returns the message already
+	 * made instead of posting again (at most 25 characters).
+	 */
+	nonce: string;
+	/** false: nobody is pinged, whatever the message mentions (a post made again for a stream already announced). */
+	ping?: boolean;
+}
+
+export type EarlierPostSearch =
+	| { found: true; messageId: string }
+	| { found: false }
+	/** The search cannot be trusted (permission missing, or Discord failed): posting again could duplicate. */
+	| { found: 'unknown'; reason: 'missing-read-message-history' | 'search-failed'; error?: unknown };
+
+/** What the notifier does with channel messages. */
+export interface MessagePort {
+	/** Creates a message; resolves to its id (null when Discord's answer carried none). */
+	create(channelId: string, message: MessageBody, options: CreateOptions): Promise<string | null>;
+	edit(channelId: string, messageId: string, message: MessageBody): Promise<void>;
+	delete(channelId: string, messageId: string): Promise<void>;
+	/** The bot's own post of `streamId` in the channel, made no earlier than `since` (ms): see findEarlierPost. */
+	findEarlierPost(query: { channelId: string; streamId: string; since: number }): Promise<EarlierPostSearch>;
+}
+
+/** Our clock and Discord's may disagree a little: an earlier post is searched from this long before the intent. */
+const CLOCK_SKEW_MARGIN_MS = 5 * 60_000;
+/** At most this many pages of 100 messages are read (10,000 messages posted since the intent). */
+const MAX_SEARCH_PAGES = 100;
 
 const messageSchema = z.object({ id: z.string(), author: z.object({ id: z.string() }).optional() }).loose();
-export type ListedMessage = z.infer<typeof messageSchema>;
+type ListedMessage = z.infer<typeof messageSchema>;
+const botUserSchema = z.object({ id: z.string() });
 
-export class DiscordMessages {
+export class DiscordMessages implements MessagePort {
 	private readonly rest: REST;
 	private readonly deadlineMs: number;
 	private readonly tails = new Map<string, Promise<unknown>>();
 	private readonly turns = new Turns(MAX_REQUESTS_IN_FLIGHT);
 
-	constructor(rest: REST, deadlineMs = DISCORD_REQUEST_DEADLINE_MS) {
+	private botUserId: Promise<string | null> | undefined;
+
+	/** `botUserId`: the bot's own user id, to recognise its posts; read once (GET /users/@me) when not given. */
+	constructor(rest: REST, options: { deadlineMs?: number | undefined; botUserId?: string | undefined } = {}) {
 		this.rest = rest;
-		this.deadlineMs = deadlineMs;
+		this.deadlineMs = options.deadlineMs ?? DISCORD_REQUEST_DEADLINE_MS;
+		if (options.botUserId) this.botUserId = Promise.resolve(options.botUserId);
 	}
 
-	/** Creates a message; resolves to its id (null when Discord's answer carried none). */
-	async create(channelId: string, body: MessageBody): Promise<string | null> {
+	async create(channelId: string, message: MessageBody, options: CreateOptions): Promise<string | null> {
+		const body = {
+			...message,
+			...(options.ping === false ? { allowed_mentions: { parse: [], roles: [] } } : {}),
+			nonce: options.nonce,
+			enforce_nonce: true,
+		};
 		const created = await this.inChannel(channelId, (signal) =>
 			this.rest.post(Routes.channelMessages(channelId), { body, signal }),
 		);
 		return messageSchema.safeParse(created).data?.id ?? null;
 	}
 
-	async edit(channelId: string, messageId: string, body: MessageBody): Promise<void> {
+	async edit(channelId: string, messageId: string, message: MessageBody): Promise<void> {
 		await this.inChannel(channelId, (signal) =>
-			this.rest.patch(Routes.channelMessage(channelId, messageId), { body, signal }),
+			this.rest.patch(Routes.channelMessage(channelId, messageId), { body: message, signal }),
 		);
 	}
 
@@ -79,8 +123,57 @@ export class DiscordMessages {
 		);
 	}
 
+	/**
+	 * Finds the post a previous run made when its outcome was not recorded (a crash right after posting, or Discord
+	 * created the message and answered 5xx), once Discord's nonce window has passed. It reads the channel's messages
+	 * after the intent's time (`after` = a snowflake of that time, minus a margin for clock skew), page by page, so
+	 * that a busy channel cannot push the post out of a "latest 50" window. Discord answers that list with an empty
+	 * array — not an error — when the bot lacks Read Message History, which would read as "never posted" and make a
+	 * second post (and ping). So an empty search is only trusted when the bot's permissions in the channel include
+	 * View Channel and Read Message History; otherwise the answer is "cannot tell", and the caller must not post.
+	 */
+	async findEarlierPost(query: { channelId: string; streamId: string; since: number }): Promise<EarlierPostSearch> {
+		let cursor = BigInt(snowflakeAt(query.since - CLOCK_SKEW_MARGIN_MS));
+		try {
+			const botUserId = await this.ownUserId();
+			for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
+				const batch = await this.listAfter(query.channelId, cursor.toString(), 100);
+				const earlier = batch.find(
+					(message) =>
+						(botUserId === null || message.author?.id === botUserId) && isAnnouncementOf(message, query.streamId),
+				);
+				if (earlier) return { found: true, messageId: earlier.id };
+				if (batch.length < 100) break;
+				// Whatever order Discord lists the page in, the next one starts after its newest message.
+				cursor = batch.reduce((max, message) => (BigInt(message.id) > max ? BigInt(message.id) : max), cursor);
+			}
+			if (botUserId === null) return { found: 'unknown', reason: 'search-failed' };
+			const channel = await this.get(Routes.channel(query.channelId));
+			const guildId = (channel as { guild_id?: unknown }).guild_id;
+			if (typeof guildId !== 'string') return { found: 'unknown', reason: 'search-failed' };
+			const guild = await this.get(Routes.guild(guildId));
+			const member = await this.get(Routes.guildMember(guildId, botUserId));
+			return canReadHistory({ channel, guild, member, userId: botUserId })
+				? { found: false }
+				: { found: 'unknown', reason: 'missing-read-message-history' };
+		} catch (error) {
+			return { found: 'unknown', reason: 'search-failed', error };
+		}
+	}
+
+	/** The bot's user id (null when it cannot be read now; asked again next time). */
+	private ownUserId(): Promise<string | null> {
+		this.botUserId ??= this.get(Routes.user())
+			.then((user) => botUserSchema.parse(user).id)
+			.catch(() => {
+				this.botUserId = undefined;
+				return null;
+			});
+		return this.botUserId;
+	}
+
 	/** Up to `limit` (≤ 100) messages of the channel with an id above `afterId`, in no particular order. */
-	async listAfter(channelId: string, afterId: string, limit = 100): Promise<ListedMessage[]> {
+	private async listAfter(channelId: string, afterId: string, limit = 100): Promise<ListedMessage[]> {
 		const listed = await this.inChannel(channelId, (signal) =>
 			this.rest.get(Routes.channelMessages(channelId), {
 				query: new URLSearchParams({ after: afterId, limit: String(limit) }),
@@ -90,8 +183,8 @@ export class DiscordMessages {
 		return Array.isArray(listed) ? listed.flatMap((item) => messageSchema.safeParse(item).data ?? []) : [];
 	}
 
-	/** A GET of anything else (channel, guild, member: for the permission check), bounded like the rest. */
-	get(route: `/${string}`): Promise<unknown> {
+	/** A GET of anything else (the bot user; channel, guild, member for the permission check), bounded. */
+	private get(route: `/${string}`): Promise<unknown> {
 		return this.withDeadline((signal) => this.rest.get(route, { signal }));
 	}
 

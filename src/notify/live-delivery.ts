@@ -19,8 +19,7 @@ import { newIntent, PHASE_RANK, targetKey } from './announcement-records.ts';
 import { passesGuildFilters, targetChannelOf } from './announcement-rules.ts';
 import { noChannelProblem } from './delivery-problems.ts';
 import { type DeliveryStatusBook, unverifiablePostProblem } from './delivery-status.ts';
-import type { DiscordMessages } from './discord-messages.ts';
-import { findEarlierPost } from './earlier-post.ts';
+import type { MessagePort } from './discord-messages.ts';
 import type { ElapsedTime } from './elapsed-time.ts';
 import { type LivePlan, planLive, signatureOf, type TargetSettings } from './planner.ts';
 import type { StreamMemory, StreamQueues, TargetMemory } from './stream-queues.ts';
@@ -35,7 +34,7 @@ export const DEFAULT_NONCE_TRUST_MS = 60_000;
 
 export interface LiveDeliveryOptions {
 	queues: StreamQueues;
-	messages: DiscordMessages;
+	messages: MessagePort;
 	status: DeliveryStatusBook;
 	watches: WatchRepository;
 	guildSettings: GuildSettingsRepository;
@@ -43,8 +42,6 @@ export interface LiveDeliveryOptions {
 	logger: Logger;
 	clock: Clock;
 	elapsed: ElapsedTime;
-	/** The bot's own user id, to recognise its posts (null when it cannot be read). */
-	botUserId: () => Promise<string | null>;
 	editThrottleMs?: number;
 	nonceTrustMs?: number;
 }
@@ -191,11 +188,10 @@ export class LiveDelivery {
 		if (!stream) return;
 		let adopted: string | null = null;
 		if (!this.nonceStillCovers(intent)) {
-			const search = await findEarlierPost(this.o.messages, {
+			const search = await this.o.messages.findEarlierPost({
 				channelId: intent.channelId,
 				streamId: intent.streamId,
 				since: intent.createdAt,
-				botUserId: await this.o.botUserId(),
 			});
 			if (search.found === 'unknown') {
 				this.o.logger.warn(
@@ -216,11 +212,7 @@ export class LiveDelivery {
 		} else {
 			const message = renderLiveAnnouncement({ stream, template: watch.template, roleId: watch.roleId, now });
 			try {
-				messageId = await this.o.messages.create(intent.channelId, {
-					...message,
-					nonce: intent.nonce,
-					enforce_nonce: true,
-				});
+				messageId = await this.o.messages.create(intent.channelId, message, { nonce: intent.nonce });
 			} catch (error) {
 				await this.o.status.recordProblem(watch, intent.channelId, this.o.status.describe(error, intent));
 				return;
@@ -270,7 +262,7 @@ export class LiveDelivery {
 		}
 		const message = renderLiveAnnouncement({ stream, template: watch.template, roleId: watch.roleId, now });
 		try {
-			await this.o.messages.edit(announcement.channelId, announcement.messageId, { ...message });
+			await this.o.messages.edit(announcement.channelId, announcement.messageId, message);
 		} catch (error) {
 			const problem = this.o.status.describe(error, announcement);
 			if (problem.messageGone) {

@@ -12,7 +12,6 @@
  * or as a process of its own.
  */
 import type { REST } from '@discordjs/rest';
-import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { AnnouncementRepository } from '../store/announcement-repository.ts';
@@ -73,7 +72,6 @@ export interface Notifier {
 
 /** Pins of the elapsed-time tracker are not needed longer than the longest duration asked (end retry window). */
 const ELAPSED_HORIZON_MS = 2 * END_RETRY_WINDOW_MS;
-const botUserSchema = z.object({ id: z.string() });
 
 /** Builds the notifier from its dependencies; nothing runs until `start()` (or `prepare()` + `runCycle()`). */
 export function createNotifier(options: NotifierOptions): Notifier {
@@ -81,7 +79,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
 	const logger = options.logger;
 	const delivering = logger.child({ component: 'delivery' });
 	const elapsed = new ElapsedTime(clock);
-	const messages = new DiscordMessages(options.rest, options.discordDeadlineMs);
+	const messages = new DiscordMessages(options.rest, {
+		deadlineMs: options.discordDeadlineMs,
+		botUserId: options.botUserId,
+	});
 	const queues = new StreamQueues(delivering);
 	const status = new DeliveryStatusBook({
 		watches: repositories.watches,
@@ -90,24 +91,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		elapsed,
 		...(options.backoff === undefined ? {} : { backoff: options.backoff }),
 	});
-	let botUserId: Promise<string | null> | undefined = options.botUserId
-		? Promise.resolve(options.botUserId)
-		: undefined;
-	const ownUserId = (): Promise<string | null> => {
-		botUserId ??= messages
-			.get('/users/@me')
-			.then((user) => botUserSchema.parse(user).id)
-			.catch((error: unknown) => {
-				botUserId = undefined;
-				delivering.debug({ err: error }, 'could not read the bot user');
-				return null;
-			});
-		return botUserId;
-	};
 	const shared = { queues, messages, status, logger: delivering, clock, elapsed, ...repositories };
 	const live = new LiveDelivery({
 		...shared,
-		botUserId: ownUserId,
 		...(options.editThrottleMs === undefined ? {} : { editThrottleMs: options.editThrottleMs }),
 		...(options.nonceTrustMs === undefined ? {} : { nonceTrustMs: options.nonceTrustMs }),
 	});

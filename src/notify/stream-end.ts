@@ -19,7 +19,7 @@ import {
 } from '../views/announcement.ts';
 import { endedStreamOf, targetKey } from './announcement-records.ts';
 import { type DeliveryStatusBook, isPassing } from './delivery-status.ts';
-import type { DiscordMessages } from './discord-messages.ts';
+import type { MessagePort } from './discord-messages.ts';
 import type { ElapsedTime } from './elapsed-time.ts';
 import type { GoLiveEvent } from './go-live-state.ts';
 import { planEnd, planEndFailure, planResume } from './planner.ts';
@@ -44,7 +44,7 @@ interface PendingEnd {
 
 export interface StreamEndsOptions {
 	queues: StreamQueues;
-	messages: DiscordMessages;
+	messages: MessagePort;
 	status: DeliveryStatusBook;
 	watches: WatchRepository;
 	guildSettings: GuildSettingsRepository;
@@ -144,7 +144,7 @@ export class StreamEnds {
 					messageId = null;
 				} else {
 					const message = renderEndedAnnouncement({ stream, endedAt, vodUrl: await vodUrl() });
-					await this.o.messages.edit(announcement.channelId, messageId, { ...message });
+					await this.o.messages.edit(announcement.channelId, messageId, message);
 				}
 			} catch (error) {
 				const problem = this.o.status.describe(error, announcement);
@@ -242,7 +242,7 @@ export class StreamEnds {
 		let messageId = repost ? null : announcement.messageId;
 		if (messageId !== null) {
 			try {
-				await this.o.messages.edit(announcement.channelId, messageId, { ...message });
+				await this.o.messages.edit(announcement.channelId, messageId, message);
 			} catch (error) {
 				const problem = this.o.status.describe(error, announcement);
 				if (!problem.messageGone) {
@@ -254,11 +254,9 @@ export class StreamEnds {
 		}
 		if (messageId === null) {
 			// Posted anew, silently: the role was pinged for this stream already.
-			messageId = await this.o.messages.create(announcement.channelId, {
-				...message,
-				allowed_mentions: { parse: [], roles: [] },
+			messageId = await this.o.messages.create(announcement.channelId, message, {
 				nonce: announcementNonce(announcement.streamId, `${announcement.channelId}:resumed`),
-				enforce_nonce: true,
+				ping: false,
 			});
 		}
 		await this.o.announcements.put({

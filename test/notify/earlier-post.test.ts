@@ -6,7 +6,7 @@
  */
 import { Routes } from 'discord-api-types/v10';
 import { describe, expect, it } from 'vitest';
-import { snowflakeAt } from '../../src/notify/earlier-post.ts';
+import { snowflakeAt } from '../../src/notify/channel-permissions.ts';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
 import { Permission } from '../fakes/discord/index.ts';
 import { type NotifierWorld, useNotifierWorld } from './harness.ts';
