@@ -17,6 +17,7 @@ import type { AnnouncementMessage } from '../src/views/announcement.ts';
 import { MAX_TEMPLATE_LENGTH, TEMPLATE_VARIABLES } from '../src/views/announcement-template.ts';
 import type { ReplyPayload } from '../src/views/reply.ts';
 import {
+	describeTargetRefusal,
 	renderGuildSettings,
 	renderPreview,
 	renderWatchAdded,
@@ -26,7 +27,7 @@ import {
 import { watchSuggestions } from '../src/views/watch-choices.ts';
 import { addWatch } from '../src/watch/add-watch.ts';
 import { listWatches } from '../src/watch/list-watches.ts';
-import { POSTABLE_CHANNEL_TYPES, targetCheckerFor } from '../src/watch/permissions.ts';
+import { POSTABLE_CHANNEL_TYPES, TargetProblemError, targetCheckerFor } from '../src/watch/permissions.ts';
 import { previewAnnouncement } from '../src/watch/preview-announcement.ts';
 import { removeWatch } from '../src/watch/remove-watch.ts';
 import { changeGuildSettings, MAX_FILTER_ENTRIES } from '../src/watch/watch-settings.ts';
@@ -157,7 +158,13 @@ async function answer(
 	work: () => Promise<ReplyPayload>,
 ): Promise<void> {
 	// Every /watch answer is for the admin only; Twitch and the store may take a moment, hence the deferral.
-	await withDeferral(interaction, work, { ephemeral: true, clock: ctx.clock });
+	await withDeferral(interaction, () => work().catch(wordRefusal), { ephemeral: true, clock: ctx.clock });
+}
+
+/** The /watch logic refuses a target with the typed problem; the admin is shown it in words, as a UserError. */
+function wordRefusal(error: unknown): never {
+	if (error instanceof TargetProblemError) throw new UserError(describeTargetRefusal(error), { cause: error });
+	throw error;
 }
 
 export default {

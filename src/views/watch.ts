@@ -7,8 +7,13 @@ import { DiscordErrorCode } from '../notify/delivery-problems.ts';
 import type { EndAction, Watch, WatchPause } from '../store/records.ts';
 import type { AddedWatch } from '../watch/add-watch.ts';
 import type { LiveStatus, WatchListEntry, WatchListing } from '../watch/list-watches.ts';
-import { MENTION_EVERYONE, READ_MESSAGE_HISTORY, type TargetProblem } from '../watch/permissions.ts';
-import type { PreviewOutcome } from '../watch/preview-announcement.ts';
+import {
+	MENTION_EVERYONE,
+	READ_MESSAGE_HISTORY,
+	type TargetProblem,
+	type TargetProblemError,
+} from '../watch/permissions.ts';
+import type { NotPostedReason, PreviewOutcome } from '../watch/preview-announcement.ts';
 import type { SettingsOutcome } from '../watch/watch-settings.ts';
 import { DISCORD_LIMITS, plainText, truncate } from './discord-limits.ts';
 import { discordTimestamp, formatCount } from './quantities.ts';
@@ -51,6 +56,12 @@ export function describeTargetProblem(problem: TargetProblem): string {
 		case 'requester-cannot-ping':
 			return `You can’t ping <@&${problem.roleId}> in ${channel}: the role is not mentionable and you don’t have “${MENTION_EVERYONE}” there, so I won’t ping it for you. Pick a role anyone may mention (“Allow anyone to @mention this role” in Server Settings → Roles), or ask an admin who has that permission to add the watch.`;
 	}
+}
+
+/** A `/watch add` or `/watch settings` refused over its target channel: what is wrong, and that nothing changed. */
+export function describeTargetRefusal(refusal: Pick<TargetProblemError, 'problem' | 'refused'>): string {
+	const unchanged = refusal.refused === 'watch' ? 'Nothing was saved.' : 'The settings were not changed.';
+	return `${describeTargetProblem(refusal.problem)} ${unchanged}`;
 }
 
 /** What an admin can do about a delivery failure Discord reported, by Discord's JSON error code. */
@@ -208,6 +219,20 @@ function paginate(blocks: readonly string[], max: number): string[] {
 
 // ── /watch test ──
 
+/** Why `/watch test` did not post its preview, and what to do. */
+export function describeNotPosted(reason: NotPostedReason): string {
+	switch (reason.kind) {
+		case 'no-channel':
+			return reason.serverHasDefault
+				? 'This watch has no channel to post in.'
+				: 'This watch has no channel and the server has no default channel: set one with `/watch settings default-channel:`.';
+		case 'target-blocked':
+			return describeTargetProblem(reason.problem);
+		case 'post-failed':
+			return `${reason.message}${reason.worthRetrying ? ' Try `/watch test` again in a minute.' : ''}`;
+	}
+}
+
 /**
  * The answer to `/watch test`: where the preview was posted, or, when it could not be, why, with the preview itself
  * in the reply. Says whether it shows the live stream or a sample, and when the filters would skip this stream.
@@ -235,7 +260,7 @@ export function renderPreview(outcome: PreviewOutcome): ReplyPayload {
 	}
 	const where = outcome.targetChannelId ? ` in <#${outcome.targetChannelId}>` : '';
 	const header = [
-		`I didn’t post the preview for ${name}${where}. ${outcome.notPostedBecause ?? ''}`.trim(),
+		`I didn’t post the preview for ${name}${where}. ${outcome.notPostedBecause ? describeNotPosted(outcome.notPostedBecause) : ''}`.trim(),
 		...notes,
 		'This is how the announcement would look:',
 	].join('\n');

@@ -8,8 +8,7 @@ import { emptyDeliveryStatus } from '../store/records.ts';
 import { normalizeLogin } from '../twitch/login.ts';
 import { findTwitchUser } from '../twitch/lookups.ts';
 import { validateTemplate } from '../views/announcement-template.ts';
-import { describeTargetProblem } from '../views/watch.ts';
-import type { TargetChecker, TargetProblem } from './permissions.ts';
+import { type TargetChecker, TargetProblemError } from './permissions.ts';
 import type { WatchAdminDeps } from './watch-admin-deps.ts';
 
 export interface AddWatchRequest {
@@ -37,22 +36,12 @@ export interface AddedWatch {
 	watchLimit: number;
 }
 
-/** A problem with the target of a watch being added: nothing was saved. */
-export class TargetProblemError extends UserError {
-	override readonly name = 'TargetProblemError';
-	readonly problem: TargetProblem;
-	constructor(problem: TargetProblem) {
-		super(`${describeTargetProblem(problem)} Nothing was saved.`);
-		this.problem = problem;
-	}
-}
-
 /**
  * Adds a watch of a Twitch channel to a guild, keyed by the Twitch user id (logins change on rename). Refuses, with
  * a UserError saying what to do and storing nothing, when: the template is invalid, there is no channel to post in,
- * the login is not a Twitch account, the guild already watches it or has reached its watch limit, the bot cannot
- * post in the target channel (or ping the role), or the admin could not ping the role there themselves (a checker
- * made with the requester). When the permissions cannot be checked (gateway cache not ready) a watch without a role
+ * the login is not a Twitch account, the guild already watches it or has reached its watch limit; and with a
+ * TargetProblemError carrying the problem when the bot cannot post in the target channel (or ping the role), or the
+ * admin could not ping the role there themselves (a checker made with the requester). When the permissions cannot be checked (gateway cache not ready) a watch without a role
  * is saved and `uncheckedReason` says why; one with a role is refused, as nobody could tell who may ping it.
  */
 export async function addWatch(
@@ -82,7 +71,7 @@ export async function addWatch(
 	if (current.some((watch) => watch.twitchUserId === user.id)) throw alreadyWatched(user.displayName);
 	if (current.length >= settings.watchLimit) throw limitReached(settings.watchLimit);
 	const check = checkTarget(targetChannelId, request.roleId);
-	if (check.status === 'blocked') throw new TargetProblemError(check.problem);
+	if (check.status === 'blocked') throw new TargetProblemError(check.problem, 'watch');
 	if (check.status === 'unverified' && request.roleId !== null) {
 		// Whether the admin may ping that role is a safety check: not knowing is no licence to ping it.
 		throw new UserError(

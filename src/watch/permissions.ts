@@ -86,6 +86,22 @@ export type TargetCheck =
 /** Checks that the bot can announce in `channelId`, pinging `roleId` when given. */
 export type TargetChecker = (channelId: string, roleId: string | null) => TargetCheck;
 
+/**
+ * A watch being added, or a settings change, refused over its target channel: nothing was stored. It carries the
+ * problem, not words: the /watch command has src/views/watch.ts word it (describeTargetRefusal) for the admin.
+ */
+export class TargetProblemError extends Error {
+	override readonly name = 'TargetProblemError';
+	readonly problem: TargetProblem;
+	/** What was refused: a new watch, or a change of the guild's settings. */
+	readonly refused: 'watch' | 'settings';
+	constructor(problem: TargetProblem, refused: 'watch' | 'settings') {
+		super(`${refused} refused: ${problem.kind} in channel ${problem.channelId}`);
+		this.problem = problem;
+		this.refused = refused;
+	}
+}
+
 export interface TargetCheckerOptions {
 	/**
 	 * The member setting up the watch (`interaction.member`), for `/watch add`: a role that is not mentionable is then

@@ -1,7 +1,7 @@
 /** What `/watch test` does, without Discord's client: renders a watch's announcement and posts it as a preview. */
 import { passesGuildFilters, targetChannelOf } from '../notify/announcement-rules.ts';
 import { describeDeliveryError } from '../notify/delivery-problems.ts';
-import type { GuildSettings, Watch } from '../store/records.ts';
+import type { Watch } from '../store/records.ts';
 import {
 	type AnnouncedStream,
 	type AnnouncementMessage,
@@ -9,9 +9,8 @@ import {
 	renderLiveAnnouncement,
 	sampleStream,
 } from '../views/announcement.ts';
-import { describeTargetProblem } from '../views/watch.ts';
 import { findGuildWatch } from './find-guild-watch.ts';
-import type { TargetChecker } from './permissions.ts';
+import type { TargetChecker, TargetProblem } from './permissions.ts';
 import type { WatchAdminDeps } from './watch-admin-deps.ts';
 
 export interface PreviewOutcome {
@@ -26,8 +25,20 @@ export interface PreviewOutcome {
 	/** The posted preview, when it could be posted. */
 	posted: { channelId: string; messageId: string } | null;
 	/** Why it was not posted in the target channel (then the reply carries the preview). */
-	notPostedBecause: string | null;
+	notPostedBecause: NotPostedReason | null;
 }
+
+/** Why `/watch test` did not post its preview; src/views/watch.ts words it. */
+export type NotPostedReason =
+	/** The watch has no channel of its own and, unless `serverHasDefault`, the server no default channel. */
+	| { kind: 'no-channel'; serverHasDefault: boolean }
+	/** The gateway cache shows the bot cannot post there: nothing was sent to Discord. */
+	| { kind: 'target-blocked'; problem: TargetProblem }
+	/**
+	 * Discord refused the post or could not be reached. `message` is describeDeliveryError's (plain words, with an
+	 * incident id when the cause is not a known Discord code); `worthRetrying` when the failure usually passes.
+	 */
+	| { kind: 'post-failed'; message: string; worthRetrying: boolean };
 
 /** Posts a message body (Discord API JSON) to a channel; resolves with the created message. */
 export type PostMessage = (channelId: string, body: AnnouncementMessage) => Promise<{ id: string }>;
@@ -70,11 +81,16 @@ export async function previewAnnouncement(
 	};
 	const channelId = outcome.targetChannelId;
 	if (channelId === null) {
-		return { ...outcome, notPostedBecause: noTargetText(settings) };
+		return {
+			...outcome,
+			notPostedBecause: { kind: 'no-channel', serverHasDefault: settings.defaultChannelId !== null },
+		};
 	}
 	// The role is not pinged by a preview, so only the channel's permissions matter here.
 	const check = checkTarget(channelId, null);
-	if (check.status === 'blocked') return { ...outcome, notPostedBecause: describeTargetProblem(check.problem) };
+	if (check.status === 'blocked') {
+		return { ...outcome, notPostedBecause: { kind: 'target-blocked', problem: check.problem } };
+	}
 	try {
 		const created = await post(channelId, message);
 		await clearDeliveryProblem(deps, watch);
@@ -85,16 +101,9 @@ export async function previewAnnouncement(
 			context: { guildId, channelId, twitchUserId: watch.twitchUserId, during: '/watch test' },
 		});
 		// A passing failure (network, Discord 5xx, 429) is worth another try; the others need the admin's fix first.
-		const passing = problem.code === null || problem.code === 429 || problem.code >= 500;
-		const retry = passing ? ' Try `/watch test` again in a minute.' : '';
-		return { ...outcome, notPostedBecause: `${problem.message}${retry}` };
+		const worthRetrying = problem.code === null || problem.code === 429 || problem.code >= 500;
+		return { ...outcome, notPostedBecause: { kind: 'post-failed', message: problem.message, worthRetrying } };
 	}
-}
-
-function noTargetText(settings: GuildSettings): string {
-	return settings.defaultChannelId === null
-		? 'This watch has no channel and the server has no default channel: set one with `/watch settings default-channel:`.'
-		: 'This watch has no channel to post in.';
 }
 
 /** After a successful `/watch test`: the target works, so its last problem, backoff and pause are lifted. */

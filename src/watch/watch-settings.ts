@@ -9,8 +9,7 @@ import type { Repositories } from '../store/repositories.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import { lookUpCategories } from '../twitch/lookups.ts';
 import { truncate } from '../views/discord-limits.ts';
-import { describeTargetProblem } from '../views/watch.ts';
-import type { TargetChecker } from './permissions.ts';
+import { type TargetChecker, TargetProblemError } from './permissions.ts';
 
 /** At most this many names per filter: a filter is a short list, and each game name costs a Twitch lookup. */
 export const MAX_FILTER_ENTRIES = 25;
@@ -49,9 +48,9 @@ export interface WatchSettingsDeps {
 
 /**
  * Applies the given options to the guild's settings and returns them (just returns them when none is given).
- * Checked before anything is stored: the bot must be able to post in a new default channel, and every game of the
- * game filter must be a Twitch category (a misspelt one would silently stop every announcement). Filters are
- * stored lowercase, as the announcer compares them.
+ * Checked before anything is stored: the bot must be able to post in a new default channel (else a
+ * TargetProblemError), and every game of the game filter must be a Twitch category (a misspelt one would silently
+ * stop every announcement). Filters are stored lowercase, as the announcer compares them.
  */
 export async function changeGuildSettings(
 	deps: WatchSettingsDeps,
@@ -65,7 +64,7 @@ export async function changeGuildSettings(
 	if (request.defaultChannelId !== undefined) {
 		const check = checkTarget(request.defaultChannelId, null);
 		if (check.status === 'blocked') {
-			throw new UserError(`${describeTargetProblem(check.problem)} The settings were not changed.`);
+			throw new TargetProblemError(check.problem, 'settings');
 		}
 		if (check.status === 'unverified') uncheckedReason = check.reason;
 		patch.defaultChannelId = request.defaultChannelId;

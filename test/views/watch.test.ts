@@ -152,7 +152,10 @@ describe('/watch add and test rendering', () => {
 			live: false,
 			filteredOut: false,
 			posted: null,
-			notPostedBecause: `I can’t post in <#${NEWS}>: missing Embed Links.`,
+			notPostedBecause: {
+				kind: 'target-blocked',
+				problem: { kind: 'cannot-post', channelId: NEWS, missing: ['Embed Links'], roleId: null },
+			},
 		};
 		const reply = renderPreview(outcome);
 		expect(reply.content).toContain(

@@ -1,14 +1,15 @@
 import { DiscordAPIError } from 'discord.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Repositories } from '../../src/store/repositories.ts';
-import { renderPreview } from '../../src/views/watch.ts';
+import { describeNotPosted, renderPreview } from '../../src/views/watch.ts';
 import { addWatch } from '../../src/watch/add-watch.ts';
-import { previewAnnouncement } from '../../src/watch/preview-announcement.ts';
+import { type PreviewOutcome, previewAnnouncement } from '../../src/watch/preview-announcement.ts';
 import type { WatchAdminDeps } from '../../src/watch/watch-admin-deps.ts';
 import { recordingLogger } from '../discord/fake-interactions.ts';
 import { storeBackends, useTestStores } from '../store/test-stores.ts';
 import {
 	fixedChecker,
+	GENERAL,
 	GUILD,
 	NEWS,
 	NOW,
@@ -28,6 +29,10 @@ beforeEach(async () => {
 });
 
 const stored = () => repositories.watches.listByGuild(GUILD);
+
+/** Why the preview was not posted, in the words `/watch test` shows. */
+const notPostedText = (outcome: PreviewOutcome) =>
+	outcome.notPostedBecause && describeNotPosted(outcome.notPostedBecause);
 
 describe('/watch test', () => {
 	const posted: Array<{ channelId: string; body: unknown }> = [];
@@ -67,7 +72,19 @@ describe('/watch test', () => {
 		});
 		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', checker, post);
 		expect(posted).toEqual([]);
-		expect(outcome.notPostedBecause).toContain('missing Send Messages');
+		expect(notPostedText(outcome)).toContain('missing Send Messages');
+	});
+
+	it('does not post when the watch has no channel and the server no default, and says how to set one', async () => {
+		await repositories.guildSettings.update(GUILD, { defaultChannelId: GENERAL });
+		await addWatch(deps, request({ postInChannelId: null }), fixedChecker());
+		await repositories.guildSettings.update(GUILD, { defaultChannelId: null });
+		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post);
+		expect(posted).toEqual([]);
+		expect(outcome.notPostedBecause).toEqual({ kind: 'no-channel', serverHasDefault: false });
+		expect(notPostedText(outcome)).toBe(
+			'This watch has no channel and the server has no default channel: set one with `/watch settings default-channel:`.',
+		);
 	});
 
 	it('reports a post Discord refuses', async () => {
@@ -84,7 +101,7 @@ describe('/watch test', () => {
 		};
 		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), refusing);
 		expect(outcome.posted).toBeNull();
-		expect(outcome.notPostedBecause).toContain('Missing Access');
+		expect(notPostedText(outcome)).toContain('Missing Access');
 	});
 
 	it('reports a network failure in plain words with an incident id, the raw error only in the log', async () => {
@@ -96,13 +113,13 @@ describe('/watch test', () => {
 		};
 		const outcome = await previewAnnouncement({ ...deps, logger }, GUILD, 'alpha', fixedChecker(), unreachable);
 		expect(outcome.posted).toBeNull();
-		expect(outcome.notPostedBecause).toMatch(
+		expect(notPostedText(outcome)).toMatch(
 			/^The bot could not connect to Discord \(a network problem\); this usually passes on its own\. /,
 		);
-		expect(outcome.notPostedBecause).toContain('Try `/watch test` again in a minute.');
-		expect(outcome.notPostedBecause).not.toContain('fetch failed');
-		expect(outcome.notPostedBecause).not.toContain('ECONNREFUSED');
-		const incidentId = /incident id: `([0-9a-f]{8})`/.exec(outcome.notPostedBecause ?? '')?.[1];
+		expect(notPostedText(outcome)).toContain('Try `/watch test` again in a minute.');
+		expect(notPostedText(outcome)).not.toContain('fetch failed');
+		expect(notPostedText(outcome)).not.toContain('ECONNREFUSED');
+		const incidentId = /incident id: `([0-9a-f]{8})`/.exec(notPostedText(outcome) ?? '')?.[1];
 		expect(incidentId).toBeDefined();
 		expect(records.find((record) => record.incidentId === incidentId)).toMatchObject({
 			guildId: GUILD,

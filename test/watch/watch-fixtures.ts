@@ -7,8 +7,9 @@ import { UserError } from '../../src/errors.ts';
 import { createSilentLogger } from '../../src/logger.ts';
 import { openRepositories, type Repositories } from '../../src/store/repositories.ts';
 import type { TwitchGame, TwitchStream, TwitchUser } from '../../src/twitch/index.ts';
+import { describeTargetRefusal } from '../../src/views/watch.ts';
 import type { AddWatchRequest } from '../../src/watch/add-watch.ts';
-import type { TargetCheck, TargetChecker } from '../../src/watch/permissions.ts';
+import { type TargetCheck, type TargetChecker, TargetProblemError } from '../../src/watch/permissions.ts';
 import type { WatchAdminDeps } from '../../src/watch/watch-admin-deps.ts';
 import type { WatchSettingsDeps } from '../../src/watch/watch-settings.ts';
 import { aGame, aStream, aUser } from '../commands/twitch-data.ts';
@@ -121,12 +122,16 @@ export function addRequest(overrides: Partial<AddWatchRequest> = {}): AddWatchRe
 	};
 }
 
-/** The UserError `promise` rejects with (fails the test when it resolves or rejects with anything else). */
+/**
+ * What the admin is shown when `promise` is refused: its UserError, or a refused target (TargetProblemError) in the
+ * words commands/watch.ts shows it in. Fails the test when it resolves or rejects with anything else.
+ */
 export async function rejection(promise: Promise<unknown>): Promise<UserError> {
-	const error = await promise.then(
+	const caught = await promise.then(
 		() => undefined,
-		(caught: unknown) => caught,
+		(reason: unknown) => reason,
 	);
+	const error = caught instanceof TargetProblemError ? new UserError(describeTargetRefusal(caught)) : caught;
 	expect(error).toBeInstanceOf(UserError);
 	return error as UserError;
 }

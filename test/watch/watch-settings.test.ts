@@ -1,5 +1,4 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../src/errors.ts';
 import { createSilentLogger } from '../../src/logger.ts';
 import { passesGuildFilters } from '../../src/notify/announcement-rules.ts';
 import { openRepositories, type Repositories } from '../../src/store/repositories.ts';
@@ -7,7 +6,7 @@ import { renderGuildSettings } from '../../src/views/watch.ts';
 import { changeGuildSettings, parseFilterList, type WatchSettingsDeps } from '../../src/watch/watch-settings.ts';
 import { makeWatch } from '../store/fixtures.ts';
 import { storeBackends, useTestStores } from '../store/test-stores.ts';
-import { fixedChecker, GENERAL, GUILD, ScriptedTwitch } from './watch-fixtures.ts';
+import { fixedChecker, GENERAL, GUILD, rejection, ScriptedTwitch } from './watch-fixtures.ts';
 
 const stores = useTestStores(storeBackends[0]!);
 let twitch: ScriptedTwitch;
@@ -21,15 +20,6 @@ beforeEach(async () => {
 	repositories = await openRepositories(await stores.open(), createSilentLogger());
 	deps = { twitch, repositories };
 });
-
-async function rejection(promise: Promise<unknown>): Promise<UserError> {
-	const error = await promise.then(
-		() => undefined,
-		(caught: unknown) => caught,
-	);
-	expect(error).toBeInstanceOf(UserError);
-	return error as UserError;
-}
 
 describe('/watch settings: game filter and keyword filter', () => {
 	it('stores both filters lowercase and shows them', async () => {
