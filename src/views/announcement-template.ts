@@ -26,7 +26,7 @@ export interface TemplateValues {
 	title: string;
 	/** The category name, '' when the stream has none. */
 	game: string;
-	/** https://twitch.tv/<login> */
+	/** The channel page, as `channelUrl` makes it. */
 	url: string;
 	/** The role to mention, or null. */
 	roleId: string | null;

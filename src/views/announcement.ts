@@ -9,6 +9,7 @@ import {
 import type { StreamState, Watch } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
 import { DEFAULT_TEMPLATE, renderTemplate, safeText } from './announcement-template.ts';
+import { channelUrl } from './twitch-images.ts';
 import { stripBidiControls, truncateText } from './unicode-text.ts';
 
 /** What an announcement shows of a stream: the same whether it comes from Get Streams or from the stored state. */
@@ -46,11 +47,6 @@ const THUMBNAIL_WIDTH = 1280;
 const THUMBNAIL_HEIGHT = 720;
 const FOOTER_PREFIX = 'Twitch · stream ';
 const FOOTER_PATTERN = /Twitch · stream (\d+)/;
-
-/** The channel page on Twitch. */
-export function twitchChannelUrl(login: string): string {
-	return `https://twitch.tv/${encodeURIComponent(login)}`;
-}
 
 /** Announcement data of a live stream as Get Streams returned it. */
 export function announcedStreamFromTwitch(stream: TwitchStream): AnnouncedStream {
@@ -98,7 +94,7 @@ export interface LiveAnnouncementInput {
 /** The go-live post: template text (with the role mention), an embed and a Watch button. */
 export function renderLiveAnnouncement(input: LiveAnnouncementInput): AnnouncementMessage {
 	const { stream, roleId, now } = input;
-	const url = twitchChannelUrl(stream.login);
+	const url = channelUrl(stream.login);
 	const content = renderTemplate(input.template ?? DEFAULT_TEMPLATE, {
 		streamer: stream.displayName,
 		title: stream.title,
@@ -141,7 +137,7 @@ export interface EndedAnnouncementInput {
 /** The post once the stream is over: "was live", how long, and the VOD link when there is one. No mention. */
 export function renderEndedAnnouncement(input: EndedAnnouncementInput): AnnouncementMessage {
 	const { stream, endedAt, vodUrl } = input;
-	const url = twitchChannelUrl(stream.login);
+	const url = channelUrl(stream.login);
 	const started = parseTime(stream.startedAt);
 	const duration = started === null ? null : formatDuration(endedAt - started);
 	const fields: APIEmbed['fields'] = [{ name: 'Category', value: categoryText(stream.gameName), inline: true }];

@@ -24,7 +24,12 @@ export function boxArtUrl(template: string, width = 285, height = 380): string {
 	return template ? sizedImageUrl(template, width, height) : '';
 }
 
-/** The channel page a Watch button and channel links point to. */
+/**
+ * The channel page every link to a channel points to: Watch buttons, embed URLs, `{url}` in announcement templates,
+ * command replies. One form, `https://www.twitch.tv/<login>`, the canonical one: bare `twitch.tv` redirects there,
+ * and the video URLs Helix returns (a VOD button next to a Channel button) and our category links use www.twitch.tv
+ * too, so every Twitch link in a message has the same host.
+ */
 export function channelUrl(login: string): string {
 	return `https://www.twitch.tv/${encodeURIComponent(login.toLowerCase())}`;
 }

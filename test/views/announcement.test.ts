@@ -72,8 +72,8 @@ describe('announcement rendering', () => {
 		const [embed] = message.embeds;
 		expect(embed).toMatchObject({
 			title: 'Any% \\*\\*practice\\*\\*',
-			url: 'https://twitch.tv/sandy',
-			author: { name: 'Sandy', url: 'https://twitch.tv/sandy' },
+			url: 'https://www.twitch.tv/sandy',
+			author: { name: 'Sandy', url: 'https://www.twitch.tv/sandy' },
 			footer: { text: 'Twitch · stream 40000000001' },
 			timestamp: '2025-06-01T18:00:00.000Z',
 		});
@@ -105,7 +105,7 @@ describe('announcement rendering', () => {
 	it('adds a Watch link button to the channel', () => {
 		const message = renderLiveAnnouncement({ stream, template: null, roleId: null, now: NOW });
 		expect(message.components).toEqual([
-			{ type: 1, components: [{ type: 2, style: 5, label: 'Watch', url: 'https://twitch.tv/sandy' }] },
+			{ type: 1, components: [{ type: 2, style: 5, label: 'Watch', url: 'https://www.twitch.tv/sandy' }] },
 		]);
 	});
 
@@ -115,7 +115,7 @@ describe('announcement rendering', () => {
 		expect(withRole.content).toBe('<@&777000000000000001> Sandy is live: Any% \\*\\*practice\\*\\*');
 		const withoutRole = renderLiveAnnouncement({ stream, template: '{streamer} {url}', roleId: null, now: NOW });
 		expect(withoutRole.allowed_mentions).toEqual({ parse: [], roles: [] });
-		expect(withoutRole.content).toBe('Sandy https://twitch.tv/sandy');
+		expect(withoutRole.content).toBe('Sandy https://www.twitch.tv/sandy');
 	});
 
 	it('renders the ended post with the duration and the VOD link', () => {
@@ -135,7 +135,7 @@ describe('announcement rendering', () => {
 	it('renders the ended post without a VOD link when Twitch has no archive', () => {
 		const message = renderEndedAnnouncement({ stream, endedAt: NOW, vodUrl: null });
 		expect(JSON.stringify(message.components)).not.toContain('/videos/');
-		expect(message.embeds[0]?.url).toBe('https://twitch.tv/sandy');
+		expect(message.embeds[0]?.url).toBe('https://www.twitch.tv/sandy');
 	});
 
 	it('formats durations', () => {
