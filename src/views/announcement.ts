@@ -9,7 +9,7 @@ import {
 import type { StreamState, Watch } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
 import { DEFAULT_TEMPLATE, renderTemplate, safeText } from './announcement-template.ts';
-import { channelUrl } from './twitch-images.ts';
+import { channelUrl, livePreviewUrl } from './twitch-images.ts';
 import { stripBidiControls, truncateText } from './unicode-text.ts';
 
 /** What an announcement shows of a stream: the same whether it comes from Get Streams or from the stored state. */
@@ -42,9 +42,6 @@ const ENDED_COLOR = 0x737f8d;
 const MAX_EMBED_TITLE = 256;
 const MAX_AUTHOR_NAME = 256;
 const MAX_FIELD_VALUE = 1024;
-/** Size asked of Twitch's preview image (16:9, what Discord shows large). */
-const THUMBNAIL_WIDTH = 1280;
-const THUMBNAIL_HEIGHT = 720;
 const FOOTER_PREFIX = 'Twitch · stream ';
 const FOOTER_PATTERN = /Twitch · stream (\d+)/;
 
@@ -82,7 +79,7 @@ export interface LiveAnnouncementInput {
 	/** The watch's template, or null for the default. */
 	template: string | null;
 	roleId: string | null;
-	/** ms; makes the preview image URL change on every render (Discord caches images by URL). */
+	/** ms; the preview image URL changes with it, once a minute (see livePreviewUrl). */
 	now: number;
 	/**
 	 * A `/watch test` preview: the role is shown but not pinged, and the footer carries no stream id, so that the
@@ -116,7 +113,7 @@ export function renderLiveAnnouncement(input: LiveAnnouncementInput): Announceme
 		footer: { text: input.preview ? 'Twitch · preview' : `${FOOTER_PREFIX}${stream.streamId}` },
 		...(started === null ? {} : { timestamp: new Date(started).toISOString() }),
 	};
-	const image = thumbnailUrl(stream.thumbnailUrl, now);
+	const image = livePreviewUrl(stream.thumbnailUrl, now);
 	if (image) embed.image = { url: image };
 	return {
 		content,
@@ -225,15 +222,6 @@ export function formatDuration(ms: number): string {
 	const rest = minutes % 60;
 	if (hours === 0) return `${rest} min`;
 	return `${hours} h ${String(rest).padStart(2, '0')} min`;
-}
-
-/** Twitch's preview URL at a fixed size, with a query parameter that changes so that Discord fetches it anew. */
-export function thumbnailUrl(template: string, now: number): string | null {
-	if (!template) return null;
-	const sized = template
-		.replaceAll('{width}', String(THUMBNAIL_WIDTH))
-		.replaceAll('{height}', String(THUMBNAIL_HEIGHT));
-	return `${sized}${sized.includes('?') ? '&' : '?'}t=${Math.floor(now / 1000)}`;
 }
 
 function mentionsFor(roleId: string | null): AnnouncementMessage['allowed_mentions'] {

@@ -11,6 +11,10 @@ export function sizedImageUrl(template: string, width: number, height: number): 
  * A live preview URL that Discord will fetch again: Discord's media proxy caches an image by its URL, so the same
  * preview URL shows a stale frame for hours. A query parameter that changes every minute (taken from the injected
  * clock, so rendering stays a pure function) makes each new embed show a current frame.
+ *
+ * One period for `/live`, announcements and `/watch test`, a minute: an announcement is edited (title or category
+ * change) at most once a minute, so each edit gets a fresh frame, while renders within the same minute (a retried
+ * post or edit, several watches of one stream) keep one URL, and Discord fetches the image once, not per render.
  */
 export function livePreviewUrl(template: string, now: number, width = 1280, height = 720): string {
 	if (!template) return '';

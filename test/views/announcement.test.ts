@@ -8,8 +8,8 @@ import {
 	renderLiveAnnouncement,
 	renderWatchPreview,
 	sampleStream,
-	thumbnailUrl,
 } from '../../src/views/announcement.ts';
+import { livePreviewUrl } from '../../src/views/twitch-images.ts';
 
 const NOW = Date.parse('2025-06-01T20:00:00Z');
 const stream: AnnouncedStream = {
@@ -82,7 +82,7 @@ describe('announcement rendering', () => {
 			{ name: 'Started', value: '<t:1748800800:R>', inline: true },
 		]);
 		expect(embed?.image?.url).toBe(
-			`https://static-cdn.jtvnw.net/previews-ttv/live_user_sandy-1280x720.jpg?t=${NOW / 1000}`,
+			`https://static-cdn.jtvnw.net/previews-ttv/live_user_sandy-1280x720.jpg?t=${NOW / 60_000}`,
 		);
 	});
 
@@ -97,9 +97,9 @@ describe('announcement rendering', () => {
 	});
 
 	it('changes the thumbnail URL over time so that Discord does not show a cached preview', () => {
-		expect(thumbnailUrl(stream.thumbnailUrl, NOW)).not.toBe(thumbnailUrl(stream.thumbnailUrl, NOW + 60_000));
-		expect(thumbnailUrl('https://x.test/a.jpg?size=1', NOW)).toBe(`https://x.test/a.jpg?size=1&t=${NOW / 1000}`);
-		expect(thumbnailUrl('', NOW)).toBeNull();
+		expect(livePreviewUrl(stream.thumbnailUrl, NOW)).not.toBe(livePreviewUrl(stream.thumbnailUrl, NOW + 60_000));
+		expect(livePreviewUrl('https://x.test/a.jpg?size=1', NOW)).toBe(`https://x.test/a.jpg?size=1&t=${NOW / 60_000}`);
+		expect(livePreviewUrl('', NOW)).toBe('');
 	});
 
 	it('adds a Watch link button to the channel', () => {
