@@ -1,5 +1,7 @@
 import { ApplicationCommandOptionType } from 'discord.js';
-import { type Command, type CommandDefinition, readOptions } from '../src/discord/command.ts';
+import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import type { Command } from '../src/discord/command.ts';
+import { readOptions } from '../src/discord/command-options.ts';
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
 import { autocompleteTwitchChannel, TWITCH_CHANNEL_OPTION } from '../src/discord/twitch-channel-option.ts';
 import { findTwitchUser } from '../src/twitch/lookups.ts';
@@ -25,7 +27,7 @@ const data = {
 			],
 		},
 	],
-} as const satisfies CommandDefinition;
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
 
 export default {
 	data,

@@ -1,5 +1,7 @@
 import { MessageFlags } from 'discord.js';
-import { type Command, type CommandDefinition, commandJson } from '../src/discord/command.ts';
+import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import type { Command } from '../src/discord/command.ts';
+import { commandJson } from '../src/discord/command-schema.ts';
 import { renderHelp } from '../src/views/help.ts';
 import clips from './clips.ts';
 import live from './live.ts';
@@ -12,7 +14,7 @@ import watch from './watch.ts';
 const data = {
 	name: 'help',
 	description: 'What this bot can do.',
-} as const satisfies CommandDefinition;
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
 
 /** In the order a newcomer would try them. */
 const DESCRIBED_COMMANDS = [live, user, topgames, streams, search, clips, watch];

@@ -1,4 +1,6 @@
-import { type Command, type CommandDefinition, readOptions } from '../src/discord/command.ts';
+import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import type { Command } from '../src/discord/command.ts';
+import { readOptions } from '../src/discord/command-options.ts';
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
 import { autocompleteTwitchChannel, TWITCH_CHANNEL_OPTION } from '../src/discord/twitch-channel-option.ts';
 import { fetchChannelStatus } from '../src/twitch/lookups.ts';
@@ -8,7 +10,7 @@ const data = {
 	name: 'live',
 	description: 'Is a Twitch channel live? Title, category, viewers and uptime.',
 	options: [TWITCH_CHANNEL_OPTION],
-} as const satisfies CommandDefinition;
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
 
 export default {
 	data,

@@ -1,5 +1,7 @@
 import { ApplicationCommandOptionType } from 'discord.js';
-import { type Command, type CommandDefinition, readOptions } from '../src/discord/command.ts';
+import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import type { Command } from '../src/discord/command.ts';
+import { readOptions } from '../src/discord/command-options.ts';
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
 import { UserError } from '../src/errors.ts';
 import { renderChannelSearch } from '../src/views/search.ts';
@@ -24,7 +26,7 @@ const data = {
 			description: 'Only channels that are live now',
 		},
 	],
-} as const satisfies CommandDefinition;
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
 
 export default {
 	data,

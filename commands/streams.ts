@@ -1,5 +1,7 @@
 import { ApplicationCommandOptionType } from 'discord.js';
-import { type Command, type CommandDefinition, readOptions } from '../src/discord/command.ts';
+import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import type { Command } from '../src/discord/command.ts';
+import { readOptions } from '../src/discord/command-options.ts';
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
 import { findCategory, parseLanguage } from '../src/twitch/lookups.ts';
 import { renderTopStreams } from '../src/views/streams.ts';
@@ -31,7 +33,7 @@ const data = {
 			max_value: 25,
 		},
 	],
-} as const satisfies CommandDefinition;
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
 
 export default {
 	data,

@@ -8,8 +8,10 @@ import {
 	PermissionFlagsBits,
 	Routes,
 } from 'discord.js';
+import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
 import type { AppContext } from '../src/context.ts';
-import { type Command, type CommandDefinition, readOptions, readSubcommand } from '../src/discord/command.ts';
+import type { Command } from '../src/discord/command.ts';
+import { readSubcommand } from '../src/discord/command-options.ts';
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
 import { autocompleteTwitchChannel } from '../src/discord/twitch-channel-option.ts';
 import { UserError } from '../src/errors.ts';
@@ -43,67 +45,6 @@ const twitchChannel = (description: string) =>
 		max_length: 100,
 	}) as const;
 
-const addOptions = [
-	twitchChannel('The Twitch channel to announce (its login, as in twitch.tv/<login>)'),
-	{
-		type: ApplicationCommandOptionType.Channel,
-		name: 'post-in',
-		description: 'Where to announce (default: the server’s default channel from /watch settings)',
-		channel_types: POSTABLE_CHANNEL_TYPES,
-	},
-	{ type: ApplicationCommandOptionType.Role, name: 'role', description: 'A role to ping in the announcement' },
-	{
-		type: ApplicationCommandOptionType.String,
-		name: 'message',
-		description: `Text above the announcement; may use ${TEMPLATE_VARIABLES.map((name) => `{${name}}`).join(' ')}`,
-		max_length: MAX_TEMPLATE_LENGTH,
-	},
-] as const;
-
-const removeOptions = [twitchChannel('The watched Twitch channel to stop announcing')] as const;
-
-const listOptions = [
-	{ type: ApplicationCommandOptionType.Integer, name: 'page', description: 'Page of a long list', min_value: 1 },
-] as const;
-
-const testOptions = [twitchChannel('The watched Twitch channel to preview')] as const;
-
-const settingsOptions = [
-	{
-		type: ApplicationCommandOptionType.Channel,
-		name: 'default-channel',
-		description: 'Where watches without their own channel announce',
-		channel_types: POSTABLE_CHANNEL_TYPES,
-	},
-	{
-		type: ApplicationCommandOptionType.String,
-		name: 'on-end',
-		description: 'What happens to the post when the stream ends',
-		choices: [
-			{ name: 'Edit it to “was live” with duration and VOD link', value: 'edit' },
-			{ name: 'Delete it', value: 'delete' },
-			{ name: 'Leave it', value: 'keep' },
-		],
-	},
-	{
-		type: ApplicationCommandOptionType.Boolean,
-		name: 'update-on-change',
-		description: 'Edit the post when the stream’s title or category changes',
-	},
-	{
-		type: ApplicationCommandOptionType.String,
-		name: 'games',
-		description: `Only announce these categories (comma-separated, at most ${MAX_FILTER_ENTRIES}); none = all`,
-		max_length: 1000,
-	},
-	{
-		type: ApplicationCommandOptionType.String,
-		name: 'keywords',
-		description: 'Only announce titles containing one of these words (comma-separated); none = all',
-		max_length: 1000,
-	},
-] as const;
-
 const data = {
 	name: 'watch',
 	description: 'Announce when Twitch channels go live in this server',
@@ -117,34 +58,85 @@ const data = {
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'add',
 			description: 'Announce a Twitch channel when it goes live',
-			options: addOptions,
+			options: [
+				twitchChannel('The Twitch channel to announce (its login, as in twitch.tv/<login>)'),
+				{
+					type: ApplicationCommandOptionType.Channel,
+					name: 'post-in',
+					description: 'Where to announce (default: the server’s default channel from /watch settings)',
+					channel_types: [...POSTABLE_CHANNEL_TYPES],
+				},
+				{ type: ApplicationCommandOptionType.Role, name: 'role', description: 'A role to ping in the announcement' },
+				{
+					type: ApplicationCommandOptionType.String,
+					name: 'message',
+					description: `Text above the announcement; may use ${TEMPLATE_VARIABLES.map((name) => `{${name}}`).join(' ')}`,
+					max_length: MAX_TEMPLATE_LENGTH,
+				},
+			],
 		},
 		{
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'remove',
 			description: 'Stop announcing a Twitch channel',
-			options: removeOptions,
+			options: [twitchChannel('The watched Twitch channel to stop announcing')],
 		},
 		{
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'list',
 			description: 'The watched channels: where they post, live or not, and any delivery problem',
-			options: listOptions,
+			options: [
+				{ type: ApplicationCommandOptionType.Integer, name: 'page', description: 'Page of a long list', min_value: 1 },
+			],
 		},
 		{
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'test',
 			description: 'Post a preview of a watched channel’s announcement',
-			options: testOptions,
+			options: [twitchChannel('The watched Twitch channel to preview')],
 		},
 		{
 			type: ApplicationCommandOptionType.Subcommand,
 			name: 'settings',
 			description: 'Default channel, stream-end action and filters for this server (no option: show them)',
-			options: settingsOptions,
+			options: [
+				{
+					type: ApplicationCommandOptionType.Channel,
+					name: 'default-channel',
+					description: 'Where watches without their own channel announce',
+					channel_types: [...POSTABLE_CHANNEL_TYPES],
+				},
+				{
+					type: ApplicationCommandOptionType.String,
+					name: 'on-end',
+					description: 'What happens to the post when the stream ends',
+					choices: [
+						{ name: 'Edit it to “was live” with duration and VOD link', value: 'edit' },
+						{ name: 'Delete it', value: 'delete' },
+						{ name: 'Leave it', value: 'keep' },
+					],
+				},
+				{
+					type: ApplicationCommandOptionType.Boolean,
+					name: 'update-on-change',
+					description: 'Edit the post when the stream’s title or category changes',
+				},
+				{
+					type: ApplicationCommandOptionType.String,
+					name: 'games',
+					description: `Only announce these categories (comma-separated, at most ${MAX_FILTER_ENTRIES}); none = all`,
+					max_length: 1000,
+				},
+				{
+					type: ApplicationCommandOptionType.String,
+					name: 'keywords',
+					description: 'Only announce titles containing one of these words (comma-separated); none = all',
+					max_length: 1000,
+				},
+			],
 		},
 	],
-} as const satisfies CommandDefinition;
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;
 
 /** The server the command was used in; Discord only offers /watch in servers (`contexts`). */
 function guildIdOf(interaction: Pick<ChatInputCommandInteraction, 'guildId'>): string {
@@ -172,9 +164,10 @@ export default {
 	async execute(interaction, ctx) {
 		const guildId = guildIdOf(interaction);
 		const checkTarget = targetCheckerFor(interaction.guild);
-		switch (readSubcommand(interaction, data)) {
+		const subcommand = readSubcommand(interaction, data);
+		switch (subcommand.name) {
 			case 'add': {
-				const options = readOptions(interaction, addOptions);
+				const { options } = subcommand;
 				// The admin may only choose a role they could ping themselves in that channel.
 				const requester = interaction.member instanceof GuildMember ? interaction.member : null;
 				const checkAddTarget = targetCheckerFor(interaction.guild, { requester });
@@ -197,19 +190,19 @@ export default {
 				return;
 			}
 			case 'remove': {
-				const { channel } = readOptions(interaction, removeOptions);
+				const { channel } = subcommand.options;
 				await answer(interaction, ctx, async () => renderWatchRemoved(await removeWatch(ctx, guildId, channel)));
 				return;
 			}
 			case 'list': {
-				const { page } = readOptions(interaction, listOptions);
+				const { page } = subcommand.options;
 				await answer(interaction, ctx, async () =>
 					renderWatchList(await listWatches(ctx, guildId, checkTarget), page ?? 1, ctx.clock.now()),
 				);
 				return;
 			}
 			case 'test': {
-				const { channel } = readOptions(interaction, testOptions);
+				const { channel } = subcommand.options;
 				// REST, not the gateway: the same path the notifier's announcements take.
 				const post = (channelId: string, body: AnnouncementMessage) =>
 					interaction.client.rest.post(Routes.channelMessages(channelId), { body }) as Promise<{ id: string }>;
@@ -219,7 +212,7 @@ export default {
 				return;
 			}
 			case 'settings': {
-				const options = readOptions(interaction, settingsOptions);
+				const { options } = subcommand;
 				await answer(interaction, ctx, async () =>
 					renderGuildSettings(
 						await changeGuildSettings(

@@ -2,7 +2,8 @@ import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { z } from 'zod';
-import { type Command, commandSchema } from './command.ts';
+import type { Command } from './command.ts';
+import { commandSchema } from './command-schema.ts';
 
 /** The commands/ folder at the top of the repository. */
 export const COMMANDS_DIRECTORY = fileURLToPath(new URL('../../commands/', import.meta.url));

@@ -4,8 +4,9 @@ import { DiscordAPIError, HTTPError, REST, Routes } from 'discord.js';
 import { z } from 'zod';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import { type Command, commandJson } from './command.ts';
+import type { Command } from './command.ts';
 import { CommandLoadError, loadCommands } from './command-loader.ts';
+import { commandJson } from './command-schema.ts';
 import { buildInviteUrl } from './invite.ts';
 
 /** The two REST calls deploying needs: tests pass a recorder, the script a discord.js REST client. */

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SlashCommandBuilder } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commandJson, commandSchema } from '../../src/discord/command.ts';
 import { CommandLoadError, loadCommands } from '../../src/discord/command-loader.ts';
+import { commandJson, commandSchema } from '../../src/discord/command-schema.ts';
 
 let directory: string;
 beforeEach(async () => {
