@@ -18,7 +18,7 @@ import type { RunningBot } from '../src/bot.ts';
 import { deployCommands } from '../src/discord/deploy-commands.ts';
 import { createLogger, createSilentLogger, type Logger } from '../src/logger.ts';
 import type { PollCycleReport } from '../src/notify/poller.ts';
-import { formatDuration } from '../src/views/announcement.ts';
+import { formatElapsed as formatDuration } from '../src/views/quantities.ts';
 import { createAdjustableClock, createWorld, type World } from '../test/e2e/harness.ts';
 import type { FakeMessage, InteractionResult, RunCommandOptions } from '../test/fakes/discord/index.ts';
 import { Permission } from '../test/fakes/discord/index.ts';

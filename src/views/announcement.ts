@@ -9,6 +9,7 @@ import {
 import type { StreamState, Watch } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
 import { DEFAULT_TEMPLATE, renderTemplate, safeText } from './announcement-template.ts';
+import { formatElapsed } from './quantities.ts';
 import { channelUrl, livePreviewUrl } from './twitch-images.ts';
 import { stripBidiControls, truncateText } from './unicode-text.ts';
 
@@ -136,7 +137,7 @@ export function renderEndedAnnouncement(input: EndedAnnouncementInput): Announce
 	const { stream, endedAt, vodUrl } = input;
 	const url = channelUrl(stream.login);
 	const started = parseTime(stream.startedAt);
-	const duration = started === null ? null : formatDuration(endedAt - started);
+	const duration = started === null ? null : formatElapsed(endedAt - started);
 	const fields: APIEmbed['fields'] = [{ name: 'Category', value: categoryText(stream.gameName), inline: true }];
 	if (duration) fields.push({ name: 'Duration', value: duration, inline: true });
 	const embed: APIEmbed = {
@@ -212,16 +213,6 @@ export function isAnnouncementOf(message: unknown, streamId: string): boolean {
 		const text = (embed as { footer?: { text?: unknown } } | null)?.footer?.text;
 		return typeof text === 'string' && FOOTER_PATTERN.exec(text)?.[1] === streamId;
 	});
-}
-
-/** "3 h 05 min", "42 min", "under a minute". */
-export function formatDuration(ms: number): string {
-	const minutes = Math.floor(Math.max(0, ms) / 60_000);
-	if (minutes < 1) return 'under a minute';
-	const hours = Math.floor(minutes / 60);
-	const rest = minutes % 60;
-	if (hours === 0) return `${rest} min`;
-	return `${hours} h ${String(rest).padStart(2, '0')} min`;
 }
 
 function mentionsFor(roleId: string | null): AnnouncementMessage['allowed_mentions'] {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
 	type AnnouncedStream,
-	formatDuration,
 	formatLiveStatus,
 	isAnnouncementOf,
 	renderEndedAnnouncement,
@@ -9,6 +8,7 @@ import {
 	renderWatchPreview,
 	sampleStream,
 } from '../../src/views/announcement.ts';
+import { formatElapsed } from '../../src/views/quantities.ts';
 import { livePreviewUrl } from '../../src/views/twitch-images.ts';
 
 const NOW = Date.parse('2025-06-01T20:00:00Z');
@@ -139,9 +139,9 @@ describe('announcement rendering', () => {
 	});
 
 	it('formats durations', () => {
-		expect(formatDuration(20_000)).toBe('under a minute');
-		expect(formatDuration(42 * 60_000)).toBe('42 min');
-		expect(formatDuration(125 * 60_000)).toBe('2 h 05 min');
+		expect(formatElapsed(20_000)).toBe('20 s');
+		expect(formatElapsed(42 * 60_000)).toBe('42 min');
+		expect(formatElapsed(125 * 60_000)).toBe('2 h 05 min');
 	});
 
 	it('recognises its own post of a stream by the footer, and not that of another stream', () => {
