@@ -14,7 +14,7 @@ import { DISCORD_LIMITS, truncate } from '../views/discord-limits.ts';
  */
 export const AUTOCOMPLETE_DEADLINE_MS = 2500;
 
-/** The `channel:<login>` option of /live and /clips: required, autocompleted from Twitch's channel search. */
+/** The `channel:<login>` option of /live, /user and /clips: required, autocompleted from Twitch's channel search. */
 export const TWITCH_CHANNEL_OPTION = {
 	type: ApplicationCommandOptionType.String,
 	name: 'channel',

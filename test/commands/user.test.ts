@@ -57,7 +57,7 @@ describe('/user handler', () => {
 				getStreamByLogin: async () => aStream(),
 			},
 		});
-		const { interaction, answers } = fakeChatInput({ commandName: 'user', options: { login: 'TwitchDev' } });
+		const { interaction, answers } = fakeChatInput({ commandName: 'user', options: { channel: 'TwitchDev' } });
 		await handleInteraction(interaction as Interaction, ctx, new Map([['user', user]]));
 		expect(requested).toEqual(['TwitchDev']);
 		expect(answers[0]?.payload.embeds[0].fields.find((f: { name: string }) => f.name === 'Status').value).toMatch(
@@ -67,7 +67,7 @@ describe('/user handler', () => {
 
 	it('answers privately when the login is unknown', async () => {
 		const ctx = testContext({ twitch: { getUserByLogin: async () => null, getStreamByLogin: async () => null } });
-		const { interaction, answers } = fakeChatInput({ commandName: 'user', options: { login: 'ghost' } });
+		const { interaction, answers } = fakeChatInput({ commandName: 'user', options: { channel: 'ghost' } });
 		await handleInteraction(interaction as Interaction, ctx, new Map([['user', user]]));
 		expect(answers[0]?.payload).toMatchObject({
 			content: expect.stringContaining('No Twitch channel is called “ghost”'),

@@ -49,7 +49,7 @@ describe('the real bot against the fakes', () => {
 		world.twitch.addUser({ login: 'beta', display_name: 'Beta', description: 'Chess and coffee' });
 		world.twitch.addGame({ name: 'Chess' });
 		await world.startBot();
-		const user = await world.discord.runCommand({ ...place, name: 'user', options: { login: 'beta' } });
+		const user = await world.discord.runCommand({ ...place, name: 'user', options: { channel: 'beta' } });
 		expect(JSON.stringify(user.final)).toContain('Chess and coffee');
 		const games = await world.discord.runCommand({ ...place, name: 'topgames', options: { count: 5 } });
 		expect(JSON.stringify(games.final)).toContain('Chess');
@@ -60,7 +60,7 @@ describe('the real bot against the fakes', () => {
 		world.twitch.addUser({ login: 'alpha' });
 		await world.startBot();
 		world.twitch.injectFault('/helix/users', { kind: 'status', status: 503 }, 10);
-		const result = await world.discord.runCommand({ ...place, name: 'user', options: { login: 'alpha' } });
+		const result = await world.discord.runCommand({ ...place, name: 'user', options: { channel: 'alpha' } });
 		expect(JSON.stringify(result.final)).toMatch(/Twitch is not answering/);
 	});
 });
