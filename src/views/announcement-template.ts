@@ -1,5 +1,4 @@
-import { escapeMarkdown } from '@discordjs/formatters';
-import { stripBidiControls, truncateText } from './unicode-text.ts';
+import { DISCORD_LIMITS, safeText, truncate } from './discord-limits.ts';
 
 /** The variables an announcement template may use, in the order they are listed to admins. */
 export const TEMPLATE_VARIABLES = ['streamer', 'title', 'game', 'url', 'role'] as const;
@@ -10,9 +9,6 @@ export const DEFAULT_TEMPLATE = '{role} {streamer} is live: {title}';
 
 /** Longest template an admin may save: it leaves room under Discord's 2,000-character content limit for values. */
 export const MAX_TEMPLATE_LENGTH = 1000;
-
-/** Discord rejects message content over 2,000 characters. */
-const MAX_CONTENT_LENGTH = 2000;
 
 const VARIABLE_PATTERN = /\{([^{}]*)\}/g;
 const KNOWN_VARIABLES = new Set<string>(TEMPLATE_VARIABLES);
@@ -82,20 +78,5 @@ export function renderTemplate(template: string, values: TemplateValues): string
 		.map((line) => line.replace(/ {2,}/g, ' ').trim())
 		.join('\n')
 		.trim();
-	return truncateText(tidy, MAX_CONTENT_LENGTH);
-}
-
-/**
- * Text from Twitch made safe for Discord: bidi controls removed (a right-to-left override would make the post read
- * differently from what it says), markdown escaped, and a zero-width space after every `@` so that neither
- * `@everyone`/`@here` nor a `<@&id>` typed into a stream title reads (or pings) as a mention.
- */
-export function safeText(text: string): string {
-	const escaped = escapeMarkdown(stripBidiControls(text), {
-		heading: true,
-		bulletedList: true,
-		numberedList: true,
-		maskedLink: true,
-	});
-	return escaped.replaceAll('@', '@\u200b');
+	return truncate(tidy, DISCORD_LIMITS.content);
 }

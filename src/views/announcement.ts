@@ -1,17 +1,17 @@
-import { TimestampStyles, time } from '@discordjs/formatters';
-import {
-	type APIActionRowComponent,
-	type APIComponentInMessageActionRow,
-	type APIEmbed,
-	ButtonStyle,
-	ComponentType,
-} from 'discord-api-types/v10';
+/**
+ * Go-live announcements: the post when a stream starts, the post once it is over, and the `/watch test` preview.
+ * Built on the helpers the command replies use (channel URL, preview cache-buster, durations, category, limits), so
+ * that a post and a reply about the same stream say the same things the same way.
+ */
+import type { APIActionRowComponent, APIComponentInMessageActionRow, APIEmbed } from 'discord-api-types/v10';
 import type { StreamState, Watch } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
-import { DEFAULT_TEMPLATE, renderTemplate, safeText } from './announcement-template.ts';
-import { formatElapsed } from './quantities.ts';
+import { DEFAULT_TEMPLATE, renderTemplate } from './announcement-template.ts';
+import { categoryText, DISCORD_LIMITS, safeText, truncate } from './discord-limits.ts';
+import { discordTimestamp, formatElapsed, parseTwitchDate } from './quantities.ts';
+import { EMBED_COLORS, linkButtonRow } from './reply.ts';
 import { channelUrl, livePreviewUrl } from './twitch-images.ts';
-import { stripBidiControls, truncateText } from './unicode-text.ts';
+import { stripBidiControls } from './unicode-text.ts';
 
 /** What an announcement shows of a stream: the same whether it comes from Get Streams or from the stored state. */
 export interface AnnouncedStream {
@@ -36,13 +36,6 @@ export interface AnnouncementMessage {
 	allowed_mentions: { parse: never[]; roles: string[] };
 }
 
-/** Twitch's brand purple for live posts; grey once the stream is over. */
-const LIVE_COLOR = 0x9146ff;
-const ENDED_COLOR = 0x737f8d;
-/** Discord's embed limits. */
-const MAX_EMBED_TITLE = 256;
-const MAX_AUTHOR_NAME = 256;
-const MAX_FIELD_VALUE = 1024;
 const FOOTER_PREFIX = 'Twitch · stream ';
 const FOOTER_PATTERN = /Twitch · stream (\d+)/;
 
@@ -101,25 +94,24 @@ export function renderLiveAnnouncement(input: LiveAnnouncementInput): Announceme
 		roleId,
 	});
 	const fields: APIEmbed['fields'] = [{ name: 'Category', value: categoryText(stream.gameName), inline: true }];
-	const started = parseTime(stream.startedAt);
-	if (started !== null) {
-		fields.push({ name: 'Started', value: time(new Date(started), TimestampStyles.RelativeTime), inline: true });
-	}
+	const started = parseTwitchDate(stream.startedAt);
+	if (started) fields.push({ name: 'Started', value: discordTimestamp(started, 'relative'), inline: true });
 	const embed: APIEmbed = {
-		color: LIVE_COLOR,
+		// Twitch's brand purple for a live post; grey once the stream is over.
+		color: EMBED_COLORS.twitch,
 		author: { name: authorName(stream), url },
 		title: embedTitle(stream.title),
 		url,
 		fields,
 		footer: { text: input.preview ? 'Twitch · preview' : `${FOOTER_PREFIX}${stream.streamId}` },
-		...(started === null ? {} : { timestamp: new Date(started).toISOString() }),
+		...(started ? { timestamp: started.toISOString() } : {}),
 	};
 	const image = livePreviewUrl(stream.thumbnailUrl, now);
 	if (image) embed.image = { url: image };
 	return {
 		content,
 		embeds: [embed],
-		components: [linkRow('Watch', url)],
+		components: [linkButtonRow([{ label: 'Watch', url }])],
 		allowed_mentions: mentionsFor(input.preview ? null : roleId),
 	};
 }
@@ -136,12 +128,12 @@ export interface EndedAnnouncementInput {
 export function renderEndedAnnouncement(input: EndedAnnouncementInput): AnnouncementMessage {
 	const { stream, endedAt, vodUrl } = input;
 	const url = channelUrl(stream.login);
-	const started = parseTime(stream.startedAt);
-	const duration = started === null ? null : formatElapsed(endedAt - started);
+	const started = parseTwitchDate(stream.startedAt);
+	const duration = started ? formatElapsed(endedAt - started.getTime()) : null;
 	const fields: APIEmbed['fields'] = [{ name: 'Category', value: categoryText(stream.gameName), inline: true }];
 	if (duration) fields.push({ name: 'Duration', value: duration, inline: true });
 	const embed: APIEmbed = {
-		color: ENDED_COLOR,
+		color: EMBED_COLORS.offline,
 		author: { name: authorName(stream), url },
 		title: embedTitle(stream.title),
 		url: vodUrl ?? url,
@@ -150,13 +142,12 @@ export function renderEndedAnnouncement(input: EndedAnnouncementInput): Announce
 		footer: { text: `${FOOTER_PREFIX}${stream.streamId}` },
 		timestamp: new Date(endedAt).toISOString(),
 	};
-	const buttons = vodUrl
-		? [linkButton('Watch the VOD', vodUrl), linkButton('Channel', url)]
-		: [linkButton('Channel', url)];
+	const buttons = [{ label: 'Channel', url }];
+	if (vodUrl) buttons.unshift({ label: 'Watch the VOD', url: vodUrl });
 	return {
 		content: `${safeText(stream.displayName)} was live${duration ? ` for ${duration}` : ''}.`,
 		embeds: [embed],
-		components: [{ type: ComponentType.ActionRow, components: buttons }],
+		components: [linkButtonRow(buttons)],
 		allowed_mentions: mentionsFor(null),
 	};
 }
@@ -196,9 +187,9 @@ export function renderWatchPreview(
 /** A watch's live status for `/watch list`: "live since <relative time>: <title>" or "offline". */
 export function formatLiveStatus(state: StreamState | undefined): string {
 	if (state?.status !== 'live') return 'offline';
-	const started = parseTime(state.startedAt ?? '');
-	const since = started === null ? '' : ` since ${time(new Date(started), TimestampStyles.RelativeTime)}`;
-	return `live${since}: ${truncateText(state.title ? safeText(state.title) : 'untitled', 100)}`;
+	const started = parseTwitchDate(state.startedAt);
+	const since = started ? ` since ${discordTimestamp(started, 'relative')}` : '';
+	return `live${since}: ${truncate(state.title ? safeText(state.title) : 'untitled', 100)}`;
 }
 
 /**
@@ -220,34 +211,16 @@ function mentionsFor(roleId: string | null): AnnouncementMessage['allowed_mentio
 	return { parse: [], roles: roleId ? [roleId] : [] };
 }
 
-function linkRow(label: string, url: string): APIActionRowComponent<APIComponentInMessageActionRow> {
-	return { type: ComponentType.ActionRow, components: [linkButton(label, url)] };
-}
-
-function linkButton(label: string, url: string): APIComponentInMessageActionRow {
-	return { type: ComponentType.Button, style: ButtonStyle.Link, label, url };
-}
-
 // Discord rejects an embed whose title, field value or author name is empty (50035), so a text that was nothing but
 // spaces or bidi controls gets a stand-in: a post refused for that would never go out.
 
 function embedTitle(title: string): string {
 	const shown = safeText(title);
-	return truncateText(shown.trim() ? shown : 'Live on Twitch', MAX_EMBED_TITLE);
-}
-
-function categoryText(gameName: string): string {
-	const shown = safeText(gameName);
-	return truncateText(shown.trim() ? shown : 'No category', MAX_FIELD_VALUE);
+	return truncate(shown.trim() ? shown : 'Live on Twitch', DISCORD_LIMITS.embedTitle);
 }
 
 /** Embed author names show no markdown, so the name is not escaped; only its bidi controls go. */
 function authorName(stream: AnnouncedStream): string {
 	const shown = stripBidiControls(stream.displayName);
-	return truncateText(shown.trim() ? shown : stream.login, MAX_AUTHOR_NAME);
-}
-
-function parseTime(iso: string): number | null {
-	const ms = Date.parse(iso);
-	return Number.isNaN(ms) ? null : ms;
+	return truncate(shown.trim() ? shown : stream.login, DISCORD_LIMITS.authorName);
 }

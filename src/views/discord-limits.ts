@@ -40,6 +40,31 @@ export function plainText(text: string, max: number): string {
 }
 
 /**
+ * Text from Twitch for a post in a server's channel (announcements), stricter than plainText and not shortened: bidi
+ * controls removed (a right-to-left override would make the post read differently from what it says), markdown
+ * escaped including headings, lists and masked links, and a zero-width space after every `@` so that neither
+ * `@everyone`/`@here` nor a `<@&id>` typed into a stream title reads (or pings) as a mention.
+ */
+export function safeText(text: string): string {
+	const escaped = escapeMarkdown(stripBidiControls(text), {
+		heading: true,
+		bulletedList: true,
+		numberedList: true,
+		maskedLink: true,
+	});
+	return escaped.replaceAll('@', '@\u200b');
+}
+
+/**
+ * A stream's category for an embed field (`/live`, announcements), or a plain statement that it has none
+ * (Twitch sends an empty game for "no category").
+ */
+export function categoryText(gameName: string): string {
+	// A name of nothing but bidi controls would leave the field empty, which Discord rejects.
+	return plainText(gameName, DISCORD_LIMITS.fieldValue).trim() || '*No category*';
+}
+
+/**
  * Text for the visible part of a masked link `[text](url)`: cleaned and escaped like plainText, and square brackets
  * replaced because a `]` in a stream title would end the link early.
  */

@@ -1,6 +1,6 @@
 import type { APIEmbed } from 'discord.js';
 import type { TwitchStream, TwitchUser, TwitchVideo } from '../twitch/index.ts';
-import { DISCORD_LIMITS, linkText, plainText, truncate } from './discord-limits.ts';
+import { categoryText, DISCORD_LIMITS, linkText, plainText, truncate } from './discord-limits.ts';
 import { discordTimestamp, formatCount, formatElapsed, formatVodDuration, parseTwitchDate } from './quantities.ts';
 import { EMBED_COLORS, embedReply, type ReplyPayload } from './reply.ts';
 import { channelUrl, livePreviewUrl } from './twitch-images.ts';
@@ -60,12 +60,6 @@ export function renderOfflineChannel(user: TwitchUser, latestVod: TwitchVideo | 
 	const buttons = [{ label: 'Channel', url }];
 	if (latestVod) buttons.push({ label: 'Latest broadcast', url: latestVod.url });
 	return embedReply([embed], buttons);
-}
-
-/** A stream's category, or a plain statement that it has none (Twitch sends an empty game for "no category"). */
-export function categoryText(gameName: string): string {
-	// A name of nothing but bidi controls would leave the field empty, which Discord rejects.
-	return plainText(gameName, DISCORD_LIMITS.fieldValue).trim() || '*No category*';
 }
 
 function vodText(vod: TwitchVideo): string {

@@ -93,7 +93,7 @@ describe('announcement rendering', () => {
 			roleId: null,
 			now: NOW,
 		});
-		expect(message.embeds[0]?.fields?.[0]).toEqual({ name: 'Category', value: 'No category', inline: true });
+		expect(message.embeds[0]?.fields?.[0]).toEqual({ name: 'Category', value: '*No category*', inline: true });
 	});
 
 	it('changes the thumbnail URL over time so that Discord does not show a cached preview', () => {
