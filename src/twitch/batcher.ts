@@ -1,101 +1,60 @@
+import DataLoader from 'dataloader';
+
 /** Twitch's limit on ids or logins in one request. */
 export const HELIX_LIST_LIMIT = 100;
 
+/** Looks up one id or login; resolves to undefined for a key Twitch does not know (unknown user, offline channel). */
+export type HelixLoader<V> = DataLoader<string, V | undefined>;
+
 /**
- * Coalesces single-key lookups made in the same tick into shared requests of at most 100 keys, and lets callers
- * asking for a key that is already being fetched join that request. An explicit list of any length is split the
- * same way: 250 logins are 3 requests, and 1,000 concurrent lookups of one user are 1.
+ * A dataloader for one Helix lookup: single-key lookups made in the same tick share requests of at most 100 keys,
+ * and a lookup of a key already queued or in flight joins that request (250 logins are 3 requests, 1,000
+ * concurrent lookups of one user are 1). Unlike dataloader's default, a key is remembered only until its answer
+ * is in: answers are kept, with their TTLs, by the response cache.
+ *
+ * @param fetchBatch fetches up to 100 keys; keys absent from the returned map resolve to undefined.
+ * @param onCoalesced called when a lookup joins a request already queued or in flight (for metrics).
  */
-export class KeyedBatcher<V> {
-	private queued = new Map<string, Deferred<V | undefined>>();
-	private readonly inFlight = new Map<string, Promise<V | undefined>>();
-	private scheduled = false;
-	private readonly fetchBatch: (keys: string[]) => Promise<Map<string, V>>;
-	private readonly onCoalesced: () => void;
-
-	/**
-	 * @param fetchBatch fetches up to 100 keys; keys absent from the returned map resolve to undefined (unknown user,
-	 *   offline channel).
-	 * @param onCoalesced called when a lookup joins a request already queued or in flight (for metrics).
-	 */
-	constructor(fetchBatch: (keys: string[]) => Promise<Map<string, V>>, onCoalesced: () => void = () => {}) {
-		this.fetchBatch = fetchBatch;
-		this.onCoalesced = onCoalesced;
-	}
-
-	/** Looks up one key, sharing the request with every other lookup of this tick. */
-	load(key: string): Promise<V | undefined> {
-		const running = this.inFlight.get(key);
-		if (running) {
-			this.onCoalesced();
-			return running;
-		}
-		const waiting = this.queued.get(key);
-		if (waiting) {
-			this.onCoalesced();
-			return waiting.promise;
-		}
-		const deferred = createDeferred<V | undefined>();
-		this.queued.set(key, deferred);
-		if (this.queued.size >= HELIX_LIST_LIMIT) this.flush();
-		else if (!this.scheduled) {
-			this.scheduled = true;
-			setImmediate(() => this.flush());
-		}
-		return deferred.promise;
-	}
-
-	/** Looks up many keys (deduplicated, in requests of at most 100); the result holds the keys that were found. */
-	async loadMany(keys: Iterable<string>): Promise<Map<string, V>> {
-		const unique = [...new Set(keys)];
-		const values = await Promise.all(unique.map((key) => this.load(key)));
-		const found = new Map<string, V>();
-		unique.forEach((key, index) => {
-			const value = values[index];
-			if (value !== undefined) found.set(key, value);
-		});
-		return found;
-	}
-
-	private flush(): void {
-		this.scheduled = false;
-		const batch = this.queued;
-		if (batch.size === 0) return;
-		this.queued = new Map();
-		const keys = [...batch.keys()];
-		const request = this.fetchBatch(keys);
-		for (const [key, deferred] of batch) {
-			this.inFlight.set(key, deferred.promise);
-		}
-		request.then(
-			(found) => {
-				for (const [key, deferred] of batch) {
-					this.inFlight.delete(key);
-					deferred.resolve(found.get(key));
-				}
+export function createHelixLoader<V>(
+	fetchBatch: (keys: string[]) => Promise<Map<string, V>>,
+	onCoalesced: () => void = () => {},
+): HelixLoader<V> {
+	const pending = new Map<string, Promise<V | undefined>>();
+	return new DataLoader<string, V | undefined>(
+		async (keys) => {
+			try {
+				const found = await fetchBatch([...keys]);
+				return keys.map((key) => found.get(key));
+			} finally {
+				for (const key of keys) pending.delete(key);
+			}
+		},
+		{
+			maxBatchSize: HELIX_LIST_LIMIT,
+			// A tick, not dataloader's default (the end of the current microtasks): lookups that first await the
+			// response cache still land in the same request.
+			batchScheduleFn: (dispatch) => setImmediate(dispatch),
+			cacheMap: {
+				get: (key) => {
+					const joined = pending.get(key);
+					if (joined) onCoalesced();
+					return joined;
+				},
+				set: (key, promise) => pending.set(key, promise),
+				delete: (key) => pending.delete(key),
+				clear: () => pending.clear(),
 			},
-			(error: unknown) => {
-				for (const [key, deferred] of batch) {
-					this.inFlight.delete(key);
-					deferred.reject(error);
-				}
-			},
-		);
-	}
+		},
+	);
 }
 
-interface Deferred<T> {
-	promise: Promise<T>;
-	resolve(value: T): void;
-	reject(error: unknown): void;
-}
-
-function createDeferred<T>(): Deferred<T> {
-	let resolve!: (value: T) => void;
-	let reject!: (error: unknown) => void;
-	const promise = new Promise<T>((res, rej) => {
-		resolve = res;
-		reject = rej;
+/** Looks up many distinct keys through `loader`; the result holds the keys that were found. */
+export async function loadFound<V>(loader: HelixLoader<V>, keys: readonly string[]): Promise<Map<string, V>> {
+	const values = await Promise.all(keys.map((key) => loader.load(key)));
+	const found = new Map<string, V>();
+	keys.forEach((key, index) => {
+		const value = values[index];
+		if (value !== undefined) found.set(key, value);
 	});
-	return { promise, resolve, reject };
+	return found;
 }

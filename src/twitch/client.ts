@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import { HELIX_LIST_LIMIT, KeyedBatcher } from './batcher.ts';
+import { createHelixLoader, HELIX_LIST_LIMIT, type HelixLoader, loadFound } from './batcher.ts';
 import { normalizeLogin } from './login.ts';
 import { createTwitchMetrics, type TwitchMetrics } from './metrics.ts';
 import { type HelixPriority, HelixRateLimiter } from './rate-limit.ts';
@@ -105,10 +105,10 @@ export class TwitchClient {
 	private readonly cache: ResponseCache | undefined;
 	private readonly agent: Agent;
 	private readonly clock: Clock;
-	private readonly usersByLogin: KeyedBatcher<TwitchUser>;
-	private readonly usersById: KeyedBatcher<TwitchUser>;
-	private readonly streamsByUserId: KeyedBatcher<TwitchStream>;
-	private readonly streamsByLogin: KeyedBatcher<TwitchStream>;
+	private readonly usersByLogin: HelixLoader<TwitchUser>;
+	private readonly usersById: HelixLoader<TwitchUser>;
+	private readonly streamsByUserId: HelixLoader<TwitchStream>;
+	private readonly streamsByLogin: HelixLoader<TwitchStream>;
 	private readonly logger: Logger;
 	/** Endpoints whose page bound was already reported at warn level. */
 	private readonly pageLimitWarned = new Set<string>();
@@ -152,19 +152,19 @@ export class TwitchClient {
 		const coalesced = () => {
 			this.metrics.coalesced++;
 		};
-		this.usersByLogin = new KeyedBatcher(
+		this.usersByLogin = createHelixLoader(
 			(logins) => this.fetchUsers('login', logins).then((users) => indexBy(users, (u) => u.login.toLowerCase())),
 			coalesced,
 		);
-		this.usersById = new KeyedBatcher(
+		this.usersById = createHelixLoader(
 			(ids) => this.fetchUsers('id', ids).then((users) => indexBy(users, (u) => u.id)),
 			coalesced,
 		);
-		this.streamsByUserId = new KeyedBatcher(
+		this.streamsByUserId = createHelixLoader(
 			(ids) => this.fetchStreamsOf({ user_id: ids }).then((streams) => indexBy(streams, (s) => s.userId)),
 			coalesced,
 		);
-		this.streamsByLogin = new KeyedBatcher(
+		this.streamsByLogin = createHelixLoader(
 			(logins) =>
 				this.fetchStreamsOf({ user_login: logins }).then((streams) =>
 					indexBy(streams, (s) => s.userLogin.toLowerCase()),
@@ -362,15 +362,15 @@ export class TwitchClient {
 		return this.cache ? this.cache.getOrLoad(key, ttlMs, load) : load();
 	}
 
-	/** Serves keys from the cache, fetches the rest through the batcher, and remembers both hits and misses. */
-	private async cachedLookup<V>(keys: string[], prefix: string, ttlMs: number, batcher: KeyedBatcher<V>): Promise<V[]> {
+	/** Serves keys from the cache, fetches the rest through the loader, and remembers both hits and misses. */
+	private async cachedLookup<V>(keys: string[], prefix: string, ttlMs: number, loader: HelixLoader<V>): Promise<V[]> {
 		if (!this.cache) {
-			const found = await batcher.loadMany(keys);
+			const found = await loadFound(loader, keys);
 			return keys.flatMap((key) => found.get(key) ?? []);
 		}
 		const cached = await this.cache.getMany<V | null>(keys.map((key) => prefix + key));
 		const missing = keys.filter((key) => !cached.has(prefix + key));
-		const fetched = await batcher.loadMany(missing);
+		const fetched = await loadFound(loader, missing);
 		const found: Array<[string, V]> = [];
 		const absent: Array<[string, null]> = [];
 		for (const key of missing) {

@@ -1,4 +1,4 @@
-export { HELIX_LIST_LIMIT, KeyedBatcher } from './batcher.ts';
+export { createHelixLoader, HELIX_LIST_LIMIT, type HelixLoader } from './batcher.ts';
 export {
 	type ClipPeriod,
 	HELIX_MAX_PAGES,
