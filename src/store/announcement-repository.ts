@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KeyLock } from './key-lock.ts';
+import { createKeyLock } from './key-lock.ts';
 import type { Store } from './keyv.ts';
 import {
 	type Announcement,
@@ -35,7 +35,7 @@ export function isUnfinished(announcement: Announcement): boolean {
 export class AnnouncementRepository {
 	private readonly store: Store;
 	private readonly onCorrupt: CorruptRecordHandler | undefined;
-	private readonly lock = new KeyLock();
+	private readonly lock = createKeyLock();
 	/** The stored unfinished lists by shard key, each read once and then kept in step with every write. */
 	private readonly unfinished = new Map<string, Set<string>>();
 
@@ -65,7 +65,7 @@ export class AnnouncementRepository {
 	async put(announcement: Announcement): Promise<void> {
 		const record = announcementSchema.parse(announcement);
 		const id = unfinishedId(record.streamId, record.channelId);
-		await this.lock.run(announcementsKey(record.streamId), async () => {
+		await this.lock.acquire(announcementsKey(record.streamId), async () => {
 			const unfinished = isUnfinished(record);
 			if (unfinished) await this.setUnfinished(record.streamId, id, true);
 			const next = await this.listForStream(record.streamId);
@@ -89,7 +89,9 @@ export class AnnouncementRepository {
 	 */
 	async listUnfinished(): Promise<Announcement[]> {
 		const channelsByStream = new Map<string, Set<string>>();
-		const shards = await Promise.all(unfinishedKeys.map((key) => this.lock.run(key, () => this.readUnfinished(key))));
+		const shards = await Promise.all(
+			unfinishedKeys.map((key) => this.lock.acquire(key, () => this.readUnfinished(key))),
+		);
 		for (const id of shards.flatMap((shard) => [...shard])) {
 			const separator = id.lastIndexOf(':');
 			const streamId = id.slice(0, separator);
@@ -109,7 +111,7 @@ export class AnnouncementRepository {
 
 	/** Forgets the stream's announcement in that channel (a no-op when there is none). */
 	async remove(streamId: string, channelId: string): Promise<void> {
-		await this.lock.run(announcementsKey(streamId), async () => {
+		await this.lock.acquire(announcementsKey(streamId), async () => {
 			const current = await this.listForStream(streamId);
 			const next = current.filter((announcement) => announcement.channelId !== channelId);
 			if (next.length === 0) await this.store.keyv.delete(announcementsKey(streamId));
@@ -130,7 +132,7 @@ export class AnnouncementRepository {
 
 	private async setUnfinished(streamId: string, id: string, listed: boolean): Promise<void> {
 		const key = unfinishedShardKey(streamId);
-		await this.lock.run(key, async () => {
+		await this.lock.acquire(key, async () => {
 			const current = await this.readUnfinished(key);
 			if (current.has(id) === listed) return;
 			const next = new Set(current);

@@ -1,4 +1,4 @@
-import { KeyLock } from './key-lock.ts';
+import { createKeyLock } from './key-lock.ts';
 import type { Store } from './keyv.ts';
 import {
 	type CorruptRecordHandler,
@@ -16,7 +16,7 @@ export type GuildSettingsPatch = Partial<Omit<GuildSettings, 'version' | 'guildI
 export class GuildSettingsRepository {
 	private readonly store: Store;
 	private readonly onCorrupt: CorruptRecordHandler | undefined;
-	private readonly lock = new KeyLock();
+	private readonly lock = createKeyLock();
 
 	constructor(store: Store, options: RepositoryOptions = {}) {
 		this.store = store;
@@ -38,7 +38,7 @@ export class GuildSettingsRepository {
 	 */
 	async update(guildId: string, patch: GuildSettingsPatch): Promise<GuildSettings> {
 		const key = settingsKey(guildId);
-		return this.lock.run(key, async () => {
+		return this.lock.acquire(key, async () => {
 			const current = await this.get(guildId);
 			const next = guildSettingsSchema.parse({ ...current, ...patch, version: 1, guildId });
 			await this.store.keyv.set(key, next);

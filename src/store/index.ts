@@ -1,6 +1,6 @@
 export { AnnouncementRepository } from './announcement-repository.ts';
 export { type GuildSettingsPatch, GuildSettingsRepository } from './guild-settings-repository.ts';
-export { KeyLock } from './key-lock.ts';
+export { createKeyLock } from './key-lock.ts';
 export { openStore, redactUrl, type Store, type StoreKind, storeKindOf, UnreadableStoredValue } from './keyv.ts';
 export {
 	type Announcement,

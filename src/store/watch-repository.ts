@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KeyLock } from './key-lock.ts';
+import { createKeyLock } from './key-lock.ts';
 import type { Store } from './keyv.ts';
 import {
 	type CorruptRecordHandler,
@@ -26,7 +26,7 @@ const guildListKey = 'watch-guilds';
 export class WatchRepository {
 	private readonly store: Store;
 	private readonly onCorrupt: CorruptRecordHandler | undefined;
-	private readonly lock = new KeyLock();
+	private readonly lock = createKeyLock();
 	/** guild id → Twitch user id → watch, for guilds with at least one watch. */
 	private readonly byGuild = new Map<string, Map<string, Watch>>();
 	/** Twitch user id → guild id → watch, for users watched at least once. */
@@ -74,7 +74,7 @@ export class WatchRepository {
 		await this.load();
 		const record = freezeWatch(watchSchema.parse(watch));
 		const { guildId, twitchUserId } = record;
-		return this.lock.run(watchesKey(guildId), async () => {
+		return this.lock.acquire<AddWatchResult>(watchesKey(guildId), async () => {
 			const current = this.byGuild.get(guildId);
 			if (current?.has(twitchUserId)) return { ok: false, reason: 'exists' };
 			if ((current?.size ?? 0) >= limit) return { ok: false, reason: 'limit' };
@@ -90,7 +90,7 @@ export class WatchRepository {
 	/** Removes the guild's watch of that Twitch user; returns it, or undefined when there was none. */
 	async remove(guildId: string, twitchUserId: string): Promise<Watch | undefined> {
 		await this.load();
-		return this.lock.run(watchesKey(guildId), async () => {
+		return this.lock.acquire(watchesKey(guildId), async () => {
 			const current = this.byGuild.get(guildId);
 			const removed = current?.get(twitchUserId);
 			if (!current || !removed) return undefined;
@@ -113,7 +113,7 @@ export class WatchRepository {
 	 */
 	async update(guildId: string, twitchUserId: string, change: (watch: Watch) => Watch): Promise<Watch | undefined> {
 		await this.load();
-		return this.lock.run(watchesKey(guildId), async () => {
+		return this.lock.acquire(watchesKey(guildId), async () => {
 			const current = this.byGuild.get(guildId);
 			const existing = current?.get(twitchUserId);
 			if (!current || !existing) return undefined;
@@ -160,7 +160,7 @@ export class WatchRepository {
 		resumeReasons: ReadonlyArray<WatchPause['reason']> = [],
 	): Promise<number> {
 		await this.load();
-		return this.lock.run(watchesKey(guildId), async () => {
+		return this.lock.acquire(watchesKey(guildId), async () => {
 			const current = [...(this.byGuild.get(guildId)?.values() ?? [])];
 			let changed = 0;
 			const next = current.map((watch) => {
@@ -255,7 +255,7 @@ export class WatchRepository {
 	}
 
 	private async rememberGuild(guildId: string): Promise<void> {
-		await this.lock.run(guildListKey, async () => {
+		await this.lock.acquire(guildListKey, async () => {
 			if (this.storedGuildIds.has(guildId)) return;
 			const next = new Set(this.storedGuildIds).add(guildId);
 			await this.store.keyv.set(guildListKey, [...next]);
@@ -264,7 +264,7 @@ export class WatchRepository {
 	}
 
 	private async forgetGuild(guildId: string): Promise<void> {
-		await this.lock.run(guildListKey, async () => {
+		await this.lock.acquire(guildListKey, async () => {
 			if (!this.storedGuildIds.has(guildId)) return;
 			const next = new Set(this.storedGuildIds);
 			next.delete(guildId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyLock } from '../../src/store/key-lock.ts';
+import { createKeyLock } from '../../src/store/key-lock.ts';
 
 /** A promise with its resolve function, to hold a task open until the test lets it finish. */
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -10,18 +10,18 @@ function gate(): { promise: Promise<void>; open: () => void } {
 	return { promise, open };
 }
 
-describe('KeyLock', () => {
+describe('the key lock', () => {
 	it('runs tasks of one key one at a time, in call order', async () => {
-		const lock = new KeyLock();
+		const lock = createKeyLock();
 		const events: string[] = [];
 		const first = gate();
 		const running = [
-			lock.run('watches:1', async () => {
+			lock.acquire('watches:1', async () => {
 				events.push('first start');
 				await first.promise;
 				events.push('first end');
 			}),
-			lock.run('watches:1', async () => {
+			lock.acquire('watches:1', async () => {
 				events.push('second');
 			}),
 		];
@@ -33,27 +33,44 @@ describe('KeyLock', () => {
 	});
 
 	it('does not hold back tasks of another key', async () => {
-		const lock = new KeyLock();
+		const lock = createKeyLock();
 		const blocker = gate();
-		const blocked = lock.run('watches:1', () => blocker.promise);
-		expect(await lock.run('watches:2', async () => 'done')).toBe('done');
+		const blocked = lock.acquire('watches:1', () => blocker.promise);
+		expect(await lock.acquire('watches:2', async () => 'done')).toBe('done');
 		blocker.open();
 		await blocked;
 	});
 
 	it('a failing task rejects its caller and lets the next one run', async () => {
-		const lock = new KeyLock();
-		const failing = lock.run('watches:1', async () => {
+		const lock = createKeyLock();
+		const failing = lock.acquire('watches:1', async () => {
 			throw new Error('disk full');
 		});
-		const next = lock.run('watches:1', async () => 'ran');
+		const next = lock.acquire('watches:1', async () => 'ran');
 		await expect(failing).rejects.toThrow('disk full');
 		expect(await next).toBe('ran');
 	});
 
 	it('forgets a key once its queue is empty', async () => {
-		const lock = new KeyLock();
-		await Promise.all([lock.run('a', async () => 1), lock.run('a', async () => 2), lock.run('b', async () => 3)]);
-		expect(lock.busyKeys).toBe(0);
+		const lock = createKeyLock();
+		await Promise.all([
+			lock.acquire('a', async () => 1),
+			lock.acquire('a', async () => 2),
+			lock.acquire('b', async () => 3),
+		]);
+		expect(lock.isBusy()).toBe(false);
+	});
+
+	it('queues any number of tasks on one key and runs them all, in call order', async () => {
+		const lock = createKeyLock();
+		const order: number[] = [];
+		await Promise.all(
+			Array.from({ length: 2_500 }, (_, i) =>
+				lock.acquire('announcements-unfinished:0', async () => {
+					order.push(i);
+				}),
+			),
+		);
+		expect(order).toEqual(Array.from({ length: 2_500 }, (_, i) => i));
 	});
 });
