@@ -58,6 +58,9 @@ export interface HelixRateLimiterOptions {
  * Twitch's bucket refills continuously and Ratelimit-Reset is when it is *full* again, so the next point is usually
  * a few milliseconds away: waiters are released at the estimated refill rate, not at Reset — a 429 never stalls the
  * whole client for a minute. Every wait is a timer, so the queue cannot hang.
+ *
+ * Hand-written because no queue library does this job: p-queue and p-limit count slots and fixed windows, not a
+ * token bucket re-read from every answer's Ratelimit headers with points kept back for one lane.
  */
 export class HelixRateLimiter {
 	// Until the first response tells the bucket's size, one request at a time: a bucket smaller than assumed
