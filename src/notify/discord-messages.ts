@@ -209,27 +209,27 @@ export class DiscordMessages implements MessagePort {
 	}
 
 	/** The request, in its turn, given up at the deadline even when the REST client does not heed the signal. */
-	private async withDeadline<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T> {
-		const release = await this.turns.take(SLOW_REQUEST_MS);
-		const controller = new AbortController();
-		let timer: NodeJS.Timeout | undefined;
-		const deadline = new Promise<never>((_, reject) => {
-			timer = setTimeout(() => {
-				controller.abort();
-				reject(new DiscordDeadlineError(this.deadlineMs));
-			}, this.deadlineMs);
-		});
-		try {
-			return await Promise.race([request(controller.signal), deadline]);
-		} catch (error) {
-			if (controller.signal.aborted && !(error instanceof DiscordDeadlineError)) {
-				throw new DiscordDeadlineError(this.deadlineMs, { cause: error });
+	private withDeadline<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+		return this.turns.run(async () => {
+			const controller = new AbortController();
+			let timer: NodeJS.Timeout | undefined;
+			const deadline = new Promise<never>((_, reject) => {
+				timer = setTimeout(() => {
+					controller.abort();
+					reject(new DiscordDeadlineError(this.deadlineMs));
+				}, this.deadlineMs);
+			});
+			try {
+				return await Promise.race([request(controller.signal), deadline]);
+			} catch (error) {
+				if (controller.signal.aborted && !(error instanceof DiscordDeadlineError)) {
+					throw new DiscordDeadlineError(this.deadlineMs, { cause: error });
+				}
+				throw error;
+			} finally {
+				clearTimeout(timer);
 			}
-			throw error;
-		} finally {
-			clearTimeout(timer);
-			release();
-		}
+		}, SLOW_REQUEST_MS);
 	}
 }
 

@@ -1,50 +1,40 @@
 /**
- * At most `size` holders at once, the others wait in order; a holder that is still busy after `slowMs` gives its
- * turn back and goes on outside the count.
+ * At most `size` tasks at once, the others wait in order; a task that is still running after `slowMs` stops
+ * counting and goes on outside the limit (p-queue's per-task timeout frees the slot; the task itself is not
+ * stopped, and its own result is what `run` returns).
  *
  * What this bounds is the common case: a burst of 1,000 go-lives runs a few at a time instead of opening 1,000
  * sockets and store queries at once (measured: +75 MB of peak RSS without it). What it must never do is let a few
- * channels that hang or wait fill every turn and hold up a healthy channel's post: a slow holder therefore stops
- * counting after `slowMs`. No pool library (p-limit, p-queue) releases a slot on a timer, hence these lines.
+ * channels that hang or wait fill every slot and hold up a healthy channel's post.
  */
+import PQueue from 'p-queue';
+
 export class Turns {
-	private taken = 0;
-	private readonly waiting: Array<() => void> = [];
-	private readonly size: number;
+	private readonly queue: PQueue;
 
 	constructor(size: number) {
-		this.size = size;
+		this.queue = new PQueue({ concurrency: size });
 	}
 
-	/** Waits for a turn; the returned release gives it back (once, however often it is called). */
-	async take(slowMs: number): Promise<() => void> {
-		if (this.taken >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
-		else this.taken++;
-		let released = false;
-		const release = () => {
-			if (released) return;
-			released = true;
-			clearTimeout(slow);
-			const next = this.waiting.shift();
-			if (next) next();
-			else this.taken--;
-		};
-		const slow = setTimeout(release, slowMs);
-		return release;
-	}
-
-	/** Runs `task` in a turn. */
+	/** Runs `task` in a slot; resolves or rejects as the task does, however long it takes. */
 	async run<T>(task: () => Promise<T>, slowMs: number): Promise<T> {
-		const release = await this.take(slowMs);
+		let running: Promise<T> | undefined;
 		try {
-			return await task();
-		} finally {
-			release();
+			await this.queue.add(
+				() => {
+					running = task();
+					return running;
+				},
+				{ timeout: slowMs },
+			);
+		} catch (error) {
+			if (running === undefined) throw error; // never started
 		}
+		return running as Promise<T>;
 	}
 
-	/** Holders counted now, and waiters. */
+	/** Tasks counted now, and tasks waiting. */
 	get load(): { taken: number; waiting: number } {
-		return { taken: this.taken, waiting: this.waiting.length };
+		return { taken: this.queue.pending, waiting: this.queue.size };
 	}
 }
