@@ -27,8 +27,10 @@ export function isUnfinished(announcement: Announcement): boolean {
 
 /**
  * The announcements made (or about to be made) for each stream, one per target channel, stored as one list per
- * stream (`announcements:<streamId>`). Announcements in phase 'intent' (decided, not known to be posted) are also
- * listed under `announcements-unfinished:<shard>` ("streamId:channelId"), so that a restart finds and finishes them.
+ * stream (`announcements:<streamId>`). The unfinished ones (see isUnfinished: an intent not known to be posted, or
+ * a post whose end action has not gone through) are also listed under `announcements-unfinished:<shard>`
+ * ("streamId:channelId"), so that a restart finds them: the notifier tries a pending end action again, and delivers
+ * an intent only once a poll confirms its stream is still live.
  *
  * One instance per store: it assumes it is the only writer.
  */
