@@ -1,10 +1,8 @@
-import type { Keyv } from 'keyv';
 import { Agent, type Dispatcher } from 'undici';
-import type { z } from 'zod';
 import { type Clock, systemClock } from '../clock.ts';
-import type { Config } from '../config.ts';
-import type { Logger } from '../logger.ts';
 import { createHelixLoader, HELIX_LIST_LIMIT, type HelixLoader, loadFound } from './batcher.ts';
+import type { TwitchClientOptions } from './client-options.ts';
+import { HelixLists } from './helix-lists.ts';
 import { normalizeLogin } from './login.ts';
 import { createTwitchMetrics, type TwitchMetrics } from './metrics.ts';
 import { type HelixPriority, HelixRateLimiter } from './rate-limit.ts';
@@ -14,7 +12,6 @@ import {
 	channelSearchSchema,
 	clipSchema,
 	gameSchema,
-	streamItemSchema,
 	type TwitchChannel,
 	type TwitchChannelSearchResult,
 	type TwitchClip,
@@ -26,45 +23,9 @@ import {
 	videoSchema,
 } from './schemas.ts';
 import { AppTokenProvider, type TokenValidation } from './token.ts';
-import { type HelixRequestOptions, HelixTransport, type Query } from './transport.ts';
+import { type HelixRequestOptions, HelixTransport } from './transport.ts';
 
-export interface TwitchClientOptions {
-	clientId: string;
-	clientSecret: string;
-	/** Default https://api.twitch.tv/helix */
-	apiUrl?: string;
-	/** Default https://id.twitch.tv/oauth2 */
-	authUrl?: string;
-	/** Persistent store for the app token (a restart reuses it). */
-	store?: Keyv | undefined;
-	logger: Logger;
-	clock?: Clock;
-	/** Per-attempt HTTP timeout (default 10 s). */
-	timeoutMs?: number;
-	/** Attempts for transient failures (default 3). */
-	attempts?: number;
-	/** Backoff base in ms (default 250); tests make it small. */
-	retryBaseMs?: number;
-	/** The longest a 429 may hold one request (default 30 s). */
-	maxRateLimitWaitMs?: number;
-	/** Connections kept open to each Twitch host (default 16). */
-	connections?: number;
-	/** Bypass and disable the response cache (the benchmark's uncached scenarios). */
-	cache?: boolean;
-}
-
-/** The client's settings as the bot's Config names them: every tool (bot, CLI, doctor) builds it the same way. */
-export function twitchClientOptionsFrom(
-	config: Pick<Config, 'twitchClientId' | 'twitchClientSecret' | 'twitchApiUrl' | 'twitchAuthUrl' | 'httpTimeoutMs'>,
-): Pick<TwitchClientOptions, 'clientId' | 'clientSecret' | 'apiUrl' | 'authUrl' | 'timeoutMs'> {
-	return {
-		clientId: config.twitchClientId,
-		clientSecret: config.twitchClientSecret,
-		apiUrl: config.twitchApiUrl,
-		authUrl: config.twitchAuthUrl,
-		timeoutMs: config.httpTimeoutMs,
-	};
-}
+export { type TwitchClientOptions, twitchClientOptionsFrom } from './client-options.ts';
 
 export interface TopStreamsQuery {
 	gameId?: string | undefined;
@@ -77,12 +38,6 @@ export type ClipPeriod = 'day' | 'week' | 'month' | 'all';
 export interface TwitchRequestOptions {
 	priority?: HelixPriority;
 }
-
-/**
- * The most pages any one call follows (1,000 items at first=100): Twitch has answered with a cursor on every page,
- * and a call must end whatever it sends.
- */
-export const HELIX_MAX_PAGES = 10;
 
 /** Connections per host left to interactive requests: background ones may not fill the HTTP pool. */
 const CONNECTIONS_KEPT_FOR_COMMANDS = 2;
@@ -109,13 +64,10 @@ export class TwitchClient {
 	private readonly usersById: HelixLoader<TwitchUser>;
 	private readonly streamsByUserId: HelixLoader<TwitchStream>;
 	private readonly streamsByLogin: HelixLoader<TwitchStream>;
-	private readonly logger: Logger;
-	/** Endpoints whose page bound was already reported at warn level. */
-	private readonly pageLimitWarned = new Set<string>();
+	private readonly lists: HelixLists;
 
 	constructor(options: TwitchClientOptions) {
 		this.clock = options.clock ?? systemClock;
-		this.logger = options.logger;
 		this.metrics = createTwitchMetrics();
 		const connections = options.connections ?? 16;
 		this.agent = new Agent({ connections, keepAliveTimeout: 30_000 });
@@ -148,6 +100,7 @@ export class TwitchClient {
 			...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
 			...(options.maxRateLimitWaitMs === undefined ? {} : { maxRateLimitWaitMs: options.maxRateLimitWaitMs }),
 		});
+		this.lists = new HelixLists({ transport: this.transport, metrics: this.metrics, logger: options.logger });
 		this.cache = options.cache === false ? undefined : new ResponseCache(this.metrics);
 		const coalesced = () => {
 			this.metrics.coalesced++;
@@ -235,7 +188,7 @@ export class TwitchClient {
 	async getTopStreams(query: TopStreamsQuery, count = 100): Promise<TwitchStream[]> {
 		const key = `top-streams:${query.gameId ?? ''}:${query.language ?? ''}`;
 		const streams = await this.cached(key, CACHE_TTL_MS.topStreams, () =>
-			this.fetchStreams({ game_id: query.gameId, language: query.language }, 1, {}),
+			this.lists.streams({ game_id: query.gameId, language: query.language }, 1, {}),
 		);
 		return streams.slice(0, count);
 	}
@@ -246,7 +199,7 @@ export class TwitchClient {
 	async getTopGames(count = 100): Promise<TwitchGame[]> {
 		const pages = Math.ceil(Math.max(count, 1) / HELIX_LIST_LIMIT);
 		const games = await this.cached(`top-games:${pages}`, CACHE_TTL_MS.topGames, () =>
-			this.fetchPages('/games/top', {}, gameSchema, pages),
+			this.lists.pages('/games/top', {}, gameSchema, pages),
 		);
 		return games.slice(0, count);
 	}
@@ -256,7 +209,7 @@ export class TwitchClient {
 		const trimmed = name.trim();
 		if (!trimmed) return null;
 		const games = await this.cached(`game:name:${trimmed.toLowerCase()}`, CACHE_TTL_MS.games, () =>
-			this.fetchOnce('/games', { name: [trimmed] }, gameSchema),
+			this.lists.once('/games', { name: [trimmed] }, gameSchema),
 		);
 		return games[0] ?? null;
 	}
@@ -265,7 +218,7 @@ export class TwitchClient {
 	async getGamesByIds(ids: readonly string[]): Promise<TwitchGame[]> {
 		const unique = [...new Set(ids)];
 		const found = await Promise.all(
-			chunk(unique, HELIX_LIST_LIMIT).map((part) => this.fetchOnce('/games', { id: part }, gameSchema)),
+			chunk(unique, HELIX_LIST_LIMIT).map((part) => this.lists.once('/games', { id: part }, gameSchema)),
 		);
 		return found.flat();
 	}
@@ -281,7 +234,7 @@ export class TwitchClient {
 		if (!trimmed) return [];
 		const liveOnly = options.liveOnly ?? false;
 		const results = await this.cached(`search:${liveOnly}:${trimmed.toLowerCase()}`, CACHE_TTL_MS.search, () =>
-			this.fetchPages('/search/channels', { query: trimmed, live_only: liveOnly }, channelSearchSchema, 1),
+			this.lists.pages('/search/channels', { query: trimmed, live_only: liveOnly }, channelSearchSchema, 1),
 		);
 		return results.slice(0, options.count ?? 100);
 	}
@@ -299,7 +252,7 @@ export class TwitchClient {
 						ended_at: endedAt.toISOString(),
 					};
 		const clips = await this.cached(`clips:${broadcasterId}:${period}`, CACHE_TTL_MS.clips, () =>
-			this.fetchPages('/clips', { broadcaster_id: broadcasterId, ...range }, clipSchema, 1),
+			this.lists.pages('/clips', { broadcaster_id: broadcasterId, ...range }, clipSchema, 1),
 		);
 		return clips.slice(0, count);
 	}
@@ -310,7 +263,7 @@ export class TwitchClient {
 		type: 'all' | 'archive' | 'highlight' | 'upload' = 'archive',
 	): Promise<TwitchVideo[]> {
 		return this.cached(`videos:${userId}:${type}`, CACHE_TTL_MS.videos, () =>
-			this.fetchPages('/videos', { user_id: userId, type }, videoSchema, 1),
+			this.lists.pages('/videos', { user_id: userId, type }, videoSchema, 1),
 		);
 	}
 
@@ -323,7 +276,7 @@ export class TwitchClient {
 		streamId: string,
 		options: TwitchRequestOptions = {},
 	): Promise<TwitchVideo | null> {
-		const videos = await this.fetchPages('/videos', { user_id: userId, type: 'archive' }, videoSchema, 1, {
+		const videos = await this.lists.pages('/videos', { user_id: userId, type: 'archive' }, videoSchema, 1, {
 			priority: options.priority ?? 'background',
 		});
 		return videos.find((video) => video.streamId === streamId) ?? null;
@@ -335,7 +288,7 @@ export class TwitchClient {
 		const found = await Promise.all(
 			chunk(unique, HELIX_LIST_LIMIT).map((ids) =>
 				this.cached(`channels:${ids.join(',')}`, CACHE_TTL_MS.channels, () =>
-					this.fetchOnce('/channels', { broadcaster_id: ids }, channelSchema),
+					this.lists.once('/channels', { broadcaster_id: ids }, channelSchema),
 				),
 			),
 		);
@@ -388,7 +341,7 @@ export class TwitchClient {
 	}
 
 	private fetchUsers(by: 'id' | 'login', keys: string[]): Promise<TwitchUser[]> {
-		return this.fetchOnce('/users', { [by]: keys }, userSchema);
+		return this.lists.once('/users', { [by]: keys }, userSchema);
 	}
 
 	/**
@@ -400,69 +353,7 @@ export class TwitchClient {
 		options: HelixRequestOptions = {},
 	): Promise<TwitchStream[]> {
 		const keys = 'user_id' in query ? query.user_id : query.user_login;
-		return this.fetchStreams(query, Math.ceil(keys.length / HELIX_LIST_LIMIT), options);
-	}
-
-	/**
-	 * Get Streams with first=100, following cursors (to `maxPages`), dropping repeats Twitch may send across pages
-	 * and streams Twitch does not call live (`type` "" on an error: not announced, not shown as live).
-	 */
-	private async fetchStreams(query: Query, maxPages: number, options: HelixRequestOptions): Promise<TwitchStream[]> {
-		const items = await this.fetchPages('/streams', query, streamItemSchema, maxPages, options);
-		const seen = new Set<string>();
-		const streams: TwitchStream[] = [];
-		for (const { live, stream } of items) {
-			if (!live) {
-				this.metrics.notLiveStreams++;
-				this.logger.warn(
-					{ path: '/streams', id: stream.id, userId: stream.userId },
-					'Twitch listed a stream whose type is not "live"; not treating it as live',
-				);
-				continue;
-			}
-			if (seen.has(stream.id)) continue;
-			seen.add(stream.id);
-			streams.push(stream);
-		}
-		return streams;
-	}
-
-	/** GETs an endpoint that takes no `first` (users, games, channels: the ids asked for are the page). */
-	private async fetchOnce<S extends z.ZodType>(path: string, query: Query, item: S): Promise<Array<z.output<S>>> {
-		const page = await this.transport.getList(path, query, item);
-		return page.data;
-	}
-
-	/**
-	 * GETs a list endpoint with first=100 and follows `pagination.cursor` for up to `maxPages` pages, never more than
-	 * HELIX_MAX_PAGES. Stopping at the bound with a cursor still offered is counted and logged (warn once per path).
-	 */
-	private async fetchPages<S extends z.ZodType>(
-		path: string,
-		query: Query,
-		item: S,
-		maxPages: number,
-		options: HelixRequestOptions = {},
-	): Promise<Array<z.output<S>>> {
-		const bound = Math.max(1, Math.min(maxPages, HELIX_MAX_PAGES));
-		const items: Array<z.output<S>> = [];
-		let after: string | undefined;
-		for (let page = 0; page < bound; page++) {
-			// first=100 everywhere: Twitch's default of 20 silently drops live channels from a batch of 100 ids.
-			const response = await this.transport.getList(path, { ...query, first: 100, after }, item, options);
-			items.push(...response.data);
-			after = response.cursor;
-			if (!after || response.data.length === 0) return items;
-		}
-		this.metrics.pageLimitHits++;
-		const details = { path, pages: bound };
-		const message = 'Twitch still offered a next page at the page bound of this call; not following it';
-		if (this.pageLimitWarned.has(path)) this.logger.debug(details, message);
-		else {
-			this.pageLimitWarned.add(path);
-			this.logger.warn(details, `${message} (logged once per endpoint, then at debug level)`);
-		}
-		return items;
+		return this.lists.streams(query, Math.ceil(keys.length / HELIX_LIST_LIMIT), options);
 	}
 }
 

@@ -1,7 +1,6 @@
 export { createHelixLoader, HELIX_LIST_LIMIT, type HelixLoader } from './batcher.ts';
 export {
 	type ClipPeriod,
-	HELIX_MAX_PAGES,
 	type TopStreamsQuery,
 	TwitchClient,
 	type TwitchClientOptions,
@@ -16,6 +15,7 @@ export {
 	TwitchResponseError,
 	TwitchUnavailableError,
 } from './errors.ts';
+export { HELIX_MAX_PAGES } from './helix-lists.ts';
 export { isValidLogin, normalizeLogin } from './login.ts';
 export type { TwitchMetrics } from './metrics.ts';
 export type { HelixPriority } from './rate-limit.ts';

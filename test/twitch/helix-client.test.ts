@@ -1,6 +1,6 @@
 import { Keyv } from 'keyv';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HELIX_MAX_PAGES, type TwitchClient } from '../../src/twitch/client.ts';
+import type { TwitchClient } from '../../src/twitch/client.ts';
 import {
 	InvalidLoginError,
 	TwitchApiError,
@@ -8,6 +8,7 @@ import {
 	TwitchResponseError,
 	TwitchUnavailableError,
 } from '../../src/twitch/errors.ts';
+import { HELIX_MAX_PAGES } from '../../src/twitch/helix-lists.ts';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
 import { capturingLogger, clientFor, WARN } from './helpers.ts';
 

@@ -1,0 +1,92 @@
+/**
+ * How Helix lists are read: `first=100` on every paginated call (Twitch's default of 20 silently drops live channels
+ * from a batch of 100 ids), cursors followed to a bound, items parsed one by one (see HelixTransport.getList), and
+ * Get Streams answers cleaned of repeats across pages and of streams Twitch does not call live.
+ */
+import type { z } from 'zod';
+import type { Logger } from '../logger.ts';
+import type { TwitchMetrics } from './metrics.ts';
+import { streamItemSchema, type TwitchStream } from './schemas.ts';
+import type { HelixRequestOptions, HelixTransport, Query } from './transport.ts';
+
+/**
+ * The most pages any one call follows (1,000 items at first=100): Twitch has answered with a cursor on every page,
+ * and a call must end whatever it sends.
+ */
+export const HELIX_MAX_PAGES = 10;
+
+export class HelixLists {
+	private readonly transport: HelixTransport;
+	private readonly metrics: TwitchMetrics;
+	private readonly logger: Logger;
+	/** Endpoints whose page bound was already reported at warn level. */
+	private readonly pageLimitWarned = new Set<string>();
+
+	constructor(options: { transport: HelixTransport; metrics: TwitchMetrics; logger: Logger }) {
+		this.transport = options.transport;
+		this.metrics = options.metrics;
+		this.logger = options.logger;
+	}
+
+	/**
+	 * Get Streams with first=100, following cursors (to `maxPages`), dropping repeats Twitch may send across pages
+	 * and streams Twitch does not call live (`type` "" on an error: not announced, not shown as live).
+	 */
+	async streams(query: Query, maxPages: number, options: HelixRequestOptions): Promise<TwitchStream[]> {
+		const items = await this.pages('/streams', query, streamItemSchema, maxPages, options);
+		const seen = new Set<string>();
+		const streams: TwitchStream[] = [];
+		for (const { live, stream } of items) {
+			if (!live) {
+				this.metrics.notLiveStreams++;
+				this.logger.warn(
+					{ path: '/streams', id: stream.id, userId: stream.userId },
+					'Twitch listed a stream whose type is not "live"; not treating it as live',
+				);
+				continue;
+			}
+			if (seen.has(stream.id)) continue;
+			seen.add(stream.id);
+			streams.push(stream);
+		}
+		return streams;
+	}
+
+	/** GETs an endpoint that takes no `first` (users, games, channels: the ids asked for are the page). */
+	async once<S extends z.ZodType>(path: string, query: Query, item: S): Promise<Array<z.output<S>>> {
+		const page = await this.transport.getList(path, query, item);
+		return page.data;
+	}
+
+	/**
+	 * GETs a list endpoint with first=100 and follows `pagination.cursor` for up to `maxPages` pages, never more than
+	 * HELIX_MAX_PAGES. Stopping at the bound with a cursor still offered is counted and logged (warn once per path).
+	 */
+	async pages<S extends z.ZodType>(
+		path: string,
+		query: Query,
+		item: S,
+		maxPages: number,
+		options: HelixRequestOptions = {},
+	): Promise<Array<z.output<S>>> {
+		const bound = Math.max(1, Math.min(maxPages, HELIX_MAX_PAGES));
+		const items: Array<z.output<S>> = [];
+		let after: string | undefined;
+		for (let page = 0; page < bound; page++) {
+			// first=100 everywhere: Twitch's default of 20 silently drops live channels from a batch of 100 ids.
+			const response = await this.transport.getList(path, { ...query, first: 100, after }, item, options);
+			items.push(...response.data);
+			after = response.cursor;
+			if (!after || response.data.length === 0) return items;
+		}
+		this.metrics.pageLimitHits++;
+		const details = { path, pages: bound };
+		const message = 'Twitch still offered a next page at the page bound of this call; not following it';
+		if (this.pageLimitWarned.has(path)) this.logger.debug(details, message);
+		else {
+			this.pageLimitWarned.add(path);
+			this.logger.warn(details, `${message} (logged once per endpoint, then at debug level)`);
+		}
+		return items;
+	}
+}
