@@ -32,12 +32,11 @@ export function targetChannelOf(watch: Watch, settings: GuildSettings): string |
 }
 
 /**
- * The watch with its backoff lifted, so that the next cycle tries its target at once. For the commands that fix
- * a target (a new channel, a new default channel, a successful `/watch test`); the last error stays visible until
- * a post succeeds.
+ * A target's status with its backoff lifted, so that the next cycle tries it at once. For the commands that fix a
+ * target (a new default channel, a successful `/watch test`); the last error stays visible until a post succeeds.
  */
-export function withBackoffCleared(watch: Watch): Watch {
-	return { ...watch, delivery: { ...watch.delivery, consecutiveFailures: 0, retryAt: null } };
+export function withBackoffCleared<S extends DeliveryStatus>(status: S): S {
+	return { ...status, consecutiveFailures: 0, retryAt: null };
 }
 
 /** Whether a target that kept failing is still waiting before the next attempt. */

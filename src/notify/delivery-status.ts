@@ -4,6 +4,7 @@
  */
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import type { DeliveryStatusRepository } from '../store/delivery-status-repository.ts';
 import type { Announcement, Watch, WatchPause } from '../store/records.ts';
 import type { WatchRepository } from '../store/watch-repository.ts';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './announcement-rules.ts';
@@ -12,6 +13,7 @@ import type { ElapsedTime } from './elapsed-time.ts';
 
 export interface DeliveryStatusBookOptions {
 	watches: WatchRepository;
+	deliveryStatus: DeliveryStatusRepository;
 	logger: Logger;
 	clock: Clock;
 	elapsed: ElapsedTime;
@@ -20,6 +22,7 @@ export interface DeliveryStatusBookOptions {
 
 export class DeliveryStatusBook {
 	private readonly watches: WatchRepository;
+	private readonly statuses: DeliveryStatusRepository;
 	private readonly logger: Logger;
 	private readonly clock: Clock;
 	private readonly elapsed: ElapsedTime;
@@ -27,15 +30,24 @@ export class DeliveryStatusBook {
 
 	constructor(options: DeliveryStatusBookOptions) {
 		this.watches = options.watches;
+		this.statuses = options.deliveryStatus;
 		this.logger = options.logger;
 		this.clock = options.clock;
 		this.elapsed = options.elapsed;
 		this.backoff = options.backoff ?? DEFAULT_BACKOFF;
 	}
 
-	/** Whether a target that kept failing is still waiting before the next attempt (on the monotonic clock). */
+	/** Reads the statuses of these watches' targets into memory (for inBackoff). */
+	async load(watches: readonly Watch[]): Promise<void> {
+		await this.statuses.getMany(watches);
+	}
+
+	/**
+	 * Whether a target that kept failing is still waiting before the next attempt (on the monotonic clock). From
+	 * memory: a status not read yet counts as no backoff, and `load` reads it before anything is sent.
+	 */
 	inBackoff(watch: Watch): boolean {
-		const retryAt = watch.delivery.retryAt;
+		const retryAt = this.statuses.peek(watch)?.retryAt ?? null;
 		if (retryAt === null) return false;
 		return this.elapsed.until(backoffKey(watch), retryAt, this.backoff.maxMs) > 0;
 	}
@@ -46,7 +58,7 @@ export class DeliveryStatusBook {
 		return describeDeliveryError(error, { logger: this.logger, context: { streamId, guildId, channelId } });
 	}
 
-	/** Records a failure on the watch: its message, the backoff, and a pause when the target is gone. */
+	/** Records a failure: its message and the backoff in the target's status, and a pause on the watch when it is gone. */
 	async recordProblem(watch: Watch, channelId: string | null, problem: DeliveryProblem): Promise<void> {
 		const now = this.clock.now();
 		this.logger.warn(
@@ -60,22 +72,22 @@ export class DeliveryStatusBook {
 				'paused the watch: nothing more is sent to its channel until an admin fixes it or the bot is back',
 			);
 		}
-		await this.watches.update(watch.guildId, watch.twitchUserId, (current) => {
-			const failures = problem.backoff
-				? current.delivery.consecutiveFailures + 1
-				: current.delivery.consecutiveFailures;
+		if (pause) {
+			await this.watches.update(watch.guildId, watch.twitchUserId, (current) => ({
+				...current,
+				paused: current.paused ?? pause,
+			}));
+		}
+		await this.statuses.update(watch, (current) => {
+			const failures = problem.backoff ? current.consecutiveFailures + 1 : current.consecutiveFailures;
 			const wait = Math.max(backoffDelay(failures, this.backoff), problem.retryAfterMs);
 			// Pinned now, so that the wait is measured on the monotonic clock even if the wall clock steps.
 			if (problem.backoff) this.elapsed.until(backoffKey(watch), now + wait, wait);
 			return {
 				...current,
-				...(pause ? { paused: current.paused ?? pause } : {}),
-				delivery: {
-					...current.delivery,
-					lastError: { code: problem.code, message: problem.message, at: now },
-					consecutiveFailures: failures,
-					retryAt: problem.backoff ? now + wait : current.delivery.retryAt,
-				},
+				lastError: { code: problem.code, message: problem.message, at: now },
+				consecutiveFailures: failures,
+				retryAt: problem.backoff ? now + wait : current.retryAt,
 			};
 		});
 	}
@@ -83,10 +95,13 @@ export class DeliveryStatusBook {
 	/** Records a success: the problem and backoff are cleared; `announced` also stamps the last announcement. */
 	async recordSuccess(watch: Watch, announced: boolean): Promise<void> {
 		const now = this.clock.now();
-		await this.watches.update(watch.guildId, watch.twitchUserId, (current) => ({
+		await this.statuses.update(watch, (current) => ({
 			...current,
 			lastAnnouncedAt: announced ? now : current.lastAnnouncedAt,
-			delivery: { lastError: null, consecutiveFailures: 0, retryAt: null, lastSuccessAt: now },
+			lastError: null,
+			consecutiveFailures: 0,
+			retryAt: null,
+			lastSuccessAt: now,
 		}));
 	}
 }

@@ -99,8 +99,10 @@ export class LiveDelivery {
 			const state = memory.latest;
 			if (state?.status !== 'live' || state.streamId !== memory.streamId) return;
 			if (!memory.loaded) await this.loadTargets(memory);
+			const watches = this.activeWatchesFor(memory.userId);
+			await this.o.status.load(watches);
 			await Promise.all(
-				this.activeWatchesFor(memory.userId).map((watch) =>
+				watches.map((watch) =>
 					this.syncTarget(memory, state, watch).catch((error: unknown) => {
 						this.o.logger.error(
 							{ err: error, streamId: memory.streamId, guildId: watch.guildId },

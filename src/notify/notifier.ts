@@ -15,6 +15,7 @@ import type { REST } from '@discordjs/rest';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { AnnouncementRepository } from '../store/announcement-repository.ts';
+import type { DeliveryStatusRepository } from '../store/delivery-status-repository.ts';
 import type { GuildSettingsRepository } from '../store/guild-settings-repository.ts';
 import type { StreamState } from '../store/records.ts';
 import type { StreamStateRepository } from '../store/stream-state-repository.ts';
@@ -37,6 +38,7 @@ export interface NotifierOptions {
 		streamStates: StreamStateRepository;
 		announcements: AnnouncementRepository;
 		guildSettings: GuildSettingsRepository;
+		deliveryStatus: DeliveryStatusRepository;
 	};
 	rest: REST;
 	logger: Logger;
@@ -86,6 +88,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 	const queues = new StreamQueues(delivering);
 	const status = new DeliveryStatusBook({
 		watches: repositories.watches,
+		deliveryStatus: repositories.deliveryStatus,
 		logger: delivering,
 		clock,
 		elapsed,

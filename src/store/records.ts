@@ -45,6 +45,19 @@ export const deliveryStatusSchema = z.object({
 /** How posting to one watch's target went lately: shown in `/watch list`, drives the retry backoff. */
 export type DeliveryStatus = z.infer<typeof deliveryStatusSchema>;
 
+export const targetStatusSchema = deliveryStatusSchema.extend({
+	version: z.literal(1),
+	guildId: idSchema,
+	twitchUserId: idSchema,
+	/** When this target last got a go-live post (ms), or null. */
+	lastAnnouncedAt: epochMsSchema.nullable(),
+});
+/**
+ * How delivery to one watch's target went, stored apart from the watch (which holds configuration only): a post's
+ * success rewrites this small record, not the guild's list of watches.
+ */
+export type TargetStatus = z.infer<typeof targetStatusSchema>;
+
 export const watchPauseSchema = z.object({
 	/**
 	 * left-guild: the bot was removed from the server; channel-deleted: Discord answered Unknown Channel;
@@ -76,8 +89,13 @@ export const watchSchema = z.object({
 	template: z.string().nullable(),
 	createdAt: epochMsSchema,
 	createdBy: idSchema,
-	lastAnnouncedAt: epochMsSchema.nullable(),
-	delivery: deliveryStatusSchema,
+	/**
+	 * Legacy: where versions before the delivery status repository kept how delivery went. Never written now; read
+	 * once as the starting status of a target that has no status record yet (DeliveryStatusRepository).
+	 */
+	lastAnnouncedAt: epochMsSchema.nullable().optional(),
+	/** Legacy: see lastAnnouncedAt. */
+	delivery: deliveryStatusSchema.optional(),
 	/** Set while the watch is paused (see WatchPause); absent or null when it is active. */
 	paused: watchPauseSchema.nullable().optional(),
 });

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.ts';
 import { AnnouncementRepository } from './announcement-repository.ts';
+import { DeliveryStatusRepository } from './delivery-status-repository.ts';
 import { GuildSettingsRepository } from './guild-settings-repository.ts';
 import type { Store } from './keyv.ts';
 import { StreamStateRepository } from './stream-state-repository.ts';
@@ -14,6 +15,7 @@ export interface Repositories {
 	readonly guildSettings: GuildSettingsRepository;
 	readonly streamStates: StreamStateRepository;
 	readonly announcements: AnnouncementRepository;
+	readonly deliveryStatus: DeliveryStatusRepository;
 }
 
 /** Creates the repositories over `store` and loads the watch index; unreadable records are logged and skipped. */
@@ -27,6 +29,7 @@ export async function openRepositories(store: Store, logger: Logger): Promise<Re
 		guildSettings: new GuildSettingsRepository(store, options),
 		streamStates: new StreamStateRepository(store, options),
 		announcements: new AnnouncementRepository(store, options),
+		deliveryStatus: new DeliveryStatusRepository(store, options),
 	};
 	await repositories.watches.load();
 	return repositories;

@@ -284,7 +284,7 @@ function watchesKey(guildId: string): string {
 
 /** Index entries are shared with callers: freezing them keeps a caller's stray assignment out of the index. */
 function freezeWatch(watch: Watch): Watch {
-	if (watch.delivery.lastError) Object.freeze(watch.delivery.lastError);
-	Object.freeze(watch.delivery);
+	if (watch.delivery?.lastError) Object.freeze(watch.delivery.lastError);
+	if (watch.delivery) Object.freeze(watch.delivery);
 	return Object.freeze(watch);
 }

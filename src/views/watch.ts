@@ -133,7 +133,7 @@ export function renderWatchList(listing: WatchListing, page: number, now: number
 	);
 	const shown = Math.min(Math.max(1, Math.trunc(page)), pages.length);
 	const problems = entries.filter(
-		(entry) => entry.currentProblem || entry.watch.delivery.lastError || entry.watch.paused || !entry.targetChannelId,
+		(entry) => entry.currentProblem || entry.delivery.lastError || entry.watch.paused || !entry.targetChannelId,
 	);
 	const embed: APIEmbed = {
 		color: problems.length > 0 ? EMBED_COLORS.live : EMBED_COLORS.twitch,
@@ -152,7 +152,7 @@ export function renderWatchList(listing: WatchListing, page: number, now: number
 }
 
 function watchBlock(entry: WatchListEntry, now: number): string {
-	const { watch } = entry;
+	const { watch, delivery } = entry;
 	const sameAsLogin = stripBidiControls(watch.displayName).toLowerCase() === watch.login.toLowerCase();
 	const name = `**${plainText(watch.displayName, 60)}**${sameAsLogin ? '' : ` (\`${watch.login}\`)`}`;
 	const target = entry.targetChannelId
@@ -161,9 +161,9 @@ function watchBlock(entry: WatchListEntry, now: number): string {
 	const parts = [name, STATUS_TEXT[entry.status], target];
 	if (watch.roleId) parts.push(`pings <@&${watch.roleId}>`);
 	parts.push(
-		watch.lastAnnouncedAt === null
+		delivery.lastAnnouncedAt === null
 			? 'not announced yet'
-			: `last announced ${discordTimestamp(new Date(watch.lastAnnouncedAt), 'relative')}`,
+			: `last announced ${discordTimestamp(new Date(delivery.lastAnnouncedAt), 'relative')}`,
 	);
 	const lines = [parts.join(' · ')];
 	if (!entry.targetChannelId) {
@@ -172,13 +172,13 @@ function watchBlock(entry: WatchListEntry, now: number): string {
 		lines.push(`⚠️ Now: ${truncate(describeTargetProblem(entry.currentProblem), 600)}`);
 	}
 	if (watch.paused) lines.push(`⏸️ ${pausedText(watch.paused)}`);
-	const lastError = watch.delivery.lastError;
+	const lastError = delivery.lastError;
 	if (lastError) {
 		const code = lastError.code === null ? '' : ` (${lastError.code})`;
 		const hint = deliveryHint(lastError.code, entry.targetChannelId);
 		const retry =
-			watch.delivery.retryAt !== null && watch.delivery.retryAt > now
-				? ` Next try ${discordTimestamp(new Date(watch.delivery.retryAt), 'relative')}.`
+			delivery.retryAt !== null && delivery.retryAt > now
+				? ` Next try ${discordTimestamp(new Date(delivery.retryAt), 'relative')}.`
 				: '';
 		lines.push(
 			`⚠️ Last delivery problem ${discordTimestamp(new Date(lastError.at), 'relative')}${code}: ${truncate(lastError.message, 300)}${hint ? ` ${hint}` : ''}${retry}`,

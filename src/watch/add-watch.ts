@@ -4,7 +4,6 @@
  */
 import { UserError } from '../errors.ts';
 import type { Watch } from '../store/records.ts';
-import { emptyDeliveryStatus } from '../store/records.ts';
 import { normalizeLogin } from '../twitch/login.ts';
 import { findTwitchUser } from '../twitch/lookups.ts';
 import { validateTemplate } from '../views/announcement-template.ts';
@@ -91,8 +90,6 @@ export async function addWatch(
 		template,
 		createdAt: deps.clock.now(),
 		createdBy: request.requestedBy,
-		lastAnnouncedAt: null,
-		delivery: emptyDeliveryStatus(),
 	};
 	// add() checks again under the guild's lock: two admins adding at once cannot pass the limit or add twice.
 	const result = await watches.add(watch, settings.watchLimit);

@@ -1,6 +1,6 @@
 /** What `/watch list` does, without Discord: the guild's watches with where and whether they can post. */
 import { targetChannelOf } from '../notify/announcement-rules.ts';
-import type { StreamState, Watch } from '../store/records.ts';
+import { emptyDeliveryStatus, type StreamState, type TargetStatus, type Watch } from '../store/records.ts';
 import type { TargetCheck, TargetChecker, TargetProblem } from './permissions.ts';
 import type { WatchAdminDeps } from './watch-admin-deps.ts';
 
@@ -12,6 +12,8 @@ export interface WatchListEntry {
 	targetChannelId: string | null;
 	usesDefaultChannel: boolean;
 	status: LiveStatus;
+	/** How delivery to its target went lately (last problem, backoff, last announcement). */
+	delivery: TargetStatus;
 	/** What stops it from posting right now, from the gateway cache (before any post fails). */
 	currentProblem: TargetProblem | null;
 }
@@ -31,8 +33,10 @@ export async function listWatches(
 	guildId: string,
 	checkTarget: TargetChecker,
 ): Promise<WatchListing> {
-	const { watches, guildSettings } = deps.repositories;
+	const { watches, guildSettings, deliveryStatus } = deps.repositories;
 	const [settings, list] = await Promise.all([guildSettings.get(guildId), watches.listByGuild(guildId)]);
+	const deliveries = await deliveryStatus.getMany(list);
+	const deliveryOf = new Map(list.map((watch, index) => [watch, deliveries[index]]));
 	const statuses = await liveStatuses(
 		deps,
 		list.map((watch) => watch.twitchUserId),
@@ -48,6 +52,7 @@ export async function listWatches(
 				targetChannelId,
 				usesDefaultChannel: watch.channelId === null,
 				status: statuses.get(watch.twitchUserId) ?? 'unknown',
+				delivery: deliveryOf.get(watch) ?? emptyTargetStatus(watch),
 				currentProblem: check.status === 'blocked' ? check.problem : null,
 			};
 		});
@@ -78,4 +83,14 @@ async function liveStatuses(deps: WatchAdminDeps, userIds: string[]): Promise<Ma
 		}
 	}
 	return statuses;
+}
+
+function emptyTargetStatus(watch: Watch): TargetStatus {
+	return {
+		version: 1,
+		guildId: watch.guildId,
+		twitchUserId: watch.twitchUserId,
+		...emptyDeliveryStatus(),
+		lastAnnouncedAt: null,
+	};
 }

@@ -1,5 +1,5 @@
 /** What `/watch test` does, without Discord's client: renders a watch's announcement and posts it as a preview. */
-import { passesGuildFilters, targetChannelOf } from '../notify/announcement-rules.ts';
+import { passesGuildFilters, targetChannelOf, withBackoffCleared } from '../notify/announcement-rules.ts';
 import { describeDeliveryError } from '../notify/delivery-problems.ts';
 import type { Watch } from '../store/records.ts';
 import {
@@ -108,10 +108,16 @@ export async function previewAnnouncement(
 
 /** After a successful `/watch test`: the target works, so its last problem, backoff and pause are lifted. */
 async function clearDeliveryProblem(deps: WatchAdminDeps, watch: Watch): Promise<void> {
-	if (watch.delivery.lastError === null && watch.delivery.retryAt === null && !watch.paused) return;
-	await deps.repositories.watches.update(watch.guildId, watch.twitchUserId, (current) => ({
-		...current,
-		paused: null,
-		delivery: { ...current.delivery, lastError: null, consecutiveFailures: 0, retryAt: null },
+	if (watch.paused) {
+		await deps.repositories.watches.update(watch.guildId, watch.twitchUserId, (current) => ({
+			...current,
+			paused: null,
+		}));
+	}
+	const status = await deps.repositories.deliveryStatus.get(watch);
+	if (status.lastError === null && status.retryAt === null) return;
+	await deps.repositories.deliveryStatus.update(watch, (current) => ({
+		...withBackoffCleared(current),
+		lastError: null,
 	}));
 }

@@ -7,6 +7,7 @@ import type { WatchAdminDeps } from './watch-admin-deps.ts';
 export async function removeWatch(deps: WatchAdminDeps, guildId: string, typed: string): Promise<Watch> {
 	const watch = await findGuildWatch(deps, guildId, typed);
 	const removed = await deps.repositories.watches.remove(guildId, watch.twitchUserId);
+	await deps.repositories.deliveryStatus.delete(watch);
 	// Removed meanwhile by another admin: the outcome they asked for holds either way.
 	return removed ?? watch;
 }

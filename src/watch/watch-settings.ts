@@ -3,6 +3,7 @@
  * guild's settings, or shows them when no option was given.
  */
 import { UserError } from '../errors.ts';
+import { withBackoffCleared } from '../notify/announcement-rules.ts';
 import type { GuildSettingsPatch } from '../store/guild-settings-repository.ts';
 import type { EndAction, GuildSettings } from '../store/records.ts';
 import type { Repositories } from '../store/repositories.ts';
@@ -43,7 +44,7 @@ export interface SettingsOutcome {
 
 export interface WatchSettingsDeps {
 	readonly twitch: Pick<TwitchClient, 'getGameByName'>;
-	readonly repositories: Pick<Repositories, 'guildSettings' | 'watches'>;
+	readonly repositories: Pick<Repositories, 'guildSettings' | 'watches' | 'deliveryStatus'>;
 }
 
 /**
@@ -92,11 +93,8 @@ export async function changeGuildSettings(
 		// Watches that post in the default channel and were paused over their old channel post in the new one.
 		for (const watch of await watches.listByGuild(guildId)) {
 			if (watch.channelId !== null || !watch.paused || watch.paused.reason === 'left-guild') continue;
-			await watches.update(guildId, watch.twitchUserId, (current) => ({
-				...current,
-				paused: null,
-				delivery: { ...current.delivery, consecutiveFailures: 0, retryAt: null },
-			}));
+			await watches.update(guildId, watch.twitchUserId, (current) => ({ ...current, paused: null }));
+			await deps.repositories.deliveryStatus.update(watch, withBackoffCleared);
 		}
 	}
 	const watchCount = (await watches.listByGuild(guildId)).length;

@@ -8,7 +8,7 @@ import {
 	withBackoffCleared,
 } from '../../src/notify/announcement-rules.ts';
 import { describeDeliveryError } from '../../src/notify/delivery-problems.ts';
-import { defaultGuildSettings, emptyDeliveryStatus, type Watch } from '../../src/store/records.ts';
+import { type DeliveryStatus, defaultGuildSettings, emptyDeliveryStatus, type Watch } from '../../src/store/records.ts';
 
 const settings = defaultGuildSettings('200000000000000001');
 
@@ -65,17 +65,15 @@ describe('announcement rules', () => {
 	});
 
 	it('lifts the backoff of a watch whose target was fixed, keeping the last error visible', () => {
-		const failing = {
-			delivery: {
-				lastError: { code: 50013, message: 'm', at: 1 },
-				consecutiveFailures: 4,
-				retryAt: 10_000,
-				lastSuccessAt: null,
-			},
-		} as Watch;
-		expect(isInBackoff(failing.delivery, 5_000)).toBe(true);
+		const failing: DeliveryStatus = {
+			lastError: { code: 50013, message: 'm', at: 1 },
+			consecutiveFailures: 4,
+			retryAt: 10_000,
+			lastSuccessAt: null,
+		};
+		expect(isInBackoff(failing, 5_000)).toBe(true);
 		const cleared = withBackoffCleared(failing);
-		expect(isInBackoff(cleared.delivery, 5_000)).toBe(false);
-		expect(cleared.delivery).toMatchObject({ consecutiveFailures: 0, lastError: { code: 50013 } });
+		expect(isInBackoff(cleared, 5_000)).toBe(false);
+		expect(cleared).toMatchObject({ consecutiveFailures: 0, lastError: { code: 50013 } });
 	});
 });

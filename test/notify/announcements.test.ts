@@ -57,9 +57,9 @@ describe('go-live announcements', () => {
 		expect(post?.enforceNonce).toBe(true);
 		const [announcement] = await storedAnnouncements(streamIdOf(userId));
 		expect(announcement).toMatchObject({ phase: 'posted', messageId: post?.id, channelId });
-		const watch = await world.repos.watches.get(guildId, userId);
-		expect(watch?.lastAnnouncedAt).toBe(world.clock.now());
-		expect(watch?.delivery).toMatchObject({ lastError: null, lastSuccessAt: world.clock.now() });
+		const delivery = await world.delivery(guildId, userId);
+		expect(delivery.lastAnnouncedAt).toBe(world.clock.now());
+		expect(delivery).toMatchObject({ lastError: null, lastSuccessAt: world.clock.now() });
 	});
 
 	it('flapping (live, missing for one cycle, live again) → one post', async () => {

@@ -37,10 +37,9 @@ describe('one broken channel delays no other', () => {
 		expect(waitedMs).toBeLessThan(1_000);
 		for (const { userId, guildId, channelId } of broken) {
 			expect(world.discord.channelMessages(channelId)).toEqual([]);
-			const watch = await world.repos.watches.get(guildId, userId);
 			// Each broken channel is backed off with a reason an admin can read.
-			expect(watch?.delivery.retryAt).not.toBeNull();
-			expect(watch?.delivery.lastError?.message).toMatch(/Rate limited|did not answer in time/);
+			expect((await world.delivery(guildId, userId)).retryAt).not.toBeNull();
+			expect((await world.delivery(guildId, userId)).lastError?.message).toMatch(/Rate limited|did not answer in time/);
 		}
 	});
 
@@ -73,9 +72,8 @@ describe('one broken channel delays no other', () => {
 		await world.cycle();
 
 		expect(performance.now() - started).toBeLessThan(5_000);
-		const watch = await world.repos.watches.get(guildId, userId);
-		expect(watch?.delivery.lastError?.code).toBe(429);
-		expect(watch?.delivery.retryAt).toBeGreaterThanOrEqual(world.clock.now() + 89_000);
+		expect((await world.delivery(guildId, userId)).lastError?.code).toBe(429);
+		expect((await world.delivery(guildId, userId)).retryAt).toBeGreaterThanOrEqual(world.clock.now() + 89_000);
 		await world.cycle(); // 60 s later: still waiting
 		expect(world.discord.channelMessages(channelId ?? '')).toEqual([]);
 		await world.cycle();

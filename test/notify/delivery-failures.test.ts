@@ -39,8 +39,7 @@ describe('delivery failures', () => {
 		await world.cycle();
 
 		expect(posts(healthy.channelId)).toHaveLength(1);
-		const watch = await world.repos.watches.get(broken.guildId, broken.userId);
-		expect(watch?.delivery).toMatchObject({
+		expect(await world.delivery(broken.guildId, broken.userId)).toMatchObject({
 			lastError: { code: 10003, message: expect.stringContaining('Unknown Channel') },
 			consecutiveFailures: 1,
 			retryAt: world.clock.now() + 60_000,
@@ -68,7 +67,7 @@ describe('delivery failures', () => {
 			expect.objectContaining({ channelId, phase: 'abandoned' }),
 			expect.objectContaining({ channelId: replacement.id, phase: 'posted' }),
 		]);
-		expect((await world.repos.watches.get(guildId, userId))?.delivery).toMatchObject({
+		expect(await world.delivery(guildId, userId)).toMatchObject({
 			lastError: null,
 			consecutiveFailures: 0,
 			retryAt: null,
@@ -96,7 +95,7 @@ describe('delivery failures', () => {
 		world.twitchFake.goLive(userId);
 
 		await world.cycle();
-		expect((await world.repos.watches.get(guildId, userId))?.delivery).toMatchObject({
+		expect(await world.delivery(guildId, userId)).toMatchObject({
 			lastError: { code: 50013, message: expect.stringContaining('Send Messages') },
 			consecutiveFailures: 1,
 		});
@@ -104,12 +103,12 @@ describe('delivery failures', () => {
 		expect(createsIn(channelId)).toBe(2);
 		await world.cycle(); // within the 2-minute backoff: no request at all
 		expect(createsIn(channelId)).toBe(2);
-		expect((await world.repos.watches.get(guildId, userId))?.delivery.consecutiveFailures).toBe(2);
+		expect((await world.delivery(guildId, userId)).consecutiveFailures).toBe(2);
 
 		world.discord.setChannelOverwrites(channelId!, []);
 		await world.cycle();
 		expect(posts(channelId)).toHaveLength(1);
-		expect((await world.repos.watches.get(guildId, userId))?.delivery).toMatchObject({
+		expect(await world.delivery(guildId, userId)).toMatchObject({
 			lastError: null,
 			consecutiveFailures: 0,
 		});
@@ -125,7 +124,7 @@ describe('delivery failures', () => {
 		await world.cycle();
 
 		for (const other of others) expect(posts(other.channelId)).toHaveLength(1);
-		expect((await world.repos.watches.get(hidden.guildId, hidden.userId))?.delivery.lastError?.code).toBe(50001);
+		expect((await world.delivery(hidden.guildId, hidden.userId)).lastError?.code).toBe(50001);
 	});
 
 	it('no channel to post in → recorded on the watch', async () => {
@@ -135,7 +134,7 @@ describe('delivery failures', () => {
 
 		await world.cycle();
 
-		expect((await world.repos.watches.get(guildId, userId))?.delivery.lastError).toMatchObject({
+		expect((await world.delivery(guildId, userId)).lastError).toMatchObject({
 			code: null,
 			message: expect.stringContaining('/watch settings'),
 		});
@@ -148,7 +147,7 @@ describe('delivery failures', () => {
 		await world.restart({ rest: unreachable });
 		world.twitchFake.goLive(userId);
 		await world.cycle();
-		expect((await world.repos.watches.get(guildId, userId))?.delivery.lastError).toMatchObject({ code: null });
+		expect((await world.delivery(guildId, userId)).lastError).toMatchObject({ code: null });
 		unreachable.clearHashSweeper();
 		unreachable.clearHandlerSweeper();
 
@@ -187,6 +186,6 @@ describe('delivery failures', () => {
 
 		expect(posts(channelId)).toEqual([]);
 		expect(createsIn(channelId)).toBe(1);
-		expect((await world.repos.watches.get(guildId, userId))?.delivery.lastError?.code).toBe(10008);
+		expect((await world.delivery(guildId, userId)).lastError?.code).toBe(10008);
 	});
 });

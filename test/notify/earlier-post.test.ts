@@ -46,9 +46,8 @@ describe('finding the post a previous run made', () => {
 
 		expect(world.discord.channelMessages(channelId)).toHaveLength(1);
 		expect(creates(channelId)).toHaveLength(1);
-		const watch = await world.repos.watches.get(guildId, userId);
-		expect(watch?.delivery.lastError?.message).toContain('Read Message History');
-		expect(watch?.delivery.retryAt).not.toBeNull();
+		expect((await world.delivery(guildId, userId)).lastError?.message).toContain('Read Message History');
+		expect((await world.delivery(guildId, userId)).retryAt).not.toBeNull();
 
 		world.discord.setChannelOverwrites(channelId, []);
 		await world.cycle();

@@ -12,9 +12,11 @@ import { createSilentLogger } from '../../src/logger.ts';
 import { notifierRestOptions } from '../../src/notify/discord-messages.ts';
 import { createNotifier, type Notifier, type NotifierOptions } from '../../src/notify/notifier.ts';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
+import { DeliveryStatusRepository } from '../../src/store/delivery-status-repository.ts';
 import { GuildSettingsRepository } from '../../src/store/guild-settings-repository.ts';
 import { openStore, type Store } from '../../src/store/keyv.ts';
-import { emptyDeliveryStatus, type Watch } from '../../src/store/records.ts';
+import type { TargetStatus, Watch } from '../../src/store/records.ts';
+import type { Repositories } from '../../src/store/repositories.ts';
 import { StreamStateRepository } from '../../src/store/stream-state-repository.ts';
 import { WatchRepository } from '../../src/store/watch-repository.ts';
 import { TwitchClient } from '../../src/twitch/client.ts';
@@ -80,12 +82,7 @@ export class ManualClock implements Clock {
 	}
 }
 
-export interface Repositories {
-	watches: WatchRepository;
-	streamStates: StreamStateRepository;
-	announcements: AnnouncementRepository;
-	guildSettings: GuildSettingsRepository;
-}
+export type { Repositories };
 
 /** Test tuning: the real defaults are minutes; tests move the clock instead of sleeping. */
 export const GRACE_MS = 3 * 60_000;
@@ -115,6 +112,8 @@ export interface NotifierWorld {
 	guildWithChannel(name?: string): { guildId: string; channelId: string };
 	/** A Twitch user (returns the id). */
 	user(login: string): string;
+	/** How delivery to a watch's target went, as the current "process" recorded it. */
+	delivery(guildId: string, twitchUserId: string): Promise<TargetStatus>;
 	/** Runs one notifier cycle (and its Discord work), `POLL_SECONDS` after the previous one. */
 	cycle(): ReturnType<Notifier['runCycle']>;
 	close(): Promise<void>;
@@ -155,6 +154,7 @@ export async function startNotifierWorld(
 	let guildCounter = 0;
 
 	const makeRepositories = (): Repositories => ({
+		deliveryStatus: new DeliveryStatusRepository(store),
 		watches: new WatchRepository(store),
 		streamStates: new StreamStateRepository(store),
 		announcements: new AnnouncementRepository(store),
@@ -220,12 +220,13 @@ export async function startNotifierWorld(
 				template: options.template ?? null,
 				createdAt: clock.now(),
 				createdBy: '100000000000000001',
-				lastAnnouncedAt: null,
-				delivery: emptyDeliveryStatus(),
 			};
 			const added = await world.repos.watches.add(record, 1000);
 			if (!added.ok) throw new Error(`could not add the watch: ${added.reason}`);
 			return { userId, guildId, channelId };
+		},
+		delivery(guildId, twitchUserId) {
+			return world.repos.deliveryStatus.get({ guildId, twitchUserId });
 		},
 		async cycle() {
 			clock.advance(POLL_SECONDS * 1000);

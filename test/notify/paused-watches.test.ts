@@ -24,7 +24,7 @@ describe('paused watches', () => {
 
 		const watch = await world.repos.watches.get(guildId, userId);
 		expect(watch?.paused).toMatchObject({ reason: 'channel-deleted', channelId });
-		expect(watch?.delivery.lastError?.code).toBe(10003);
+		expect((await world.delivery(guildId, userId)).lastError?.code).toBe(10003);
 		expect(requestsTo(channelId)).toHaveLength(1);
 
 		world.twitchFake.endStream(userId, { archive: false });

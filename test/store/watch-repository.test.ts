@@ -129,10 +129,10 @@ describe.each(storeBackends)('WatchRepository on $kind', (backend) => {
 		await watches.add(makeWatch(guildA, '1002'), 100);
 		const updated = await watches.update(guildA, '1001', (watch) => ({
 			...watch,
-			lastAnnouncedAt: 1_700_000_500_000,
-			delivery: { ...watch.delivery, consecutiveFailures: 2, retryAt: 1_700_000_600_000 },
+			roleId: '600000000000000001',
+			template: '{streamer} is on',
 		}));
-		expect(updated).toMatchObject({ lastAnnouncedAt: 1_700_000_500_000, delivery: { consecutiveFailures: 2 } });
+		expect(updated).toMatchObject({ roleId: '600000000000000001', template: '{streamer} is on' });
 		expect(watches.watchesForUser('1001')[0]).toEqual(updated);
 		expect(await watches.update(guildA, '9999', (watch) => watch)).toBeUndefined();
 
@@ -186,9 +186,9 @@ describe.each(storeBackends)('WatchRepository on $kind', (backend) => {
 		await watches.add(makeWatch(guildA, '1001'), 100);
 		const [watch] = watches.watchesForUser('1001');
 		expect(() => {
-			watch!.delivery.consecutiveFailures = 5;
+			(watch as { login: string }).login = 'changed';
 		}).toThrow(TypeError);
-		expect((await watches.get(guildA, '1001'))?.delivery.consecutiveFailures).toBe(0);
+		expect((await watches.get(guildA, '1001'))?.login).toBe('user1001');
 	});
 
 	it('updateIdentity renames the user in every guild; the watches stay keyed by id', async () => {

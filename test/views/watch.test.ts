@@ -23,6 +23,7 @@ function entry(index: number, overrides: Partial<WatchListEntry> = {}): WatchLis
 		targetChannelId: NEWS,
 		usesDefaultChannel: false,
 		status: 'offline',
+		delivery: { version: 1, guildId: GUILD, twitchUserId: id, ...emptyDeliveryStatus(), lastAnnouncedAt: null },
 		currentProblem: null,
 		...overrides,
 	};
@@ -31,9 +32,10 @@ function entry(index: number, overrides: Partial<WatchListEntry> = {}): WatchLis
 describe('/watch list rendering', () => {
 	it('shows each watch with its target, status and last announcement', () => {
 		const announced = entry(1, { status: 'live' });
-		const watch = { ...announced.watch, roleId: ROLE, lastAnnouncedAt: NOW - 3_600_000 };
+		const watch = { ...announced.watch, roleId: ROLE };
+		const delivery = { ...announced.delivery, lastAnnouncedAt: NOW - 3_600_000 };
 		const reply = renderWatchList(
-			{ entries: [{ ...announced, watch }, entry(2, { usesDefaultChannel: true })], watchLimit: 100 },
+			{ entries: [{ ...announced, watch, delivery }, entry(2, { usesDefaultChannel: true })], watchLimit: 100 },
 			1,
 			NOW,
 		);

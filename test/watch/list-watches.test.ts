@@ -30,14 +30,12 @@ beforeEach(async () => {
 describe('/watch list', () => {
 	it('shows a recorded delivery problem with a hint', async () => {
 		await addWatch(deps, request({ login: 'alpha' }), fixedChecker());
-		await repositories.watches.update(GUILD, '1001', (watch) => ({
-			...watch,
-			delivery: {
-				lastError: { code: 50013, message: 'Missing Permissions: the bot needs Send Messages.', at: NOW - 60_000 },
-				consecutiveFailures: 2,
-				retryAt: NOW + 120_000,
-				lastSuccessAt: null,
-			},
+		await repositories.deliveryStatus.update({ guildId: GUILD, twitchUserId: '1001' }, (status) => ({
+			...status,
+			lastError: { code: 50013, message: 'Missing Permissions: the bot needs Send Messages.', at: NOW - 60_000 },
+			consecutiveFailures: 2,
+			retryAt: NOW + 120_000,
+			lastSuccessAt: null,
 		}));
 		const listing = await listWatches(deps, GUILD, fixedChecker());
 		const text = renderWatchList(listing, 1, NOW).embeds?.[0]?.description ?? '';
@@ -51,14 +49,12 @@ describe('/watch list', () => {
 		const timedOut = new DOMException('This operation was aborted', 'AbortError');
 		// What the announcer stores for a failed post: code and message of the described problem.
 		const problem = describeDeliveryError(timedOut, { logger: createSilentLogger() });
-		await repositories.watches.update(GUILD, '1001', (watch) => ({
-			...watch,
-			delivery: {
-				lastError: { code: problem.code, message: problem.message, at: NOW - 60_000 },
-				consecutiveFailures: 1,
-				retryAt: NOW + 60_000,
-				lastSuccessAt: null,
-			},
+		await repositories.deliveryStatus.update({ guildId: GUILD, twitchUserId: '1001' }, (status) => ({
+			...status,
+			lastError: { code: problem.code, message: problem.message, at: NOW - 60_000 },
+			consecutiveFailures: 1,
+			retryAt: NOW + 60_000,
+			lastSuccessAt: null,
 		}));
 		const listing = await listWatches(deps, GUILD, fixedChecker());
 		const text = renderWatchList(listing, 1, NOW).embeds?.[0]?.description ?? '';

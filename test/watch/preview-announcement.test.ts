@@ -133,17 +133,16 @@ describe('/watch test', () => {
 
 	it('clears a recorded delivery problem once a preview posts', async () => {
 		await addWatch(deps, request(), fixedChecker());
-		await repositories.watches.update(GUILD, '1001', (watch) => ({
-			...watch,
-			delivery: {
-				lastError: { code: 50013, message: 'x', at: NOW },
-				consecutiveFailures: 3,
-				retryAt: NOW + 1,
-				lastSuccessAt: null,
-			},
+		await repositories.deliveryStatus.update({ guildId: GUILD, twitchUserId: '1001' }, (status) => ({
+			...status,
+			lastError: { code: 50013, message: 'x', at: NOW },
+			consecutiveFailures: 3,
+			retryAt: NOW + 1,
+			lastSuccessAt: null,
 		}));
 		await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post);
-		expect((await stored())[0]?.delivery).toMatchObject({ lastError: null, consecutiveFailures: 0, retryAt: null });
+		const status = await repositories.deliveryStatus.get({ guildId: GUILD, twitchUserId: '1001' });
+		expect(status).toMatchObject({ lastError: null, consecutiveFailures: 0, retryAt: null });
 	});
 
 	it('resumes a paused watch once a preview posts in its channel', async () => {
