@@ -6,7 +6,6 @@ import {
 	GuildMember,
 	InteractionContextType,
 	PermissionFlagsBits,
-	Routes,
 } from 'discord.js';
 import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
 import type { AppContext } from '../src/context.ts';
@@ -15,6 +14,7 @@ import { readSubcommand } from '../src/discord/command-options.ts';
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
 import { autocompleteTwitchChannel } from '../src/discord/twitch-channel-option.ts';
 import { UserError } from '../src/errors.ts';
+import { DiscordMessages } from '../src/notify/discord-messages.ts';
 import type { AnnouncementMessage } from '../src/views/announcement.ts';
 import { MAX_TEMPLATE_LENGTH, TEMPLATE_VARIABLES } from '../src/views/announcement-template.ts';
 import type { ReplyPayload } from '../src/views/reply.ts';
@@ -203,9 +203,12 @@ export default {
 			}
 			case 'test': {
 				const { channel } = subcommand.options;
-				// REST, not the gateway: the same path the notifier's announcements take.
-				const post = (channelId: string, body: AnnouncementMessage) =>
-					interaction.client.rest.post(Routes.channelMessages(channelId), { body }) as Promise<{ id: string }>;
+				// Through the Discord message port, as the notifier's announcements go; the interaction's id is the nonce,
+				// so a retried preview is not posted twice.
+				const messages = new DiscordMessages(interaction.client.rest);
+				const post = async (channelId: string, body: AnnouncementMessage) => ({
+					id: (await messages.create(channelId, body, { nonce: interaction.id })) ?? '',
+				});
 				await answer(interaction, ctx, async () =>
 					renderPreview(await previewAnnouncement(ctx, guildId, channel, checkTarget, post)),
 				);
