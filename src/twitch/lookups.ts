@@ -3,7 +3,7 @@
  * commands and the /watch logic. What cannot be found is a UserError saying so, shown to the person as it is.
  */
 import { UserError } from '../errors.ts';
-import { truncateText } from '../views/unicode-text.ts';
+import { truncateText } from '../unicode-text.ts';
 import type { TwitchClient } from './client.ts';
 import type { TwitchGame, TwitchStream, TwitchUser, TwitchVideo } from './schemas.ts';
 

@@ -6,12 +6,12 @@
 import type { APIActionRowComponent, APIComponentInMessageActionRow, APIEmbed } from 'discord-api-types/v10';
 import type { StreamState, Watch } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
+import { stripBidiControls } from '../unicode-text.ts';
 import { DEFAULT_TEMPLATE, renderTemplate } from './announcement-template.ts';
 import { categoryText, DISCORD_LIMITS, safeText, truncate } from './discord-limits.ts';
 import { discordTimestamp, formatElapsed, parseTwitchDate } from './quantities.ts';
 import { EMBED_COLORS, linkButtonRow } from './reply.ts';
 import { channelUrl, livePreviewUrl } from './twitch-images.ts';
-import { stripBidiControls } from './unicode-text.ts';
 
 /** What an announcement shows of a stream: the same whether it comes from Get Streams or from the stored state. */
 export interface AnnouncedStream {

@@ -1,7 +1,7 @@
 // The sub-packages discord.js re-exports, not 'discord.js' itself: the notifier renders announcements with these
 // helpers and does not load discord.js's main package.
 import { escapeMarkdown } from '@discordjs/formatters';
-import { stripBidiControls, truncateText } from './unicode-text.ts';
+import { stripBidiControls, truncateText } from '../unicode-text.ts';
 
 /** Discord's message and embed size limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const DISCORD_LIMITS = {

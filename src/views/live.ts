@@ -1,10 +1,10 @@
 import type { APIEmbed } from 'discord.js';
 import type { TwitchStream, TwitchUser, TwitchVideo } from '../twitch/index.ts';
+import { stripBidiControls } from '../unicode-text.ts';
 import { categoryText, DISCORD_LIMITS, linkText, plainText, truncate } from './discord-limits.ts';
 import { discordTimestamp, formatCount, formatElapsed, formatVodDuration, parseTwitchDate } from './quantities.ts';
 import { EMBED_COLORS, embedReply, type ReplyPayload } from './reply.ts';
 import { channelUrl, livePreviewUrl } from './twitch-images.ts';
-import { stripBidiControls } from './unicode-text.ts';
 
 /**
  * `/live` for a channel that is live: title, category, viewers, uptime, a current preview image and a Watch button.

@@ -1,7 +1,7 @@
 import type { ApplicationCommandOptionChoiceData } from 'discord.js';
 import type { Watch } from '../store/records.ts';
+import { stripBidiControls } from '../unicode-text.ts';
 import { DISCORD_LIMITS, truncate } from './discord-limits.ts';
-import { stripBidiControls } from './unicode-text.ts';
 
 /**
  * Autocomplete suggestions from the guild's watches: display names or logins containing what was typed, at most

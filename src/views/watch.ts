@@ -5,6 +5,7 @@
 import type { APIEmbed } from 'discord.js';
 import { DiscordErrorCode } from '../notify/delivery-problems.ts';
 import type { EndAction, Watch, WatchPause } from '../store/records.ts';
+import { stripBidiControls } from '../unicode-text.ts';
 import type { AddedWatch } from '../watch/add-watch.ts';
 import type { LiveStatus, WatchListEntry, WatchListing } from '../watch/list-watches.ts';
 import {
@@ -19,7 +20,6 @@ import { DISCORD_LIMITS, plainText, truncate } from './discord-limits.ts';
 import { discordTimestamp, formatCount } from './quantities.ts';
 import { EMBED_COLORS, embedReply, linkButtonRow, type ReplyPayload, textReply } from './reply.ts';
 import { channelUrl } from './twitch-images.ts';
-import { stripBidiControls } from './unicode-text.ts';
 
 /** Room for one page of `/watch list`: under the embed description limit (4,096), with margin for the last line. */
 export const LIST_PAGE_CHARACTERS = 3900;
