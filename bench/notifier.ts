@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSilentLogger } from '../src/logger.ts';
 import { openStore } from '../src/store/keyv.ts';
-import { emptyDeliveryStatus } from '../src/store/records.ts';
 import { openRepositories } from '../src/store/repositories.ts';
 import { startFakeDiscord } from '../test/fakes/discord/index.ts';
 import { startFakeTwitch } from '../test/fakes/twitch/index.ts';
@@ -70,8 +69,6 @@ export async function benchNotifier(): Promise<NotifierBenchResult> {
 							template: null,
 							createdAt: Date.now(),
 							createdBy: 'bench',
-							lastAnnouncedAt: null,
-							delivery: emptyDeliveryStatus(),
 						},
 						100,
 					);

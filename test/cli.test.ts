@@ -5,7 +5,6 @@ import { formatChecks, runDoctor } from '../src/cli/doctor.ts';
 import { runTwitchVerb } from '../src/cli/twitch.ts';
 import { parseConfig } from '../src/config.ts';
 import { openStore } from '../src/store/keyv.ts';
-import { emptyDeliveryStatus } from '../src/store/records.ts';
 import { WatchRepository } from '../src/store/watch-repository.ts';
 import type { TwitchClient } from '../src/twitch/client.ts';
 import { createWorld, FAKE_CLIENT_SECRET, type World } from './e2e/harness.ts';
@@ -141,8 +140,6 @@ describe('npm start', () => {
 				template: null,
 				createdAt: Date.now(),
 				createdBy: '100000000000000001',
-				lastAnnouncedAt: null,
-				delivery: emptyDeliveryStatus(),
 			},
 			100,
 		);

@@ -4,7 +4,8 @@ import live from '../../commands/live.ts';
 import { handleInteraction } from '../../src/discord/interaction-boundary.ts';
 import { channelSuggestions } from '../../src/discord/twitch-channel-option.ts';
 import type { TwitchChannelSearchResult } from '../../src/twitch/index.ts';
-import { fakeAutocomplete, manualClock, testContext } from '../discord/fake-interactions.ts';
+import { fakeAutocomplete, INTERACTION_TEST_START, testContext } from '../discord/fake-interactions.ts';
+import { ManualClock } from '../support/clock.ts';
 import { aSearchResult } from './twitch-data.ts';
 
 function searchRecorder(results: TwitchChannelSearchResult[]) {
@@ -59,7 +60,7 @@ describe('channel autocomplete', () => {
 	it('answers an empty list when Twitch does not answer before the deadline', async () => {
 		const twitch = { searchChannels: () => new Promise<never>(() => {}) };
 		const { interaction, answers } = fakeAutocomplete({ commandName: 'live', focused: 'channel', value: 'twitch' });
-		const ctx = testContext({ twitch, clock: manualClock(undefined, 'instant') });
+		const ctx = testContext({ twitch, clock: new ManualClock(INTERACTION_TEST_START, { instantSleeps: true }) });
 		await handleInteraction(interaction as Interaction, ctx, new Map([['live', live]]));
 		expect(answers).toEqual([{ method: 'respond', payload: [] }]);
 	});

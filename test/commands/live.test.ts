@@ -4,8 +4,9 @@ import live from '../../commands/live.ts';
 import { handleInteraction } from '../../src/discord/interaction-boundary.ts';
 import type { TwitchClient } from '../../src/twitch/index.ts';
 import { renderLiveStream, renderOfflineChannel } from '../../src/views/live.ts';
-import { fakeChatInput, manualClock, testContext } from '../discord/fake-interactions.ts';
+import { fakeChatInput, INTERACTION_TEST_START, testContext } from '../discord/fake-interactions.ts';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
+import { ManualClock } from '../support/clock.ts';
 import { clientFor } from '../twitch/helpers.ts';
 import { aStream, aUser, aVideo, NOW } from './twitch-data.ts';
 
@@ -101,7 +102,7 @@ describe('/live against the fake Twitch', () => {
 		await fake.close();
 	});
 
-	async function runLive(channel: string, clock = manualClock()) {
+	async function runLive(channel: string, clock = new ManualClock(INTERACTION_TEST_START)) {
 		const ctx = testContext({ twitch, clock });
 		const { interaction, answers } = fakeChatInput({ commandName: 'live', options: { channel } });
 		await handleInteraction(interaction as Interaction, ctx, new Map([['live', live]]));
@@ -154,7 +155,7 @@ describe('/live against the fake Twitch', () => {
 		fake.addUser({ login: 'slowpoke' });
 		fake.injectFault('/helix/users', { kind: 'delay', ms: 200 });
 		// A clock whose deferral deadline passes at once: the slow answer arrives after the deferral.
-		const answers = await runLive('slowpoke', manualClock(NOW, 'instant'));
+		const answers = await runLive('slowpoke', new ManualClock(NOW, { instantSleeps: true }));
 		expect(answers.map((answer) => answer.method)).toEqual(['deferReply', 'editReply']);
 		expect(answers[1]?.payload.embeds[0].author.name).toBe('slowpoke is offline');
 	});

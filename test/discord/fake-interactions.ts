@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../../src/logger.ts';
 import type { Store } from '../../src/store/keyv.ts';
 import type { Repositories } from '../../src/store/repositories.ts';
 import type { TwitchClient } from '../../src/twitch/index.ts';
+import { ManualClock } from '../support/clock.ts';
 
 export type AnswerMethod = 'reply' | 'deferReply' | 'editReply' | 'followUp' | 'respond';
 
@@ -128,21 +129,8 @@ export function fakeAutocomplete(options: {
 	return { interaction: interaction as unknown as AutocompleteInteraction, answers };
 }
 
-/** A clock stopped at `now` whose sleeps resolve only when `elapse` says so (or at once with `instant`). */
-export function manualClock(now = Date.parse('2025-06-01T12:00:00Z'), mode: 'instant' | 'frozen' = 'frozen'): Clock {
-	return {
-		now: () => now,
-		monotonic: () => 0,
-		sleep: (_ms, signal) =>
-			new Promise<void>((resolve, reject) => {
-				if (mode === 'instant') {
-					resolve();
-					return;
-				}
-				signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-			}),
-	};
-}
+/** The start time of the interaction tests' clocks. */
+export const INTERACTION_TEST_START = Date.parse('2025-06-01T12:00:00Z');
 
 export interface LogRecord {
 	level: number;
@@ -180,6 +168,6 @@ export function testContext(parts: {
 		// Commands of issue 2 never touch the repositories; /watch tests pass real ones.
 		repositories: parts.repositories ?? ({} as Repositories),
 		logger: parts.logger ?? recordingLogger().logger,
-		clock: parts.clock ?? manualClock(),
+		clock: parts.clock ?? new ManualClock(INTERACTION_TEST_START),
 	};
 }

@@ -11,7 +11,14 @@ import {
 import { UserError } from '../../src/errors.ts';
 import { TwitchRateLimitError, TwitchUnavailableError } from '../../src/twitch/errors.ts';
 import { textReply } from '../../src/views/reply.ts';
-import { fakeAutocomplete, fakeChatInput, manualClock, recordingLogger, testContext } from './fake-interactions.ts';
+import { ManualClock } from '../support/clock.ts';
+import {
+	fakeAutocomplete,
+	fakeChatInput,
+	INTERACTION_TEST_START,
+	recordingLogger,
+	testContext,
+} from './fake-interactions.ts';
 
 const data = { name: 'probe', description: 'A command for tests' };
 
@@ -189,7 +196,7 @@ describe('autocomplete through the boundary', () => {
 describe('withDeferral', () => {
 	it('replies directly when the work finishes in time', async () => {
 		const { interaction, answers } = fakeChatInput({ commandName: 'probe' });
-		await withDeferral(interaction, async () => textReply('fast'), { clock: manualClock() });
+		await withDeferral(interaction, async () => textReply('fast'), { clock: new ManualClock(INTERACTION_TEST_START) });
 		expect(answers).toEqual([{ method: 'reply', payload: expect.objectContaining({ content: 'fast' }) }]);
 	});
 
@@ -207,7 +214,7 @@ describe('withDeferral', () => {
 		const { interaction, answers } = fakeChatInput({ commandName: 'probe' });
 		await withDeferral(interaction, () => systemClock.sleep(5).then(() => textReply('private')), {
 			ephemeral: true,
-			clock: manualClock(undefined, 'instant'),
+			clock: new ManualClock(INTERACTION_TEST_START, { instantSleeps: true }),
 		});
 		expect(answers[0]).toEqual({ method: 'deferReply', payload: { flags: MessageFlags.Ephemeral } });
 		expect(answers[1]?.payload).not.toHaveProperty('flags');
@@ -215,7 +222,10 @@ describe('withDeferral', () => {
 
 	it('marks a direct reply ephemeral when asked', async () => {
 		const { interaction, answers } = fakeChatInput({ commandName: 'probe' });
-		await withDeferral(interaction, async () => textReply('private'), { ephemeral: true, clock: manualClock() });
+		await withDeferral(interaction, async () => textReply('private'), {
+			ephemeral: true,
+			clock: new ManualClock(INTERACTION_TEST_START),
+		});
 		expect(answers[0]?.payload.flags).toBe(MessageFlags.Ephemeral);
 	});
 
@@ -229,7 +239,7 @@ describe('withDeferral', () => {
 					systemClock.sleep(5).then(() => {
 						throw new UserError('Nothing found.');
 					}),
-				{ clock: manualClock(undefined, 'instant') },
+				{ clock: new ManualClock(INTERACTION_TEST_START, { instantSleeps: true }) },
 			);
 		await handleInteraction(interaction as Interaction, ctx, commandsWith({ execute }));
 		expect(answers.map((answer) => answer.method)).toEqual(['deferReply', 'editReply']);
@@ -245,7 +255,7 @@ describe('withDeferral', () => {
 				async () => {
 					throw new UserError('Bad input.');
 				},
-				{ clock: manualClock() },
+				{ clock: new ManualClock(INTERACTION_TEST_START) },
 			);
 		await handleInteraction(interaction as Interaction, ctx, commandsWith({ execute }));
 		expect(answers).toEqual([

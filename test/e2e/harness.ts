@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BotOptions, type RunningBot, startBot } from '../../src/bot.ts';
-import { type Clock, systemClock } from '../../src/clock.ts';
+import type { Clock } from '../../src/clock.ts';
 import { parseConfig } from '../../src/config.ts';
 import { createSilentLogger, type Logger } from '../../src/logger.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord/index.ts';
@@ -34,24 +34,6 @@ export interface World {
 	/** Starts (or restarts) the real bot against the fakes, with the same store. */
 	startBot(logger?: Logger, overrides?: BotOverrides): Promise<RunningBot>;
 	close(): Promise<void>;
-}
-
-/** A clock that runs with real time but can be moved forward at once: `advance(3 * 60_000)` is "3 minutes later". */
-export interface AdjustableClock extends Clock {
-	advance(ms: number): void;
-}
-
-/** Real time plus an offset that only grows; sleeps are real (the bot's timers keep working). */
-export function createAdjustableClock(): AdjustableClock {
-	let offset = 0;
-	return {
-		now: () => Date.now() + offset,
-		monotonic: () => performance.now() + offset,
-		sleep: (ms, signal) => systemClock.sleep(ms, signal),
-		advance(ms) {
-			offset += Math.max(0, ms);
-		},
-	};
 }
 
 /** Both fakes on 127.0.0.1 and the settings that point the real bot at them, with a SQLite store in a temp dir. */

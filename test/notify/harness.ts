@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REST } from 'discord.js';
 import { afterEach, beforeEach } from 'vitest';
-import type { Clock } from '../../src/clock.ts';
 import { createSilentLogger } from '../../src/logger.ts';
 import { notifierRestOptions } from '../../src/notify/discord-messages.ts';
 import { createNotifier, type Notifier, type NotifierOptions } from '../../src/notify/notifier.ts';
@@ -22,65 +21,7 @@ import { WatchRepository } from '../../src/store/watch-repository.ts';
 import { TwitchClient } from '../../src/twitch/client.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord/index.ts';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
-
-/** A clock that only moves when the test says so; sleepers wake when it passes their time (or on abort). */
-export class ManualClock implements Clock {
-	#now: number;
-	#monotonic = 1_000_000;
-	#sleepers: Array<{ until: number; wake: () => void }> = [];
-
-	constructor(start = Date.parse('2025-06-01T18:00:00Z')) {
-		this.#now = start;
-	}
-
-	now(): number {
-		return this.#now;
-	}
-
-	monotonic(): number {
-		return this.#monotonic;
-	}
-
-	/** Steps the wall clock alone (NTP, an operator): durations, measured on the monotonic clock, do not move. */
-	stepWall(ms: number): void {
-		this.#now += ms;
-	}
-
-	advance(ms: number): void {
-		this.#now += ms;
-		this.#monotonic += ms;
-		const due = this.#sleepers.filter((sleeper) => sleeper.until <= this.#monotonic);
-		this.#sleepers = this.#sleepers.filter((sleeper) => sleeper.until > this.#monotonic);
-		for (const sleeper of due) sleeper.wake();
-	}
-
-	get sleepers(): number {
-		return this.#sleepers.length;
-	}
-
-	sleep(ms: number, signal?: AbortSignal): Promise<void> {
-		return new Promise((resolve, reject) => {
-			if (signal?.aborted) {
-				reject(signal.reason);
-				return;
-			}
-			const sleeper = {
-				until: this.#monotonic + ms,
-				wake: () => {
-					signal?.removeEventListener('abort', onAbort);
-					resolve();
-				},
-			};
-			const onAbort = () => {
-				this.#sleepers = this.#sleepers.filter((other) => other !== sleeper);
-				reject(signal?.reason);
-			};
-			signal?.addEventListener('abort', onAbort, { once: true });
-			if (ms <= 0) sleeper.wake();
-			else this.#sleepers.push(sleeper);
-		});
-	}
-}
+import { ManualClock } from '../support/clock.ts';
 
 export type { Repositories };
 

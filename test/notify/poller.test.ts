@@ -6,13 +6,14 @@ import { createSilentLogger } from '../../src/logger.ts';
 import { StreamPoller } from '../../src/notify/poller.ts';
 import { StreamStates } from '../../src/notify/stream-states.ts';
 import { openStore, type Store } from '../../src/store/keyv.ts';
-import { emptyDeliveryStatus, type Watch } from '../../src/store/records.ts';
+import type { Watch } from '../../src/store/records.ts';
 import { StreamStateRepository } from '../../src/store/stream-state-repository.ts';
 import { WatchRepository } from '../../src/store/watch-repository.ts';
 import { TwitchClient } from '../../src/twitch/client.ts';
 import type { TwitchStream } from '../../src/twitch/schemas.ts';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
-import { GRACE_MS, ManualClock, waitUntil } from './harness.ts';
+import { ManualClock } from '../support/clock.ts';
+import { GRACE_MS, waitUntil } from './harness.ts';
 
 const logger = createSilentLogger();
 let folder: string;
@@ -57,8 +58,6 @@ function watchOf(guildId: string, userId: string, login: string): Watch {
 		template: null,
 		createdAt: clock.now(),
 		createdBy: '100000000000000001',
-		lastAnnouncedAt: null,
-		delivery: emptyDeliveryStatus(),
 	};
 }
 

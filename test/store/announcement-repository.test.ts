@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
-import { makeAnnouncement } from './fixtures.ts';
+import { makeAnnouncement } from '../support/fixtures.ts';
 import { storeBackends, useTestStores } from './test-stores.ts';
 
 const streamId = '40123456789';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeliveryStatusRepository } from '../../src/store/delivery-status-repository.ts';
-import { makeWatch } from './fixtures.ts';
+import { makeWatch } from '../support/fixtures.ts';
 import { storeBackends, useTestStores } from './test-stores.ts';
 
 const guildA = '200000000000000001';

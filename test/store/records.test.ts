@@ -9,7 +9,7 @@ import {
 	parseStoredRecord,
 	watchSchema,
 } from '../../src/store/records.ts';
-import { makeWatch } from './fixtures.ts';
+import { makeWatch } from '../support/fixtures.ts';
 
 describe('announcementNonce', () => {
 	it('is deterministic for one stream and channel', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { StreamStateRepository } from '../../src/store/stream-state-repository.ts';
-import { makeStreamState } from './fixtures.ts';
+import { makeStreamState } from '../support/fixtures.ts';
 import { storeBackends, useTestStores } from './test-stores.ts';
 
 describe.each(storeBackends)('StreamStateRepository on $kind', (backend) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { WatchRepository } from '../../src/store/watch-repository.ts';
-import { makeWatch } from './fixtures.ts';
+import { makeWatch } from '../support/fixtures.ts';
 import { storeBackends, useTestStores, writeRawValue } from './test-stores.ts';
 
 const guildA = '200000000000000001';

@@ -13,7 +13,7 @@ import {
 import { watchSuggestions } from '../../src/views/watch-choices.ts';
 import type { WatchListEntry } from '../../src/watch/list-watches.ts';
 import type { PreviewOutcome } from '../../src/watch/preview-announcement.ts';
-import { makeWatch } from '../store/fixtures.ts';
+import { makeWatch } from '../support/fixtures.ts';
 import { GUILD, NEWS, NOW, ROLE } from '../watch/watch-fixtures.ts';
 
 function entry(index: number, overrides: Partial<WatchListEntry> = {}): WatchListEntry {
@@ -139,7 +139,7 @@ describe('/watch add and test rendering', () => {
 	});
 
 	it('carries the preview in the reply, with the reason, when it could not be posted', () => {
-		const watch = makeWatch(GUILD, '1001', { login: 'alpha', displayName: 'Alpha', delivery: emptyDeliveryStatus() });
+		const watch = makeWatch(GUILD, '1001', { login: 'alpha', displayName: 'Alpha' });
 		const message = renderLiveAnnouncement({
 			stream: sampleStream({ userId: '1001', login: 'alpha', displayName: 'Alpha' }, NOW),
 			template: null,

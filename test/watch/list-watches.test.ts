@@ -6,8 +6,8 @@ import { renderWatchList } from '../../src/views/watch.ts';
 import { addWatch } from '../../src/watch/add-watch.ts';
 import { listWatches } from '../../src/watch/list-watches.ts';
 import type { WatchAdminDeps } from '../../src/watch/watch-admin-deps.ts';
-import { makeStreamState } from '../store/fixtures.ts';
 import { storeBackends, useTestStores } from '../store/test-stores.ts';
+import { makeStreamState } from '../support/fixtures.ts';
 import {
 	fixedChecker,
 	GUILD,

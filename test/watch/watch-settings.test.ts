@@ -4,8 +4,8 @@ import { passesGuildFilters } from '../../src/notify/announcement-rules.ts';
 import { openRepositories, type Repositories } from '../../src/store/repositories.ts';
 import { renderGuildSettings } from '../../src/views/watch.ts';
 import { changeGuildSettings, parseFilterList, type WatchSettingsDeps } from '../../src/watch/watch-settings.ts';
-import { makeWatch } from '../store/fixtures.ts';
 import { storeBackends, useTestStores } from '../store/test-stores.ts';
+import { makeWatch } from '../support/fixtures.ts';
 import { fixedChecker, GENERAL, GUILD, rejection, ScriptedTwitch } from './watch-fixtures.ts';
 
 const stores = useTestStores(storeBackends[0]!);

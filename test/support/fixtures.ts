@@ -1,10 +1,4 @@
-import {
-	type Announcement,
-	announcementNonce,
-	emptyDeliveryStatus,
-	type StreamState,
-	type Watch,
-} from '../../src/store/records.ts';
+import { type Announcement, announcementNonce, type StreamState, type Watch } from '../../src/store/records.ts';
 
 /** A valid watch of `twitchUserId` in `guildId`; `overrides` replace any field. */
 export function makeWatch(guildId: string, twitchUserId: string, overrides: Partial<Watch> = {}): Watch {
@@ -19,8 +13,6 @@ export function makeWatch(guildId: string, twitchUserId: string, overrides: Part
 		template: null,
 		createdAt: 1_700_000_000_000,
 		createdBy: '100000000000000001',
-		lastAnnouncedAt: null,
-		delivery: emptyDeliveryStatus(),
 		...overrides,
 	};
 }
