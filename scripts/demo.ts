@@ -19,9 +19,9 @@ import { deployCommands } from '../src/discord/deploy-commands.ts';
 import { createLogger, createSilentLogger, type Logger } from '../src/logger.ts';
 import type { PollCycleReport } from '../src/notify/poller.ts';
 import { formatElapsed as formatDuration } from '../src/views/quantities.ts';
-import { createWorld, type World } from '../test/e2e/harness.ts';
 import type { FakeMessage, InteractionResult, RunCommandOptions } from '../test/fakes/discord/index.ts';
 import { Permission } from '../test/fakes/discord/index.ts';
+import { createWorld, type World } from '../test/support/bot-world.ts';
 import { createAdjustableClock } from '../test/support/clock.ts';
 import { createTerminalStyle, type DiscordNames, quoteBlock, relativeTime, renderBody } from './demo-render.ts';
 

@@ -7,7 +7,7 @@ import { parseConfig } from '../src/config.ts';
 import { openStore } from '../src/store/keyv.ts';
 import { WatchRepository } from '../src/store/watch-repository.ts';
 import type { TwitchClient } from '../src/twitch/client.ts';
-import { createWorld, FAKE_CLIENT_SECRET, type World } from './e2e/harness.ts';
+import { createWorld, FAKE_CLIENT_SECRET, type World } from './support/bot-world.ts';
 import { clientFor } from './twitch/helpers.ts';
 
 let world: World;

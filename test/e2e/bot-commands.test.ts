@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWorld, type World } from './harness.ts';
+import { createWorld, type World } from '../support/bot-world.ts';
 
 let world: World;
 beforeEach(async () => {

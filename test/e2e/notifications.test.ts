@@ -7,9 +7,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningBot } from '../../src/bot.ts';
 import type { FakeMessage } from '../fakes/discord/index.ts';
-import { waitUntil } from '../notify/harness.ts';
+import { createWorld, type World } from '../support/bot-world.ts';
 import { type AdjustableClock, createAdjustableClock } from '../support/clock.ts';
-import { createWorld, type World } from './harness.ts';
+import { waitUntil } from '../support/notifier-world.ts';
 
 /** The bot's default end grace (STREAM_END_GRACE_SECONDS unset): a stream must be missing this long to end. */
 const END_GRACE_MS = 180_000;

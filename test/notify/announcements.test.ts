@@ -2,7 +2,7 @@ import type { REST } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
 import { Permission } from '../fakes/discord/index.ts';
-import { type NotifierWorld, startNotifierWorld, waitUntil } from './harness.ts';
+import { type NotifierWorld, startNotifierWorld, waitUntil } from '../support/notifier-world.ts';
 
 let world: NotifierWorld;
 

@@ -3,7 +3,7 @@
  * 429 with a long retry-after, or not answering at all, must not hold up another channel's post.
  */
 import { describe, expect, it } from 'vitest';
-import { type NotifierWorld, useNotifierWorld } from './harness.ts';
+import { type NotifierWorld, useNotifierWorld } from '../support/notifier-world.ts';
 
 let world: NotifierWorld;
 useNotifierWorld((started) => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
-import { type NotifierWorld, postsIn, useNotifierWorld } from './harness.ts';
+import { type NotifierWorld, postsIn, useNotifierWorld } from '../support/notifier-world.ts';
 
 const HOUR = 60 * 60_000;
 let world: NotifierWorld;

@@ -3,7 +3,7 @@
  * comes) fails its batch at the deadline — its users keep their state — instead of holding polling up.
  */
 import { describe, expect, it } from 'vitest';
-import { type NotifierWorld, POLL_SECONDS, useNotifierWorld, waitUntil } from './harness.ts';
+import { type NotifierWorld, POLL_SECONDS, useNotifierWorld, waitUntil } from '../support/notifier-world.ts';
 
 let world: NotifierWorld;
 useNotifierWorld((started) => {

@@ -2,7 +2,7 @@ import { REST, Routes } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
 import { Permission } from '../fakes/discord/index.ts';
-import { type NotifierWorld, startNotifierWorld } from './harness.ts';
+import { type NotifierWorld, startNotifierWorld } from '../support/notifier-world.ts';
 
 let world: NotifierWorld;
 

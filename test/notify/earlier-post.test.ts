@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { snowflakeAt } from '../../src/notify/channel-permissions.ts';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
 import { Permission } from '../fakes/discord/index.ts';
-import { type NotifierWorld, useNotifierWorld } from './harness.ts';
+import { type NotifierWorld, useNotifierWorld } from '../support/notifier-world.ts';
 
 let world: NotifierWorld;
 useNotifierWorld((started) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type NotifierWorld, postsIn, useNotifierWorld } from './harness.ts';
+import { type NotifierWorld, postsIn, useNotifierWorld } from '../support/notifier-world.ts';
 
 let world: NotifierWorld;
 useNotifierWorld((started) => {

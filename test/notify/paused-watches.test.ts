@@ -3,7 +3,7 @@
  * forever: its watch is paused on Unknown Channel / Missing Access, kept, and resumed by a fix.
  */
 import { describe, expect, it } from 'vitest';
-import { type NotifierWorld, useNotifierWorld } from './harness.ts';
+import { type NotifierWorld, useNotifierWorld } from '../support/notifier-world.ts';
 
 let world: NotifierWorld;
 useNotifierWorld((started) => {

@@ -13,7 +13,7 @@ import { TwitchClient } from '../../src/twitch/client.ts';
 import type { TwitchStream } from '../../src/twitch/schemas.ts';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
 import { ManualClock } from '../support/clock.ts';
-import { GRACE_MS, waitUntil } from './harness.ts';
+import { GRACE_MS, waitUntil } from '../support/notifier-world.ts';
 
 const logger = createSilentLogger();
 let folder: string;

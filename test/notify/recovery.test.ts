@@ -5,7 +5,13 @@
 import type { REST } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
-import { cyclesPastGrace, type NotifierWorld, postsIn, useNotifierWorld, waitUntil } from './harness.ts';
+import {
+	cyclesPastGrace,
+	type NotifierWorld,
+	postsIn,
+	useNotifierWorld,
+	waitUntil,
+} from '../support/notifier-world.ts';
 
 let world: NotifierWorld;
 useNotifierWorld((started) => {

@@ -10,7 +10,7 @@ import {
 	type ThrowawayPostgres,
 	type ThrowawayRedis,
 } from '../store/throwaway-servers.ts';
-import { type NotifierWorld, startNotifierWorld } from './harness.ts';
+import { type NotifierWorld, startNotifierWorld } from '../support/notifier-world.ts';
 
 let world: NotifierWorld | undefined;
 let postgres: ThrowawayPostgres | undefined;

@@ -5,9 +5,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningBot } from '../../src/bot.ts';
 import { deployCommands } from '../../src/discord/deploy-commands.ts';
-import { createWorld, type World } from '../e2e/harness.ts';
 import { type FakeChannel, type FakeGuild, Permission } from '../fakes/discord/index.ts';
 import { DEFAULT_EVERYONE_PERMISSIONS } from '../fakes/discord/permissions.ts';
+import { createWorld, type World } from '../support/bot-world.ts';
 
 let world: World;
 let bot: RunningBot;

@@ -21,7 +21,7 @@ import { WatchRepository } from '../../src/store/watch-repository.ts';
 import { TwitchClient } from '../../src/twitch/client.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord/index.ts';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
-import { ManualClock } from '../support/clock.ts';
+import { ManualClock } from './clock.ts';
 
 export type { Repositories };
 
