@@ -2,6 +2,11 @@
  * Delivery of live streams: for each live stream handed over, each active watch's target is brought to where the
  * planner says it should be — announced, up to date, or left alone by a filter — in the stream's queue.
  *
+ * Level-triggered on purpose: it compares the live state with what was posted (signatures), not the state
+ * machine's 'live' and 'changed' events, so that a target reached late — the bot restarted, the channel was in
+ * backoff, the watch was added mid-stream, a post failed — is caught up by the next cycle without any event.
+ * Only 'ended' and 'resumed' are edges that matter here (see stream-end.ts).
+ *
  * Posting order, so that a crash can neither lose nor duplicate a post: record the intent, create the message with a
  * nonce derived from stream id + channel and `enforce_nonce` (Discord returns the existing message for a repeat
  * within its nonce window), record the message id. An intent past the nonce window (or made by a previous run) first
