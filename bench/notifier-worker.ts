@@ -8,6 +8,7 @@ import { createNotifier } from '../src/notify/notifier.ts';
 import { openStore } from '../src/store/keyv.ts';
 import { openRepositories } from '../src/store/repositories.ts';
 import { TwitchClient } from '../src/twitch/client.ts';
+import { announcementRenderer } from '../src/views/announcement.ts';
 
 export interface WorkerSetup {
 	storageUrl: string;
@@ -43,6 +44,7 @@ const notifier = createNotifier({
 	twitch,
 	repositories,
 	rest,
+	renderer: announcementRenderer,
 	logger,
 	clock: systemClock,
 	config: { pollIntervalSeconds: 60 },

@@ -14,8 +14,9 @@ import { readSubcommand } from '../src/discord/command-options.ts';
 import { withDeferral } from '../src/discord/interaction-boundary.ts';
 import { autocompleteTwitchChannel } from '../src/discord/twitch-channel-option.ts';
 import { UserError } from '../src/errors.ts';
+import type { AnnouncementMessage } from '../src/notify/announcement-port.ts';
 import { DiscordMessages } from '../src/notify/discord-messages.ts';
-import type { AnnouncementMessage } from '../src/views/announcement.ts';
+import { renderLiveAnnouncement } from '../src/views/announcement.ts';
 import { MAX_TEMPLATE_LENGTH, TEMPLATE_VARIABLES } from '../src/views/announcement-template.ts';
 import type { ReplyPayload } from '../src/views/reply.ts';
 import {
@@ -210,7 +211,7 @@ export default {
 					id: (await messages.create(channelId, body, { nonce: interaction.id })) ?? '',
 				});
 				await answer(interaction, ctx, async () =>
-					renderPreview(await previewAnnouncement(ctx, guildId, channel, checkTarget, post)),
+					renderPreview(await previewAnnouncement(ctx, guildId, channel, checkTarget, post, renderLiveAnnouncement)),
 				);
 				return;
 			}

@@ -13,6 +13,7 @@ import { openStore } from './store/keyv.ts';
 import { openRepositories } from './store/repositories.ts';
 import { TwitchClient, twitchClientOptionsFrom } from './twitch/client.ts';
 import { TwitchAuthError } from './twitch/errors.ts';
+import { announcementRenderer } from './views/announcement.ts';
 
 export interface BotOptions {
 	config: Config;
@@ -117,6 +118,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 					twitch,
 					repositories,
 					rest,
+					renderer: announcementRenderer,
 					logger: logger.child({ component: 'notifier' }),
 					clock,
 					config,

@@ -1,7 +1,7 @@
 /** Announcement records as the notifier makes them, and the keys it files per-target memory under. */
 import type { Announcement, StreamState, Watch } from '../store/records.ts';
 import { announcementNonce } from '../store/records.ts';
-import type { AnnouncedStream } from '../views/announcement.ts';
+import type { AnnouncedStream } from './announcement-port.ts';
 
 /** One stream in one channel: "streamId:channelId". */
 export function targetKey(announcement: Pick<Announcement, 'streamId' | 'channelId'>): string {

@@ -18,7 +18,6 @@
 import type { REST, RESTOptions } from '@discordjs/rest';
 import { Routes } from 'discord-api-types/v10';
 import { z } from 'zod';
-import { isAnnouncementOf } from '../views/announcement.ts';
 import { canReadHistory, snowflakeAt } from './channel-permissions.ts';
 import { Turns } from './turns.ts';
 
@@ -90,11 +89,23 @@ export class DiscordMessages implements MessagePort {
 	private readonly turns = new Turns(MAX_REQUESTS_IN_FLIGHT);
 
 	private botUserId: Promise<string | null> | undefined;
+	private readonly isAnnouncementOf: (message: unknown, streamId: string) => boolean;
 
-	/** `botUserId`: the bot's own user id, to recognise its posts; read once (GET /users/@me) when not given. */
-	constructor(rest: REST, options: { deadlineMs?: number | undefined; botUserId?: string | undefined } = {}) {
+	/**
+	 * `botUserId`: the bot's own user id, to recognise its posts; read once (GET /users/@me) when not given.
+	 * `isAnnouncementOf`: how a listed message is recognised as the announcement of a stream (the renderer's mark).
+	 */
+	constructor(
+		rest: REST,
+		options: {
+			deadlineMs?: number | undefined;
+			botUserId?: string | undefined;
+			isAnnouncementOf?: (message: unknown, streamId: string) => boolean;
+		} = {},
+	) {
 		this.rest = rest;
 		this.deadlineMs = options.deadlineMs ?? DISCORD_REQUEST_DEADLINE_MS;
+		this.isAnnouncementOf = options.isAnnouncementOf ?? (() => false);
 		if (options.botUserId) this.botUserId = Promise.resolve(options.botUserId);
 	}
 
@@ -140,7 +151,7 @@ export class DiscordMessages implements MessagePort {
 				const batch = await this.listAfter(query.channelId, cursor.toString(), 100);
 				const earlier = batch.find(
 					(message) =>
-						(botUserId === null || message.author?.id === botUserId) && isAnnouncementOf(message, query.streamId),
+						(botUserId === null || message.author?.id === botUserId) && this.isAnnouncementOf(message, query.streamId),
 				);
 				if (earlier) return { found: true, messageId: earlier.id };
 				if (batch.length < 100) break;

@@ -19,7 +19,7 @@ import type { AnnouncementRepository } from '../store/announcement-repository.ts
 import type { GuildSettingsRepository } from '../store/guild-settings-repository.ts';
 import type { Announcement, StreamState, Watch } from '../store/records.ts';
 import type { WatchRepository } from '../store/watch-repository.ts';
-import { announcedStreamFromState, renderLiveAnnouncement } from '../views/announcement.ts';
+import { type AnnouncementRenderer, announcedStreamFromState } from './announcement-port.ts';
 import { newIntent, PHASE_RANK, targetKey } from './announcement-records.ts';
 import { passesGuildFilters, targetChannelOf } from './announcement-rules.ts';
 import { noChannelProblem } from './delivery-problems.ts';
@@ -40,6 +40,7 @@ export const DEFAULT_NONCE_TRUST_MS = 60_000;
 export interface LiveDeliveryOptions {
 	queues: StreamQueues;
 	messages: MessagePort;
+	renderer: AnnouncementRenderer;
 	status: DeliveryStatusBook;
 	watches: WatchRepository;
 	guildSettings: GuildSettingsRepository;
@@ -217,7 +218,7 @@ export class LiveDelivery {
 				'adopted the post a previous run made',
 			);
 		} else {
-			const message = renderLiveAnnouncement({ stream, template: watch.template, roleId: watch.roleId, now });
+			const message = this.o.renderer.live({ stream, template: watch.template, roleId: watch.roleId, now });
 			try {
 				messageId = await this.o.messages.create(intent.channelId, message, { nonce: intent.nonce });
 			} catch (error) {
@@ -267,7 +268,7 @@ export class LiveDelivery {
 			target.decidedFor = signatureOf(state.title, state.gameName);
 			return;
 		}
-		const message = renderLiveAnnouncement({ stream, template: watch.template, roleId: watch.roleId, now });
+		const message = this.o.renderer.live({ stream, template: watch.template, roleId: watch.roleId, now });
 		try {
 			await this.o.messages.edit(announcement.channelId, announcement.messageId, message);
 		} catch (error) {

@@ -21,6 +21,7 @@ import type { StreamState } from '../store/records.ts';
 import type { StreamStateRepository } from '../store/stream-state-repository.ts';
 import type { WatchRepository } from '../store/watch-repository.ts';
 import type { TwitchClient } from '../twitch/client.ts';
+import type { AnnouncementRenderer } from './announcement-port.ts';
 import type { BackoffPolicy } from './announcement-rules.ts';
 import { DeliveryStatusBook } from './delivery-status.ts';
 import { DiscordMessages } from './discord-messages.ts';
@@ -41,6 +42,8 @@ export interface NotifierOptions {
 		deliveryStatus: DeliveryStatusRepository;
 	};
 	rest: REST;
+	/** How announcements look (src/views/announcement.ts's announcementRenderer). */
+	renderer: AnnouncementRenderer;
 	logger: Logger;
 	clock: Clock;
 	config: { pollIntervalSeconds: number };
@@ -84,6 +87,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 	const messages = new DiscordMessages(options.rest, {
 		deadlineMs: options.discordDeadlineMs,
 		botUserId: options.botUserId,
+		isAnnouncementOf: options.renderer.isAnnouncementOf,
 	});
 	const queues = new StreamQueues(delivering);
 	const status = new DeliveryStatusBook({
@@ -94,7 +98,16 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		elapsed,
 		...(options.backoff === undefined ? {} : { backoff: options.backoff }),
 	});
-	const shared = { queues, messages, status, logger: delivering, clock, elapsed, ...repositories };
+	const shared = {
+		queues,
+		messages,
+		renderer: options.renderer,
+		status,
+		logger: delivering,
+		clock,
+		elapsed,
+		...repositories,
+	};
 	const live = new LiveDelivery({
 		...shared,
 		...(options.editThrottleMs === undefined ? {} : { editThrottleMs: options.editThrottleMs }),

@@ -11,12 +11,7 @@ import type { GuildSettingsRepository } from '../store/guild-settings-repository
 import { type Announcement, announcementNonce, type StreamState, type Watch } from '../store/records.ts';
 import type { WatchRepository } from '../store/watch-repository.ts';
 import type { TwitchClient } from '../twitch/client.ts';
-import {
-	type AnnouncedStream,
-	announcedStreamFromState,
-	renderEndedAnnouncement,
-	renderLiveAnnouncement,
-} from '../views/announcement.ts';
+import { type AnnouncedStream, type AnnouncementRenderer, announcedStreamFromState } from './announcement-port.ts';
 import { endedStreamOf, targetKey } from './announcement-records.ts';
 import { type DeliveryStatusBook, isPassing } from './delivery-status.ts';
 import type { MessagePort } from './discord-messages.ts';
@@ -45,6 +40,7 @@ interface PendingEnd {
 export interface StreamEndsOptions {
 	queues: StreamQueues;
 	messages: MessagePort;
+	renderer: AnnouncementRenderer;
 	status: DeliveryStatusBook;
 	watches: WatchRepository;
 	guildSettings: GuildSettingsRepository;
@@ -143,7 +139,7 @@ export class StreamEnds {
 					await this.o.messages.delete(announcement.channelId, messageId);
 					messageId = null;
 				} else {
-					const message = renderEndedAnnouncement({ stream, endedAt, vodUrl: await vodUrl() });
+					const message = this.o.renderer.ended({ stream, endedAt, vodUrl: await vodUrl() });
 					await this.o.messages.edit(announcement.channelId, messageId, message);
 				}
 			} catch (error) {
@@ -233,7 +229,7 @@ export class StreamEnds {
 		repost: boolean,
 	): Promise<void> {
 		const now = this.o.clock.now();
-		const message = renderLiveAnnouncement({
+		const message = this.o.renderer.live({
 			stream,
 			template: watch?.template ?? null,
 			roleId: watch?.roleId ?? null,

@@ -3,7 +3,16 @@
  * Built on the helpers the command replies use (channel URL, preview cache-buster, durations, category, limits), so
  * that a post and a reply about the same stream say the same things the same way.
  */
-import type { APIActionRowComponent, APIComponentInMessageActionRow, APIEmbed } from 'discord-api-types/v10';
+import type { APIEmbed } from 'discord-api-types/v10';
+import {
+	type AnnouncedStream,
+	type AnnouncementMessage,
+	type AnnouncementRenderer,
+	announcedStreamFromTwitch,
+	type EndedAnnouncementInput,
+	type LiveAnnouncementInput,
+	sampleStream,
+} from '../notify/announcement-port.ts';
 import type { StreamState, Watch } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
 import { stripBidiControls } from '../unicode-text.ts';
@@ -13,74 +22,8 @@ import { discordTimestamp, formatElapsed, parseTwitchDate } from './quantities.t
 import { EMBED_COLORS, linkButtonRow } from './reply.ts';
 import { channelUrl, livePreviewUrl } from './twitch-images.ts';
 
-/** What an announcement shows of a stream: the same whether it comes from Get Streams or from the stored state. */
-export interface AnnouncedStream {
-	streamId: string;
-	userId: string;
-	login: string;
-	displayName: string;
-	title: string;
-	/** '' when the stream has no category. */
-	gameName: string;
-	/** ISO 8601, as Twitch sends it. */
-	startedAt: string;
-	/** Twitch's template with {width} and {height}. */
-	thumbnailUrl: string;
-}
-
-/** A channel message as Discord's REST API takes it (create and edit), with mentions limited to the watch's role. */
-export interface AnnouncementMessage {
-	content: string;
-	embeds: APIEmbed[];
-	components: APIActionRowComponent<APIComponentInMessageActionRow>[];
-	allowed_mentions: { parse: never[]; roles: string[] };
-}
-
 const FOOTER_PREFIX = 'Twitch · stream ';
 const FOOTER_PATTERN = /Twitch · stream (\d+)/;
-
-/** Announcement data of a live stream as Get Streams returned it. */
-export function announcedStreamFromTwitch(stream: TwitchStream): AnnouncedStream {
-	return {
-		streamId: stream.id,
-		userId: stream.userId,
-		login: stream.userLogin,
-		displayName: stream.userName,
-		title: stream.title,
-		gameName: stream.gameName,
-		startedAt: stream.startedAt,
-		thumbnailUrl: stream.thumbnailUrl,
-	};
-}
-
-/** Announcement data of a stored stream state, or null when it holds no stream. */
-export function announcedStreamFromState(state: StreamState): AnnouncedStream | null {
-	if (state.streamId === null) return null;
-	return {
-		streamId: state.streamId,
-		userId: state.userId,
-		login: state.login,
-		displayName: state.displayName,
-		title: state.title,
-		gameName: state.gameName,
-		startedAt: state.startedAt ?? '',
-		thumbnailUrl: state.thumbnailUrl,
-	};
-}
-
-export interface LiveAnnouncementInput {
-	stream: AnnouncedStream;
-	/** The watch's template, or null for the default. */
-	template: string | null;
-	roleId: string | null;
-	/** ms; the preview image URL changes with it, once a minute (see livePreviewUrl). */
-	now: number;
-	/**
-	 * A `/watch test` preview: the role is shown but not pinged, and the footer carries no stream id, so that the
-	 * preview is never taken for the real announcement of that stream.
-	 */
-	preview?: boolean;
-}
 
 /** The go-live post: template text (with the role mention), an embed and a Watch button. */
 export function renderLiveAnnouncement(input: LiveAnnouncementInput): AnnouncementMessage {
@@ -116,14 +59,6 @@ export function renderLiveAnnouncement(input: LiveAnnouncementInput): Announceme
 	};
 }
 
-export interface EndedAnnouncementInput {
-	stream: AnnouncedStream;
-	/** ms; when the stream was last seen live. */
-	endedAt: number;
-	/** The past broadcast's URL, when Twitch archived the stream. */
-	vodUrl: string | null;
-}
-
 /** The post once the stream is over: "was live", how long, and the VOD link when there is one. No mention. */
 export function renderEndedAnnouncement(input: EndedAnnouncementInput): AnnouncementMessage {
 	const { stream, endedAt, vodUrl } = input;
@@ -149,23 +84,6 @@ export function renderEndedAnnouncement(input: EndedAnnouncementInput): Announce
 		embeds: [embed],
 		components: [linkButtonRow(buttons)],
 		allowed_mentions: mentionsFor(null),
-	};
-}
-
-/** A stand-in stream for previewing a watch's announcement while the channel is offline. */
-export function sampleStream(
-	identity: { userId: string; login: string; displayName: string },
-	now: number,
-): AnnouncedStream {
-	return {
-		streamId: '0',
-		userId: identity.userId,
-		login: identity.login,
-		displayName: identity.displayName,
-		title: 'This is how the announcement will look',
-		gameName: '',
-		startedAt: new Date(now).toISOString(),
-		thumbnailUrl: '',
 	};
 }
 
@@ -224,3 +142,10 @@ function authorName(stream: AnnouncedStream): string {
 	const shown = stripBidiControls(stream.displayName);
 	return truncate(shown.trim() ? shown : stream.login, DISCORD_LIMITS.authorName);
 }
+
+/** The announcements as the notifier's port takes them (see AnnouncementRenderer). */
+export const announcementRenderer: AnnouncementRenderer = {
+	live: renderLiveAnnouncement,
+	ended: renderEndedAnnouncement,
+	isAnnouncementOf,
+};

@@ -6,8 +6,8 @@ import { UserError } from '../errors.ts';
 import type { Watch } from '../store/records.ts';
 import { normalizeLogin } from '../twitch/login.ts';
 import { findTwitchUser } from '../twitch/lookups.ts';
-import { validateTemplate } from '../views/announcement-template.ts';
 import { type TargetChecker, TargetProblemError } from './permissions.ts';
+import { validateTemplate } from './template-rules.ts';
 import type { WatchAdminDeps } from './watch-admin-deps.ts';
 
 export interface AddWatchRequest {

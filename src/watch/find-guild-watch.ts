@@ -1,7 +1,7 @@
 import { UserError } from '../errors.ts';
 import type { Watch } from '../store/records.ts';
 import { normalizeLogin } from '../twitch/login.ts';
-import { truncate } from '../views/discord-limits.ts';
+import { truncateText as truncate } from '../unicode-text.ts';
 import type { WatchAdminDeps } from './watch-admin-deps.ts';
 
 /**

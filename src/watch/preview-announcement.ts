@@ -1,14 +1,14 @@
 /** What `/watch test` does, without Discord's client: renders a watch's announcement and posts it as a preview. */
-import { passesGuildFilters, targetChannelOf, withBackoffCleared } from '../notify/announcement-rules.ts';
-import { describeDeliveryError } from '../notify/delivery-problems.ts';
-import type { Watch } from '../store/records.ts';
 import {
 	type AnnouncedStream,
 	type AnnouncementMessage,
+	type AnnouncementRenderer,
 	announcedStreamFromTwitch,
-	renderLiveAnnouncement,
 	sampleStream,
-} from '../views/announcement.ts';
+} from '../notify/announcement-port.ts';
+import { passesGuildFilters, targetChannelOf, withBackoffCleared } from '../notify/announcement-rules.ts';
+import { describeDeliveryError } from '../notify/delivery-problems.ts';
+import type { Watch } from '../store/records.ts';
 import { findGuildWatch } from './find-guild-watch.ts';
 import type { TargetChecker, TargetProblem } from './permissions.ts';
 import type { WatchAdminDeps } from './watch-admin-deps.ts';
@@ -55,6 +55,7 @@ export async function previewAnnouncement(
 	typed: string,
 	checkTarget: TargetChecker,
 	post: PostMessage,
+	render: AnnouncementRenderer['live'],
 ): Promise<PreviewOutcome> {
 	const watch = await findGuildWatch(deps, guildId, typed);
 	const settings = await deps.repositories.guildSettings.get(guildId);
@@ -63,7 +64,7 @@ export async function previewAnnouncement(
 	const stream: AnnouncedStream = twitchStream
 		? announcedStreamFromTwitch(twitchStream)
 		: sampleStream({ userId: watch.twitchUserId, login: watch.login, displayName: watch.displayName }, now);
-	const message = renderLiveAnnouncement({
+	const message = render({
 		stream,
 		template: watch.template,
 		roleId: watch.roleId,

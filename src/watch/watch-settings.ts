@@ -9,7 +9,7 @@ import type { EndAction, GuildSettings } from '../store/records.ts';
 import type { Repositories } from '../store/repositories.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import { lookUpCategories } from '../twitch/lookups.ts';
-import { truncate } from '../views/discord-limits.ts';
+import { truncateText as truncate } from '../unicode-text.ts';
 import { type TargetChecker, TargetProblemError } from './permissions.ts';
 
 /** At most this many names per filter: a filter is a short list, and each game name costs a Twitch lookup. */

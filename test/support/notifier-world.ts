@@ -19,6 +19,7 @@ import type { Repositories } from '../../src/store/repositories.ts';
 import { StreamStateRepository } from '../../src/store/stream-state-repository.ts';
 import { WatchRepository } from '../../src/store/watch-repository.ts';
 import { TwitchClient } from '../../src/twitch/client.ts';
+import { announcementRenderer } from '../../src/views/announcement.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord/index.ts';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
 import { ManualClock } from './clock.ts';
@@ -106,6 +107,7 @@ export async function startNotifierWorld(
 			twitch,
 			repositories: repos,
 			rest,
+			renderer: announcementRenderer,
 			logger,
 			clock,
 			config: { pollIntervalSeconds: POLL_SECONDS },

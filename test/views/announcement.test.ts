@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { type AnnouncedStream, sampleStream } from '../../src/notify/announcement-port.ts';
 import {
-	type AnnouncedStream,
 	formatLiveStatus,
 	isAnnouncementOf,
 	renderEndedAnnouncement,
 	renderLiveAnnouncement,
 	renderWatchPreview,
-	sampleStream,
 } from '../../src/views/announcement.ts';
 import { formatElapsed } from '../../src/views/quantities.ts';
 import { livePreviewUrl } from '../../src/views/twitch-images.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { sampleStream } from '../../src/notify/announcement-port.ts';
 import { emptyDeliveryStatus } from '../../src/store/records.ts';
-import { renderLiveAnnouncement, sampleStream } from '../../src/views/announcement.ts';
+import { renderLiveAnnouncement } from '../../src/views/announcement.ts';
 import { DISCORD_LIMITS } from '../../src/views/discord-limits.ts';
 import {
 	deliveryHint,

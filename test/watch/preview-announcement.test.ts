@@ -1,6 +1,7 @@
 import { DiscordAPIError } from 'discord.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Repositories } from '../../src/store/repositories.ts';
+import { renderLiveAnnouncement } from '../../src/views/announcement.ts';
 import { describeNotPosted, renderPreview } from '../../src/views/watch.ts';
 import { addWatch } from '../../src/watch/add-watch.ts';
 import { type PreviewOutcome, previewAnnouncement } from '../../src/watch/preview-announcement.ts';
@@ -46,7 +47,7 @@ describe('/watch test', () => {
 
 	it('posts a preview with a sample stream in the target channel, pinging no one', async () => {
 		await addWatch(deps, request({ roleId: ROLE, template: '{role} {streamer} is live: {title}' }), fixedChecker());
-		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post);
+		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post, renderLiveAnnouncement);
 		expect(outcome).toMatchObject({ live: false, posted: { channelId: NEWS }, notPostedBecause: null });
 		expect(posted).toHaveLength(1);
 		expect(posted[0]?.body).toMatchObject({
@@ -59,7 +60,7 @@ describe('/watch test', () => {
 		await addWatch(deps, request(), fixedChecker());
 		await repositories.guildSettings.update(GUILD, { gameFilter: ['chess'] });
 		twitch.goLive('1001', { title: 'Speedrun', gameName: 'Celeste' });
-		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post);
+		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post, renderLiveAnnouncement);
 		expect(outcome).toMatchObject({ live: true, filteredOut: true });
 		expect(JSON.stringify(posted[0]?.body)).toContain('Speedrun');
 	});
@@ -70,7 +71,7 @@ describe('/watch test', () => {
 			status: 'blocked',
 			problem: { kind: 'cannot-post', channelId: NEWS, missing: ['Send Messages'], roleId: null },
 		});
-		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', checker, post);
+		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', checker, post, renderLiveAnnouncement);
 		expect(posted).toEqual([]);
 		expect(notPostedText(outcome)).toContain('missing Send Messages');
 	});
@@ -79,7 +80,7 @@ describe('/watch test', () => {
 		await repositories.guildSettings.update(GUILD, { defaultChannelId: GENERAL });
 		await addWatch(deps, request({ postInChannelId: null }), fixedChecker());
 		await repositories.guildSettings.update(GUILD, { defaultChannelId: null });
-		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post);
+		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post, renderLiveAnnouncement);
 		expect(posted).toEqual([]);
 		expect(outcome.notPostedBecause).toEqual({ kind: 'no-channel', serverHasDefault: false });
 		expect(notPostedText(outcome)).toBe(
@@ -99,7 +100,7 @@ describe('/watch test', () => {
 				{ body: undefined, files: undefined },
 			);
 		};
-		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), refusing);
+		const outcome = await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), refusing, renderLiveAnnouncement);
 		expect(outcome.posted).toBeNull();
 		expect(notPostedText(outcome)).toContain('Missing Access');
 	});
@@ -111,7 +112,14 @@ describe('/watch test', () => {
 			const cause = Object.assign(new Error('connect ECONNREFUSED 162.159.128.233:443'), { code: 'ECONNREFUSED' });
 			throw new TypeError('fetch failed', { cause });
 		};
-		const outcome = await previewAnnouncement({ ...deps, logger }, GUILD, 'alpha', fixedChecker(), unreachable);
+		const outcome = await previewAnnouncement(
+			{ ...deps, logger },
+			GUILD,
+			'alpha',
+			fixedChecker(),
+			unreachable,
+			renderLiveAnnouncement,
+		);
 		expect(outcome.posted).toBeNull();
 		expect(notPostedText(outcome)).toMatch(
 			/^The bot could not connect to Discord \(a network problem\); this usually passes on its own\. /,
@@ -140,7 +148,7 @@ describe('/watch test', () => {
 			retryAt: NOW + 1,
 			lastSuccessAt: null,
 		}));
-		await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post);
+		await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post, renderLiveAnnouncement);
 		const status = await repositories.deliveryStatus.get({ guildId: GUILD, twitchUserId: '1001' });
 		expect(status).toMatchObject({ lastError: null, consecutiveFailures: 0, retryAt: null });
 	});
@@ -152,7 +160,7 @@ describe('/watch test', () => {
 			paused: { reason: 'no-access', channelId: NEWS, at: NOW },
 		}));
 		expect(repositories.watches.watchedUserIds()).toEqual([]);
-		await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post);
+		await previewAnnouncement(deps, GUILD, 'alpha', fixedChecker(), post, renderLiveAnnouncement);
 		expect((await stored())[0]?.paused).toBeNull();
 		expect(repositories.watches.watchedUserIds()).toEqual(['1001']);
 	});
