@@ -2,6 +2,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../clock.ts';
 import { createHelixLoader, HELIX_LIST_LIMIT, type HelixLoader, loadFound } from './batcher.ts';
 import type { TwitchClientOptions } from './client-options.ts';
+import { EventSubApi } from './eventsub-api.ts';
 import { HelixLists } from './helix-lists.ts';
 import { normalizeLogin } from './login.ts';
 import { createTwitchMetrics, type TwitchMetrics } from './metrics.ts';
@@ -56,6 +57,8 @@ const PERIOD_MS: Record<Exclude<ClipPeriod, 'all'>, number> = {
 export class TwitchClient {
 	readonly metrics: TwitchMetrics;
 	readonly tokens: AppTokenProvider;
+	/** EventSub conduits and subscriptions (background work in the same rate-limit queue). */
+	readonly eventsub: EventSubApi;
 	private readonly transport: HelixTransport;
 	private readonly cache: ResponseCache | undefined;
 	private readonly agent: Agent;
@@ -100,6 +103,7 @@ export class TwitchClient {
 			...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
 			...(options.maxRateLimitWaitMs === undefined ? {} : { maxRateLimitWaitMs: options.maxRateLimitWaitMs }),
 		});
+		this.eventsub = new EventSubApi(this.transport);
 		this.lists = new HelixLists({ transport: this.transport, metrics: this.metrics, logger: options.logger });
 		this.cache = options.cache === false ? undefined : new ResponseCache(this.metrics);
 		const coalesced = () => {
@@ -283,13 +287,13 @@ export class TwitchClient {
 	}
 
 	/** Channel information (title, category, language) for any number of broadcaster ids. */
-	async getChannels(broadcasterIds: readonly string[]): Promise<TwitchChannel[]> {
+	async getChannels(broadcasterIds: readonly string[], options: { fresh?: boolean } = {}): Promise<TwitchChannel[]> {
 		const unique = [...new Set(broadcasterIds)];
+		const read = (ids: string[]) => this.lists.once('/channels', { broadcaster_id: ids }, channelSchema);
 		const found = await Promise.all(
 			chunk(unique, HELIX_LIST_LIMIT).map((ids) =>
-				this.cached(`channels:${ids.join(',')}`, CACHE_TTL_MS.channels, () =>
-					this.lists.once('/channels', { broadcaster_id: ids }, channelSchema),
-				),
+				// fresh: a go-live wants the title set a moment ago, not a cached one.
+				options.fresh ? read(ids) : this.cached(`channels:${ids.join(',')}`, CACHE_TTL_MS.channels, () => read(ids)),
 			),
 		);
 		return found.flat();

@@ -15,6 +15,19 @@ export type Query = Record<string, QueryValue>;
 export interface HelixRequestOptions {
 	/** The rate-limit lane (default interactive): background work never holds up a command. */
 	priority?: HelixPriority | undefined;
+	/**
+	 * Attempts for network errors, timeouts and 5xx (default: the transport's). 1 for a request that must not be
+	 * repeated blindly (creating a conduit twice would use up one of the app's five).
+	 */
+	attempts?: number | undefined;
+}
+
+/** A request that changes something (EventSub conduits and subscriptions). */
+export interface HelixWrite {
+	method: 'POST' | 'PATCH' | 'DELETE';
+	path: string;
+	query?: Query;
+	body?: unknown;
 }
 
 /** One page of a list endpoint: the items that parsed, and the cursor of the next page if Twitch gave one. */
@@ -85,14 +98,33 @@ export class HelixTransport {
 	}
 
 	/** GETs `path` with `query` (arrays become repeated parameters, as Twitch wants) and parses with `schema`. */
-	async get<S extends z.ZodType>(
+	get<S extends z.ZodType>(
 		path: string,
 		query: Query,
 		schema: S,
 		options: HelixRequestOptions = {},
 	): Promise<z.output<S>> {
+		return this.send({ method: 'GET', path, query }, schema, options);
+	}
+
+	/**
+	 * Sends a write (POST, PATCH, DELETE with a JSON body) and parses the answer with `schema`: 200 and 202 carry JSON,
+	 * 204 parses as null. Any other 4xx is a TwitchApiError with its status (409: the thing exists already).
+	 */
+	write<S extends z.ZodType>(request: HelixWrite, schema: S, options: HelixRequestOptions = {}): Promise<z.output<S>> {
+		return this.send(request, schema, options);
+	}
+
+	private async send<S extends z.ZodType>(
+		request: { method: 'GET' | HelixWrite['method']; path: string; query?: Query | undefined; body?: unknown },
+		schema: S,
+		options: HelixRequestOptions,
+	): Promise<z.output<S>> {
 		const { clock, limiter, tokens, metrics, logger } = this.o;
-		const url = `${this.o.apiUrl}${path}?${toSearchParams(query)}`;
+		const path = request.path;
+		const attempts = options.attempts ?? this.o.attempts;
+		const url = `${this.o.apiUrl}${path}?${toSearchParams(request.query ?? {})}`;
+		const body = request.body === undefined ? undefined : JSON.stringify(request.body);
 		let transientFailures = 0;
 		let retriedUnauthorized = false;
 		let rateLimitedSince: number | undefined;
@@ -109,8 +141,13 @@ export class HelixTransport {
 					answer = await requestText(
 						url,
 						{
-							method: 'GET',
-							headers: { authorization: `Bearer ${token}`, 'client-id': this.o.clientId },
+							method: request.method,
+							headers: {
+								authorization: `Bearer ${token}`,
+								'client-id': this.o.clientId,
+								...(body === undefined ? {} : { 'content-type': 'application/json' }),
+							},
+							...(body === undefined ? {} : { body }),
 							dispatcher: this.o.dispatcher,
 						},
 						this.o.timeoutMs,
@@ -122,7 +159,9 @@ export class HelixTransport {
 				const rateLimit = readRateLimitHeaders(answer.headers);
 				permit.release(rateLimit);
 				({ status, text } = answer);
-				if (status === 429) {
+				// A 429 while the bucket still has points is not the rate limit (EventSub answers 429 when the
+				// subscription budget is used up): the caller gets it as an API error.
+				if (status === 429 && !(rateLimit.remaining !== undefined && rateLimit.remaining > 0)) {
 					metrics.rateLimited++;
 					const { resetAt } = rateLimit;
 					rateLimitedSince ??= clock.now();
@@ -139,8 +178,7 @@ export class HelixTransport {
 			} catch (error) {
 				if (error instanceof TwitchRateLimitError) throw error;
 				lastProblem = describeNetworkError(error);
-				if (++transientFailures >= this.o.attempts)
-					throw new TwitchUnavailableError(path, transientFailures, lastProblem);
+				if (++transientFailures >= attempts) throw new TwitchUnavailableError(path, transientFailures, lastProblem);
 				metrics.retries++;
 				await this.backoff(transientFailures);
 				continue;
@@ -157,13 +195,15 @@ export class HelixTransport {
 			}
 			if (status >= 500) {
 				lastProblem = `HTTP ${status}`;
-				if (++transientFailures >= this.o.attempts)
-					throw new TwitchUnavailableError(path, transientFailures, lastProblem);
+				if (++transientFailures >= attempts) throw new TwitchUnavailableError(path, transientFailures, lastProblem);
 				metrics.retries++;
 				await this.backoff(transientFailures);
 				continue;
 			}
-			if (status !== 200) throw new TwitchApiError(path, status, errorMessage(text) ?? `HTTP ${status}`);
+			if (status === 204) return schema.parse(null);
+			if (status !== 200 && status !== 202) {
+				throw new TwitchApiError(path, status, errorMessage(text) ?? `HTTP ${status}`);
+			}
 
 			let json: unknown;
 			try {
@@ -171,7 +211,7 @@ export class HelixTransport {
 			} catch {
 				// A proxy's HTML page or a cut body: worth another try, then a typed error, never a crash.
 				lastProblem = `a body that is not JSON (${JSON.stringify(text.slice(0, 40))})`;
-				if (++transientFailures >= this.o.attempts) throw new TwitchResponseError(path, lastProblem);
+				if (++transientFailures >= attempts) throw new TwitchResponseError(path, lastProblem);
 				metrics.retries++;
 				await this.backoff(transientFailures);
 				continue;
