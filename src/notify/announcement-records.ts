@@ -25,6 +25,7 @@ export function newIntent(state: StreamState, guildId: string, channelId: string
 		lastEditAt: null,
 		renderedTitle: state.title,
 		renderedGame: state.gameName,
+		renderedPreview: state.thumbnailUrl !== '',
 		endedAt: null,
 		streamStartedAt: state.startedAt,
 	};

@@ -21,9 +21,10 @@ export const DEFAULT_END_GRACE_MS = 3 * 60_000;
 
 /** What one poll cycle learned about one watched user. */
 export type StreamObservation =
-	| { kind: 'live'; stream: TwitchStream }
-	/** Get Streams answered and this user was not in it. */
-	| { kind: 'absent' }
+	/** `pushed`: from EventSub (stream.online), not from Get Streams. */
+	| { kind: 'live'; stream: TwitchStream; pushed?: boolean }
+	/** Get Streams answered and this user was not in it (or, `pushed`, EventSub said stream.offline). */
+	| { kind: 'absent'; pushed?: boolean }
 	/** The batch holding this user failed: nothing can be concluded. */
 	| { kind: 'unknown' };
 
@@ -133,7 +134,9 @@ function observeSameStream(previous: StreamState, stream: TwitchStream, now: num
 	const titleOrGameChanged =
 		previous.title !== stream.title || previous.gameId !== stream.gameId || previous.gameName !== stream.gameName;
 	const identityChanged = previous.login !== stream.userLogin || previous.displayName !== stream.userName;
-	const persist = titleOrGameChanged || identityChanged || previous.missingSince !== null;
+	// A preview image first known (a stream announced from EventSub, then listed by Get Streams) is worth saving.
+	const previewFound = previous.thumbnailUrl === '' && stream.thumbnailUrl !== '';
+	const persist = titleOrGameChanged || identityChanged || previewFound || previous.missingSince !== null;
 	const state: StreamState = {
 		...previous,
 		...fieldsSeenIn(stream),

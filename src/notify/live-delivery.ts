@@ -83,7 +83,7 @@ export class LiveDelivery {
 		const target = memory.targets.get(watch.guildId);
 		const announcement = target?.announcement ?? null;
 		return planLive({
-			stream: { signature: signatureOf(state.title, state.gameName), seenNow: state.missingSince === null },
+			stream: { signature: stateSignature(state), seenNow: state.missingSince === null },
 			watch: { paused: Boolean(watch.paused), inBackoff: this.o.status.inBackoff(watch) },
 			target: { announcement, decidedFor: target?.decidedFor ?? null },
 			mayEdit: announcement !== null && this.mayEdit(announcement),
@@ -130,7 +130,7 @@ export class LiveDelivery {
 			if (known && PHASE_RANK[known.phase] > PHASE_RANK[announcement.phase]) continue;
 			memory.targets.set(announcement.guildId, {
 				announcement,
-				decidedFor: signatureOf(announcement.renderedTitle, announcement.renderedGame),
+				decidedFor: recordSignature(announcement),
 			});
 		}
 		memory.loaded = true;
@@ -146,7 +146,7 @@ export class LiveDelivery {
 				updateOnChange: settings.updateOnChange,
 			});
 		}
-		const signature = signatureOf(state.title, state.gameName);
+		const signature = stateSignature(state);
 		const target = memory.targets.get(watch.guildId);
 		switch (plan.action) {
 			case 'none':
@@ -184,7 +184,7 @@ export class LiveDelivery {
 		const intent = newIntent(state, watch.guildId, channelId, this.o.clock.now());
 		await this.o.announcements.put(intent);
 		this.o.elapsed.since(`intent:${targetKey(intent)}`, intent.createdAt); // pinned: made by this process
-		const target: TargetMemory = { announcement: intent, decidedFor: signatureOf(state.title, state.gameName) };
+		const target: TargetMemory = { announcement: intent, decidedFor: stateSignature(state) };
 		memory.targets.set(watch.guildId, target);
 		await this.deliver(target, intent, state, watch);
 	}
@@ -234,11 +234,12 @@ export class LiveDelivery {
 			// An adopted post shows what the intent was made for; a later cycle edits it if the stream changed since.
 			renderedTitle: adopted === null ? stream.title : intent.renderedTitle,
 			renderedGame: adopted === null ? stream.gameName : intent.renderedGame,
+			renderedPreview: adopted === null ? stream.thumbnailUrl !== '' : (intent.renderedPreview ?? true),
 		};
 		await this.o.announcements.put(posted);
 		this.o.elapsed.since(`edit:${targetKey(posted)}`, now); // the edit throttle counts from here, monotonically
 		target.announcement = posted;
-		target.decidedFor = signatureOf(posted.renderedTitle, posted.renderedGame);
+		target.decidedFor = recordSignature(posted);
 		await this.o.status.recordSuccess(watch, true);
 		this.o.logger.info(
 			{ streamId: posted.streamId, guildId: posted.guildId, channelId: posted.channelId, messageId },
@@ -265,7 +266,7 @@ export class LiveDelivery {
 		const now = this.o.clock.now();
 		const stream = announcedStreamFromState(state);
 		if (!stream || announcement.messageId === null) {
-			target.decidedFor = signatureOf(state.title, state.gameName);
+			target.decidedFor = stateSignature(state);
 			return;
 		}
 		const message = this.o.renderer.live({ stream, template: watch.template, roleId: watch.roleId, now });
@@ -287,11 +288,22 @@ export class LiveDelivery {
 			lastEditAt: now,
 			renderedTitle: stream.title,
 			renderedGame: stream.gameName,
+			renderedPreview: stream.thumbnailUrl !== '',
 		};
 		await this.o.announcements.put(edited);
 		this.o.elapsed.since(`edit:${targetKey(edited)}`, now);
 		target.announcement = edited;
-		target.decidedFor = signatureOf(edited.renderedTitle, edited.renderedGame);
+		target.decidedFor = recordSignature(edited);
 		await this.o.status.recordSuccess(watch, false);
 	}
+}
+
+/** What a live state would be posted as (see signatureOf). */
+function stateSignature(state: StreamState): string {
+	return signatureOf(state.title, state.gameName, state.thumbnailUrl !== '');
+}
+
+/** What a stored announcement was posted as; records written before the preview flag count as with preview. */
+function recordSignature(announcement: Announcement): string {
+	return signatureOf(announcement.renderedTitle, announcement.renderedGame, announcement.renderedPreview ?? true);
 }

@@ -9,9 +9,13 @@
  */
 import type { Announcement, EndAction } from '../store/records.ts';
 
-/** Title and category as one comparable value: what a post's content, or a filter's verdict, was made for. */
-export function signatureOf(title: string, gameName: string): string {
-	return `${gameName}\u0000${title}`;
+/**
+ * Title, category and whether the preview image was known, as one comparable value: what a post's content, or a
+ * filter's verdict, was made for. A post made from EventSub before Get Streams listed the stream has no preview
+ * yet; once it is known, the signature differs and the post is edited to show it.
+ */
+export function signatureOf(title: string, gameName: string, previewKnown = true): string {
+	return `${gameName}\u0000${title}\u0000${previewKnown ? 'preview' : ''}`;
 }
 
 /** What this process knows of one target of a stream. */

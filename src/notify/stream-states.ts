@@ -6,7 +6,10 @@
  * What it adds to the pure machine, because it needs memory across cycles:
  * - how long a stream has been missing, on the monotonic clock (a stepped wall clock must not stretch the grace);
  * - which live streams a source of this process has confirmed: a state only read from the store may describe a
- *   stream that ended hours ago while the bot was down, and must not be announced on its word alone.
+ *   stream that ended hours ago while the bot was down, and must not be announced on its word alone;
+ * - which streams EventSub announced that Get Streams does not list yet: on real Twitch Get Streams lags behind
+ *   `stream.online` (minutes, sometimes), so until it lists the stream (or GET_STREAMS_LAG_ALLOWANCE_MS passes) its
+ *   absence from Get Streams says nothing.
  */
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
@@ -14,6 +17,9 @@ import type { StreamState } from '../store/records.ts';
 import type { StreamStateRepository } from '../store/stream-state-repository.ts';
 import { ElapsedTime } from './elapsed-time.ts';
 import { DEFAULT_END_GRACE_MS, type GoLiveEvent, nextStreamState, type StreamObservation } from './go-live-state.ts';
+
+/** How long Get Streams may leave out a stream EventSub announced before its absence counts. */
+export const GET_STREAMS_LAG_ALLOWANCE_MS = 10 * 60_000;
 
 export interface StreamStatesOptions {
 	repository: StreamStateRepository;
@@ -37,6 +43,8 @@ export class StreamStates {
 	private readonly unsaved = new Map<string, StreamState>();
 	/** Users whose current live stream a source of this process has seen. */
 	private readonly confirmed = new Set<string>();
+	/** Users whose live stream came from EventSub and is not listed by Get Streams yet, and since when (wall ms). */
+	private readonly pushedNotListed = new Map<string, { streamId: string; at: number }>();
 
 	constructor(options: StreamStatesOptions) {
 		this.repository = options.repository;
@@ -64,8 +72,30 @@ export class StreamStates {
 		return this.states.get(userId);
 	}
 
+	/**
+	 * Applies what EventSub pushed (see observe). A `stream.offline` sent before the current stream started is about
+	 * an older stream and is ignored (delivery is unordered); a `stream.online` of the stream already live adds nothing.
+	 */
+	observePushed(userId: string, observation: StreamObservation, sentAt: number): GoLiveEvent[] {
+		const current = this.states.get(userId);
+		if (observation.kind === 'absent' && current?.status === 'live' && current.startedAt !== null) {
+			const startedAt = Date.parse(current.startedAt);
+			if (Number.isFinite(startedAt) && sentAt < startedAt) return [];
+		}
+		if (observation.kind === 'live') {
+			if (current?.status === 'live' && current.streamId === observation.stream.id) return [];
+			const at = this.clock.now();
+			this.pushedNotListed.set(userId, { streamId: observation.stream.id, at });
+			this.elapsed.since(`pushed:${userId}`, at); // pinned: measured on the monotonic clock
+		} else {
+			this.pushedNotListed.delete(userId);
+		}
+		return this.observe(userId, observation);
+	}
+
 	/** Applies what a source observed of one user; returns the events it causes. */
 	observe(userId: string, observation: StreamObservation): GoLiveEvent[] {
+		if (!('pushed' in observation && observation.pushed)) observation = this.allowForLag(userId, observation);
 		const previous = this.states.get(userId);
 		const key = `missing:${userId}`;
 		const missingFor = previous?.missingSince == null ? undefined : this.elapsed.since(key, previous.missingSince);
@@ -81,6 +111,20 @@ export class StreamStates {
 			this.confirmed.delete(userId);
 		}
 		return transition.events;
+	}
+
+	/** Get Streams' word on a stream EventSub announced: its absence counts only once the lag allowance has passed. */
+	private allowForLag(userId: string, observation: StreamObservation): StreamObservation {
+		const pushed = this.pushedNotListed.get(userId);
+		if (pushed === undefined) return observation;
+		if (observation.kind === 'live') {
+			if (observation.stream.id === pushed.streamId) this.pushedNotListed.delete(userId);
+			return observation;
+		}
+		if (observation.kind !== 'absent') return observation;
+		if (this.elapsed.since(`pushed:${userId}`, pushed.at) < GET_STREAMS_LAG_ALLOWANCE_MS) return { kind: 'unknown' };
+		this.pushedNotListed.delete(userId);
+		return observation;
 	}
 
 	/** Writes the changed states in one batch; on failure they stay queued for the next save. Returns how many. */

@@ -148,6 +148,8 @@ export const announcementSchema = z.object({
 	 * Absent in records written before it was added.
 	 */
 	streamStartedAt: z.string().nullable().optional(),
+	/** Whether the post showed the stream's preview image (false: posted from EventSub before Get Streams listed it). */
+	renderedPreview: z.boolean().optional(),
 });
 export type Announcement = z.infer<typeof announcementSchema>;
 
