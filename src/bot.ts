@@ -123,6 +123,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 					clock,
 					config,
 					graceMs: config.streamEndGraceSeconds * 1000,
+					...(config.twitchEventSub ? { eventsub: { url: config.twitchEventSubWsUrl, store, twitch } } : {}),
 					...(tuning.editThrottleMs === undefined ? {} : { editThrottleMs: tuning.editThrottleMs }),
 					...(tuning.nonceTrustMs === undefined ? {} : { nonceTrustMs: tuning.nonceTrustMs }),
 					...(tuning.backoff === undefined ? {} : { backoff: tuning.backoff }),

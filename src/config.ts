@@ -41,6 +41,11 @@ const environmentSchema = z.object({
 		.default(60),
 	STREAM_END_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600, 'must be at most 3600 (one hour)').default(180),
 	HTTP_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
+	// Off until the EventSub path is tested end to end against the fake (issue 8); polling alone meanwhile.
+	TWITCH_EVENTSUB: z.enum(['on', 'off'], 'must be on or off').default('off'),
+	TWITCH_EVENTSUB_WS_URL: z
+		.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' })
+		.default('wss://eventsub.wss.twitch.tv/ws'),
 });
 
 export type Config = Readonly<{
@@ -59,6 +64,9 @@ export type Config = Readonly<{
 	/** How long a live channel must be missing from Get Streams before its stream is called ended (Twitch flaps). */
 	streamEndGraceSeconds: number;
 	httpTimeoutMs: number;
+	/** EventSub over a conduit WebSocket for instant go-lives (polling stays the safety net). */
+	twitchEventSub: boolean;
+	twitchEventSubWsUrl: string;
 }>;
 
 /** Names of the settings that hold secrets: their values never appear in messages or logs. */
@@ -128,6 +136,8 @@ export function parseConfig(env: Record<string, string | undefined>, scope: Conf
 		pollIntervalSeconds: e.POLL_INTERVAL_SECONDS,
 		streamEndGraceSeconds: e.STREAM_END_GRACE_SECONDS,
 		httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+		twitchEventSub: e.TWITCH_EVENTSUB === 'on',
+		twitchEventSubWsUrl: e.TWITCH_EVENTSUB_WS_URL,
 	});
 }
 

@@ -26,6 +26,8 @@ import type { BackoffPolicy } from './announcement-rules.ts';
 import { DeliveryStatusBook } from './delivery-status.ts';
 import { DiscordMessages } from './discord-messages.ts';
 import { ElapsedTime } from './elapsed-time.ts';
+import { EventSubSource, type EventSubSourceOptions, type PushedObservation } from './eventsub-source.ts';
+import { DEFAULT_END_GRACE_MS } from './go-live-state.ts';
 import { LiveDelivery } from './live-delivery.ts';
 import { type PollCycle, type PollCycleReport, StreamPoller } from './poller.ts';
 import { END_RETRY_WINDOW_MS, StreamEnds } from './stream-end.ts';
@@ -57,6 +59,8 @@ export interface NotifierOptions {
 	discordDeadlineMs?: number;
 	/** How long Get Streams may take in one cycle (ms; default: the poll interval). */
 	cycleDeadlineMs?: number;
+	/** EventSub over a conduit WebSocket as the instant source (polling stays the safety net); absent: polling only. */
+	eventsub?: Omit<EventSubSourceOptions, 'watches' | 'logger' | 'onObservation'>;
 }
 
 export interface Notifier {
@@ -72,7 +76,11 @@ export interface Notifier {
 	whenIdle(): Promise<void>;
 	/** The go-live state of a watched Twitch user as last observed (for `/watch list`). */
 	streamStateOf(twitchUserId: string): StreamState | undefined;
+	/** Whether EventSub pushes this user's go-lives (else polling alone finds them). */
+	isInstant(twitchUserId: string): boolean;
 	readonly poller: StreamPoller;
+	/** The EventSub source, when enabled. */
+	readonly eventsub: EventSubSource | undefined;
 }
 
 /** Pins of the elapsed-time tracker are not needed longer than the longest duration asked (end retry window). */
@@ -137,6 +145,48 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		ends.retryDue();
 	};
 
+	/** A push from EventSub goes the same way as a poll cycle's findings: state, then delivery. */
+	const stopping = new AbortController();
+	const applyPushed = async ({ userId, observation, sentAt }: PushedObservation): Promise<void> => {
+		await states.load([userId]);
+		const events = states.observePushed(userId, observation, sentAt);
+		await states.save();
+		observeCycle({ events, liveStates: states.liveConfirmed(repositories.watches.watchedUserIds()) });
+		// stream.offline starts the grace period; its end comes without waiting for a poll.
+		if (observation.kind === 'absent') void endAfterGrace(userId);
+	};
+	const endAfterGrace = async (userId: string): Promise<void> => {
+		try {
+			await clock.sleep((options.graceMs ?? DEFAULT_END_GRACE_MS) + 1_000, stopping.signal);
+		} catch {
+			return; // stopping
+		}
+		if (states.get(userId)?.missingSince == null) return; // seen live again meanwhile
+		const events = states.observe(userId, { kind: 'absent', pushed: true });
+		await states.save();
+		observeCycle({ events, liveStates: states.liveConfirmed(repositories.watches.watchedUserIds()) });
+	};
+	const eventsub = options.eventsub
+		? new EventSubSource({
+				...options.eventsub,
+				watches: repositories.watches,
+				logger: logger.child({ component: 'eventsub' }),
+				onObservation: applyPushed,
+			})
+		: undefined;
+	let reconciledFor = '';
+	/** After a cycle: subscriptions follow the watched users when they changed (a watch added or removed). */
+	const reconcileIfWatchesChanged = (): void => {
+		if (!eventsub?.started) return;
+		const watched = repositories.watches.watchedUserIds().sort().join(',');
+		if (watched === reconciledFor) return;
+		reconciledFor = watched;
+		eventsub.reconcile().catch((error: unknown) => {
+			reconciledFor = '';
+			logger.warn({ err: error }, 'could not bring the EventSub subscriptions up to date; trying again next cycle');
+		});
+	};
+
 	const poller = new StreamPoller({
 		twitch: options.twitch,
 		watches: repositories.watches,
@@ -145,7 +195,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		clock,
 		intervalMs: options.config.pollIntervalSeconds * 1000,
 		...(options.cycleDeadlineMs === undefined ? {} : { cycleDeadlineMs: options.cycleDeadlineMs }),
-		onCycle: observeCycle,
+		onCycle: (cycle) => {
+			observeCycle(cycle);
+			reconcileIfWatchesChanged();
+		},
 	});
 
 	/**
@@ -195,9 +248,17 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		prepare,
 		async start() {
 			await prepare();
+			if (eventsub) {
+				// Without EventSub the bot still works (polling): a failure here is logged, not fatal.
+				await eventsub.start().then(reconcileIfWatchesChanged, (error: unknown) => {
+					logger.warn({ err: error }, 'EventSub is unavailable; go-lives are found by polling alone for now');
+				});
+			}
 			poller.start();
 		},
 		async stop() {
+			stopping.abort();
+			eventsub?.stop();
 			await poller.stop();
 			await queues.whenIdle();
 		},
@@ -209,5 +270,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		},
 		whenIdle: () => queues.whenIdle(),
 		streamStateOf: (twitchUserId) => states.get(twitchUserId),
+		isInstant: (twitchUserId) => eventsub?.isCovered(twitchUserId) ?? false,
+		eventsub,
 	};
 }

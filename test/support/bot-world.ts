@@ -56,6 +56,8 @@ export async function createWorld(extraEnv: Record<string, string> = {}, options
 		DISCORD_API_URL: discord.apiUrl,
 		STORAGE_URL: `sqlite://${join(dataDir, 'bot.sqlite')}`,
 		LOG_LEVEL: 'silent',
+		// Until a test asks for it: the fake Twitch's EventSub is opt-in per world.
+		TWITCH_EVENTSUB: 'off',
 		...extraEnv,
 	};
 	const bots: RunningBot[] = [];
