@@ -159,6 +159,7 @@ function watchBlock(entry: WatchListEntry, now: number): string {
 		? `→ <#${entry.targetChannelId}>${entry.usesDefaultChannel ? ' (default)' : ''}`
 		: '→ no channel';
 	const parts = [name, STATUS_TEXT[entry.status], target];
+	if (entry.instant !== null) parts.push(entry.instant ? '⚡ instant' : '⏱️ polled');
 	if (watch.roleId) parts.push(`pings <@&${watch.roleId}>`);
 	parts.push(
 		delivery.lastAnnouncedAt === null

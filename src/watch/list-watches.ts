@@ -14,6 +14,8 @@ export interface WatchListEntry {
 	status: LiveStatus;
 	/** How delivery to its target went lately (last problem, backoff, last announcement). */
 	delivery: TargetStatus;
+	/** Whether EventSub pushes its go-lives (true) or polling alone finds them (false); null when EventSub is off. */
+	instant: boolean | null;
 	/** What stops it from posting right now, from the gateway cache (before any post fails). */
 	currentProblem: TargetProblem | null;
 }
@@ -53,6 +55,7 @@ export async function listWatches(
 				usesDefaultChannel: watch.channelId === null,
 				status: statuses.get(watch.twitchUserId) ?? 'unknown',
 				delivery: deliveryOf.get(watch) ?? emptyTargetStatus(watch),
+				instant: deps.notifier?.eventsub ? (deps.notifier.isInstant?.(watch.twitchUserId) ?? false) : null,
 				currentProblem: check.status === 'blocked' ? check.problem : null,
 			};
 		});

@@ -16,5 +16,5 @@ export interface WatchAdminDeps {
 	/** Where the raw detail of a failed `/watch test` post goes, under the incident id the admin is shown. */
 	readonly logger: Pick<Logger, 'warn'>;
 	/** When this process runs the notifier, its in-memory stream states are the freshest. */
-	readonly notifier?: Pick<Notifier, 'streamStateOf'> | undefined;
+	readonly notifier?: (Pick<Notifier, 'streamStateOf'> & Partial<Pick<Notifier, 'isInstant' | 'eventsub'>>) | undefined;
 }

@@ -24,6 +24,7 @@ function entry(index: number, overrides: Partial<WatchListEntry> = {}): WatchLis
 		targetChannelId: NEWS,
 		usesDefaultChannel: false,
 		status: 'offline',
+		instant: null,
 		delivery: { version: 1, guildId: GUILD, twitchUserId: id, ...emptyDeliveryStatus(), lastAnnouncedAt: null },
 		currentProblem: null,
 		...overrides,
@@ -76,6 +77,19 @@ describe('/watch list rendering', () => {
 		expect(description).toContain(`the bot cannot see <#${NEWS}> (View Channel)`);
 		expect(description).toContain('run `/watch test` to resume');
 		expect(reply.embeds?.[0]?.footer?.text).toBe('2 with a problem');
+	});
+
+	it('says per channel whether EventSub pushes its go-lives or polling alone finds them, when EventSub is on', () => {
+		const on = renderWatchList(
+			{ entries: [entry(1, { instant: true }), entry(2, { instant: false })], watchLimit: 100 },
+			1,
+			NOW,
+		).embeds?.[0]?.description;
+		expect(on).toContain('**Streamer1** · ⚫ offline · → <#');
+		expect(on).toMatch(/Streamer1.*⚡ instant/);
+		expect(on).toMatch(/Streamer2.*⏱️ polled/);
+		const off = renderWatchList({ entries: [entry(1)], watchLimit: 100 }, 1, NOW).embeds?.[0]?.description;
+		expect(off).not.toMatch(/instant|polled/);
 	});
 
 	it('flags a watch with no channel to post in', () => {
