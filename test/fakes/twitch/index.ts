@@ -1,4 +1,26 @@
-/** A fake Twitch (OAuth and Helix) on 127.0.0.1 for tests, the benchmark and the demo. */
+/** A fake Twitch (OAuth, Helix and EventSub over conduits) on 127.0.0.1 for tests, the benchmark and the demo. */
+export type {
+	EventSubWsMessage,
+	FakeEventSub,
+	FakeEventSubOptions,
+	FakeEventSubSession,
+	FakeSubscriptionType,
+	KeepaliveMessage,
+	NotificationMessage,
+	RawConduit,
+	RawConduitShard,
+	RawEventSubSession,
+	RawEventSubSubscription,
+	ReconnectMessage,
+	ReconnectSessionId,
+	RevocationMessage,
+	RevocationStatus,
+	ShardStatus,
+	StreamOfflineEvent,
+	StreamOnlineEvent,
+	SubscriptionStatus,
+	WelcomeMessage,
+} from './eventsub-types.ts';
 export { startFakeTwitch } from './server.ts';
 export type {
 	AnswerFault,

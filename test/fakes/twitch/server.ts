@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TwitchWorld } from './data.ts';
+import { FakeEventSubService } from './eventsub.ts';
+import { EVENTSUB_WS_PATH } from './eventsub-socket.ts';
+import type { FakeEventSub } from './eventsub-types.ts';
 import { FaultQueue, HTML_502_PAGE, INVALID_SHAPE_BODY, TRUNCATED_JSON_BODY } from './faults.ts';
 import { HELIX_ROUTES } from './helix.ts';
 import { type FakeApp, mintAppToken, validateToken } from './oauth.ts';
@@ -38,7 +41,7 @@ import type {
 const DEFAULT_TOKEN_TTL_SECONDS = 5_011_271;
 /** The request log keeps this many entries, so that a 10,000-user benchmark does not grow memory. */
 const REQUEST_LOG_LIMIT = 5000;
-/** The token endpoint takes a small form; anything bigger is not a real client. */
+/** The token endpoint takes a small form and EventSub a small JSON body; anything bigger is not a real client. */
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** One request being answered: the answer's status lands in its log entry. */
@@ -76,6 +79,7 @@ class FakeTwitchServer implements FakeTwitch {
 	readonly #stats: FakeTwitchStats = { total: 0, byRoute: {}, mints: 0, validations: 0, status429: 0 };
 	#log: FakeRequestLogEntry[] = [];
 	readonly #delays = new Set<NodeJS.Timeout>();
+	readonly #eventsub: FakeEventSubService;
 	#origin = '';
 
 	constructor(options: FakeTwitchOptions) {
@@ -95,6 +99,13 @@ class FakeTwitchServer implements FakeTwitch {
 			this.#now,
 		);
 		this.#server = createServer((req, res) => this.#onRequest(req, res));
+		this.#eventsub = new FakeEventSubService({
+			...options,
+			now: this.#now,
+			world: this.#world,
+			url: () => this.eventsubWsUrl,
+		});
+		this.#server.on('upgrade', (req, socket, head) => this.#eventsub.handleUpgrade(req, socket, head));
 	}
 
 	async listen(): Promise<void> {
@@ -126,6 +137,12 @@ class FakeTwitchServer implements FakeTwitch {
 	get clientSecret(): string {
 		return this.#app.clientSecret;
 	}
+	get eventsubWsUrl(): string {
+		return `${this.#origin.replace(/^http/, 'ws')}${EVENTSUB_WS_PATH}`;
+	}
+	get eventsub(): FakeEventSub {
+		return this.#eventsub;
+	}
 
 	// ---- seeding ----
 
@@ -139,13 +156,19 @@ class FakeTwitchServer implements FakeTwitch {
 		return this.#world.addGame(game);
 	}
 	goLive(userId: string, stream?: Partial<RawStream>): RawStream {
-		return this.#world.goLive(userId, stream);
+		// A restart (live again with a new stream) ends the previous stream first, as on Twitch.
+		const user = this.#world.usersById.get(userId);
+		if (user && this.#world.streamsByUserId.has(userId)) this.#eventsub.streamOffline(user);
+		const started = this.#world.goLive(userId, stream);
+		this.#eventsub.streamOnline(started);
+		return started;
 	}
 	updateStream(userId: string, patch: Partial<RawStream>): RawStream {
 		return this.#world.updateStream(userId, patch);
 	}
 	endStream(userId: string, opts: { archive?: boolean } = {}): void {
 		this.#world.endStream(userId, opts.archive ?? true);
+		this.#eventsub.streamOffline(this.#world.requireUser(userId));
 	}
 	updateChannel(userId: string, patch: Partial<ChannelSettings>): RawChannel {
 		return this.#world.updateChannel(userId, patch);
@@ -226,6 +249,7 @@ class FakeTwitchServer implements FakeTwitch {
 	}
 
 	async close(): Promise<void> {
+		await this.#eventsub.close();
 		for (const timer of this.#delays) clearTimeout(timer);
 		this.#delays.clear();
 		await new Promise<void>((resolve) => {
@@ -287,6 +311,8 @@ class FakeTwitchServer implements FakeTwitch {
 			this.#serveTokenMint(exchange).catch((error: unknown) => this.#serveError(exchange, error, 'oauth'));
 		} else if (route === '/oauth2/validate') {
 			this.#serveValidate(exchange);
+		} else if (route.startsWith('/helix/eventsub/')) {
+			this.#serveEventSub(exchange).catch((error: unknown) => this.#serveError(exchange, error, 'helix'));
 		} else if (route.startsWith('/helix/')) {
 			this.#serveHelix(exchange);
 		} else {
@@ -388,26 +414,56 @@ class FakeTwitchServer implements FakeTwitch {
 			this.#replyJson(exchange, 404, { error: 'Not Found', status: 404, message: '' });
 			return;
 		}
-		const clientIdHeader = headerValue(req, 'client-id');
-		const bucket = this.#bucketOf(req);
-		try {
-			this.#authorizeHelix(req, clientIdHeader);
-		} catch (error) {
-			this.#serveError(exchange, error, 'helix', bucket.headers());
-			return;
-		}
-		// Each Helix request costs one point of the app's bucket; an empty bucket answers 429 until it refills.
-		if (!bucket.take()) {
-			this.#replyJson(exchange, 429, tooManyRequests(), bucket.headers());
-			return;
-		}
-		const headers = bucket.headers();
+		const headers = this.#admitHelix(exchange);
+		if (!headers) return;
 		const fault = exchange.answerFault;
 		const query = new URLSearchParams(exchange.url.searchParams);
 		if (fault?.kind === 'endlessCursor') query.delete('after');
 		try {
 			const body = handler(query, this.#world, this.#now());
 			this.#replyJson(exchange, 200, fault ? alterAnswer(body, fault) : body, headers);
+		} catch (error) {
+			this.#serveError(exchange, error, 'helix', headers);
+		}
+	}
+
+	/**
+	 * Authenticates a Helix request and takes its point of the app's bucket: the Ratelimit headers to answer with,
+	 * or undefined once it has answered 401 or 429.
+	 */
+	#admitHelix(exchange: Exchange): RateLimitHeaders | undefined {
+		const { req } = exchange;
+		const bucket = this.#bucketOf(req);
+		try {
+			this.#authorizeHelix(req, headerValue(req, 'client-id'));
+		} catch (error) {
+			this.#serveError(exchange, error, 'helix', bucket.headers());
+			return undefined;
+		}
+		// Each Helix request costs one point of the app's bucket; an empty bucket answers 429 until it refills.
+		if (!bucket.take()) {
+			this.#replyJson(exchange, 429, tooManyRequests(), bucket.headers());
+			return undefined;
+		}
+		return bucket.headers();
+	}
+
+	/** /helix/eventsub/…: conduits, shards and subscriptions, any method, JSON bodies. */
+	async #serveEventSub(exchange: Exchange): Promise<void> {
+		const headers = this.#admitHelix(exchange);
+		if (!headers) return;
+		const { req, route, url } = exchange;
+		try {
+			const method = req.method ?? 'GET';
+			const body = method === 'POST' || method === 'PATCH' ? await readBody(req) : '';
+			// #admitHelix checked that the token belongs to the Client-Id header's app.
+			const clientId = headerValue(req, 'client-id') ?? '';
+			const answer = this.#eventsub.serveRest({ method, route, query: url.searchParams, body, clientId });
+			if (answer.body === undefined) this.#reply(exchange, answer.status, '', JSON_CONTENT_TYPE, headers);
+			else {
+				const fault = exchange.answerFault;
+				this.#replyJson(exchange, answer.status, fault ? alterAnswer(answer.body, fault) : answer.body, headers);
+			}
 		} catch (error) {
 			this.#serveError(exchange, error, 'helix', headers);
 		}

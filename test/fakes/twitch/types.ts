@@ -2,6 +2,7 @@
  * Twitch-shaped records served by the fake, with exactly Twitch's JSON field names (snake_case), and the fake's own
  * option, fault and handle types.
  */
+import type { FakeEventSub, FakeEventSubOptions } from './eventsub-types.ts';
 
 /** A Get Users item. */
 export interface RawUser {
@@ -145,7 +146,7 @@ export interface FakeClientOptions {
 	clientType?: 'confidential' | 'public';
 }
 
-export interface FakeTwitchOptions {
+export interface FakeTwitchOptions extends FakeEventSubOptions {
 	/** Default 'fake-client-id'. */
 	clientId?: string;
 	/** Default 'fake-client-secret'. */
@@ -250,17 +251,27 @@ export interface FakeTwitch {
 	readonly authUrl: string;
 	readonly clientId: string;
 	readonly clientSecret: string;
+	/** 'ws://127.0.0.1:PORT/ws': the EventSub WebSocket (wss://eventsub.wss.twitch.tv/ws on Twitch). */
+	readonly eventsubWsUrl: string;
+	/** EventSub over conduits (routes under /helix/eventsub/ and the WebSocket): observation and faults. */
+	readonly eventsub: FakeEventSub;
 
 	/** Stores a user (login lowercased; display_name defaults to the login as given). */
 	addUser(user: Partial<RawUser> & { login: string }): RawUser;
 	/** Changes a user's login and display name, and their live stream's user_login/user_name. */
 	renameUser(userId: string, newLogin: string): void;
 	addGame(game: Partial<RawGame> & { name: string }): RawGame;
-	/** Starts (or restarts, with a new stream id) a user's stream; the channel's title and game follow it. */
+	/**
+	 * Starts (or restarts, with a new stream id) a user's stream; the channel's title and game follow it. EventSub
+	 * sends stream.online (after a stream.offline for the previous stream on a restart).
+	 */
 	goLive(userId: string, stream?: Partial<RawStream>): RawStream;
 	/** Patches the live stream (title, game, viewers…); the channel's title and game follow it. */
 	updateStream(userId: string, patch: Partial<RawStream>): RawStream;
-	/** Ends the stream; with archive (default true) its VOD appears in Get Videos with its stream_id. */
+	/**
+	 * Ends the stream (EventSub sends stream.offline); with archive (default true) its VOD appears in Get Videos with
+	 * its stream_id.
+	 */
 	endStream(userId: string, opts?: { archive?: boolean }): void;
 	/** Patches a user's channel settings (title, game, language, tags…) as served by Get Channel Information. */
 	updateChannel(userId: string, patch: Partial<ChannelSettings>): RawChannel;
