@@ -694,7 +694,28 @@ describe('session_reconnect', () => {
 	});
 });
 
-describe('closing', () => {
+describe('Get Streams lag and closing', () => {
+	it('leaves a new stream out of Get Streams for streamsLagMs while Get Channel Information is current', async () => {
+		await start({ streamsLagMs: 60_000 });
+		const game = fake.addGame({ name: 'Chess' });
+		const user = fake.addUser({ login: 'laggy' });
+		fake.goLive(user.id, { title: 'Opening prep', game_id: game.id });
+		expect((await api('GET', `/streams?user_id=${user.id}`)).json).toMatchObject({ data: [] });
+		expect((await api('GET', `/channels?broadcaster_id=${user.id}`)).json).toMatchObject({
+			data: [{ title: 'Opening prep', game_id: game.id, game_name: 'Chess' }],
+		});
+		nowMs += 59_999;
+		expect((await api('GET', '/streams')).json).toMatchObject({ data: [] });
+		nowMs += 1;
+		expect((await api('GET', `/streams?user_id=${user.id}`)).json).toMatchObject({
+			data: [{ user_id: user.id, title: 'Opening prep' }],
+		});
+		fake.setStreamsLag(0);
+		const other = fake.addUser({ login: 'prompt' });
+		fake.goLive(other.id);
+		expect((await api('GET', `/streams?user_id=${other.id}`)).json).toMatchObject({ data: [{ user_id: other.id }] });
+	});
+
 	it('leaves nothing running after close(): sockets ended, timers cleared, no new connections', async () => {
 		const { sessionId } = await watchedUser('closer');
 		const idle = await connect();

@@ -80,6 +80,9 @@ class FakeTwitchServer implements FakeTwitch {
 	#log: FakeRequestLogEntry[] = [];
 	readonly #delays = new Set<NodeJS.Timeout>();
 	readonly #eventsub: FakeEventSubService;
+	/** When (fake clock) each live stream went live through `goLive`: Get Streams hides it for `#streamsLagMs`. */
+	readonly #liveSince = new Map<string, number>();
+	#streamsLagMs: number;
 	#origin = '';
 
 	constructor(options: FakeTwitchOptions) {
@@ -99,6 +102,7 @@ class FakeTwitchServer implements FakeTwitch {
 			this.#now,
 		);
 		this.#server = createServer((req, res) => this.#onRequest(req, res));
+		this.#streamsLagMs = options.streamsLagMs ?? 0;
 		this.#eventsub = new FakeEventSubService({
 			...options,
 			now: this.#now,
@@ -160,6 +164,7 @@ class FakeTwitchServer implements FakeTwitch {
 		const user = this.#world.usersById.get(userId);
 		if (user && this.#world.streamsByUserId.has(userId)) this.#eventsub.streamOffline(user);
 		const started = this.#world.goLive(userId, stream);
+		this.#liveSince.set(userId, this.#now());
 		this.#eventsub.streamOnline(started);
 		return started;
 	}
@@ -168,6 +173,7 @@ class FakeTwitchServer implements FakeTwitch {
 	}
 	endStream(userId: string, opts: { archive?: boolean } = {}): void {
 		this.#world.endStream(userId, opts.archive ?? true);
+		this.#liveSince.delete(userId);
 		this.#eventsub.streamOffline(this.#world.requireUser(userId));
 	}
 	updateChannel(userId: string, patch: Partial<ChannelSettings>): RawChannel {
@@ -246,6 +252,9 @@ class FakeTwitchServer implements FakeTwitch {
 	}
 	setRateLimit(opts: RateLimitSettings): void {
 		this.#rateLimiter.apply(opts, this.#apps.keys());
+	}
+	setStreamsLag(ms: number): void {
+		this.#streamsLagMs = ms;
 	}
 
 	async close(): Promise<void> {
@@ -420,7 +429,8 @@ class FakeTwitchServer implements FakeTwitch {
 		const query = new URLSearchParams(exchange.url.searchParams);
 		if (fault?.kind === 'endlessCursor') query.delete('after');
 		try {
-			const body = handler(query, this.#world, this.#now());
+			let body = handler(query, this.#world, this.#now());
+			if (route === '/helix/streams' && this.#streamsLagMs > 0) body = this.#hideLaggingStreams(body);
 			this.#replyJson(exchange, 200, fault ? alterAnswer(body, fault) : body, headers);
 		} catch (error) {
 			this.#serveError(exchange, error, 'helix', headers);
@@ -467,6 +477,21 @@ class FakeTwitchServer implements FakeTwitch {
 		} catch (error) {
 			this.#serveError(exchange, error, 'helix', headers);
 		}
+	}
+
+	/**
+	 * Get Streams lags behind stream.online on real Twitch (minutes, sometimes): a stream that went live less than
+	 * `streamsLagMs` ago (fake clock) is left out. Filtering the page may leave it short of `first`, as Twitch's
+	 * pages sometimes are.
+	 */
+	#hideLaggingStreams(body: unknown): unknown {
+		const page = body as { data: RawStream[]; pagination?: unknown };
+		const now = this.#now();
+		const data = page.data.filter((stream) => {
+			const since = this.#liveSince.get(stream.user_id);
+			return since === undefined || now - since >= this.#streamsLagMs;
+		});
+		return { ...page, data };
 	}
 
 	/** Helix needs both `Authorization: Bearer <token>` and `Client-Id`, and the token must be that client's. */

@@ -159,6 +159,11 @@ export interface FakeTwitchOptions extends FakeEventSubOptions {
 	rateLimit?: { limit?: number; refillPerSecond?: number };
 	/** Milliseconds clock. Default Date.now. */
 	now?: () => number;
+	/**
+	 * Get Streams leaves out a stream until this many ms (of `now`) after `goLive`, as real Twitch's Get Streams lags
+	 * behind stream.online; Get Channel Information has the title and category at once. Default 0.
+	 */
+	streamsLagMs?: number;
 }
 
 /** A fault served instead of (or, for 'delay', before) the normal answer of one route. */
@@ -302,5 +307,7 @@ export interface FakeTwitch {
 	resetStats(): void;
 	/** Changes the Helix bucket of every client (and the defaults of buckets made later). */
 	setRateLimit(opts: RateLimitSettings): void;
+	/** Changes `streamsLagMs`. */
+	setStreamsLag(ms: number): void;
 	close(): Promise<void>;
 }
