@@ -77,6 +77,8 @@ export class EventSubSource {
 	/** Users whose online and offline subscriptions are enabled on this conduit. */
 	private readonly covered = new Set<string>();
 	private reconciling: Promise<ReconcileReport> | undefined;
+	/** Notifications are taken in order, one at a time. */
+	private handling: Promise<void> = Promise.resolve();
 	private lastReport: ReconcileReport | undefined;
 
 	constructor(options: EventSubSourceOptions) {
@@ -96,9 +98,13 @@ export class EventSubSource {
 				this.o.logger.info({ conduitId, sessionId }, 'EventSub shard attached');
 			},
 			onNotification: (notification) => {
-				void this.handle(notification).catch((error: unknown) => {
-					this.o.logger.error({ err: error, type: notification.type }, 'could not take an EventSub notification');
-				});
+				// One at a time, in the order they came: an online still reading the channel's title must not be
+				// overtaken by the offline that followed it.
+				this.handling = this.handling
+					.then(() => this.handle(notification))
+					.catch((error: unknown) => {
+						this.o.logger.error({ err: error, type: notification.type }, 'could not take an EventSub notification');
+					});
 			},
 			onRevocation: (revocation) => {
 				const userId = revocation.condition.broadcaster_user_id;

@@ -80,7 +80,7 @@ export class StreamStates {
 		const current = this.states.get(userId);
 		if (observation.kind === 'absent' && current?.status === 'live' && current.startedAt !== null) {
 			const startedAt = Date.parse(current.startedAt);
-			if (Number.isFinite(startedAt) && sentAt < startedAt) return [];
+			if (Number.isFinite(startedAt) && sentAt <= startedAt) return [];
 		}
 		if (observation.kind === 'live') {
 			if (current?.status === 'live' && current.streamId === observation.stream.id) return [];

@@ -21,7 +21,7 @@ import { WatchRepository } from '../../src/store/watch-repository.ts';
 import { TwitchClient } from '../../src/twitch/client.ts';
 import { announcementRenderer } from '../../src/views/announcement.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord/index.ts';
-import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
+import { type FakeTwitch, type FakeTwitchOptions, startFakeTwitch } from '../fakes/twitch/index.ts';
 import { ManualClock } from './clock.ts';
 
 export type { Repositories };
@@ -64,6 +64,10 @@ export interface NotifierWorld {
 export interface WorldStoreOptions {
 	/** Another store than the world's own SQLite file (e.g. a throwaway PostgreSQL or Redis). */
 	storageUrl?: string;
+	/** Every notifier of the world runs EventSub against the fake's WebSocket (fast reconnects). */
+	eventsub?: boolean;
+	/** Options of the fake Twitch (EventSub timings, budget, Get Streams lag…). */
+	twitchOptions?: Omit<FakeTwitchOptions, 'now'>;
 	/** The store's deadline per call (ms). */
 	storeDeadlineMs?: number;
 }
@@ -73,7 +77,7 @@ export async function startNotifierWorld(
 	storeOptions: WorldStoreOptions = {},
 ): Promise<NotifierWorld> {
 	const clock = new ManualClock();
-	const twitchFake = await startFakeTwitch({ now: () => clock.now() });
+	const twitchFake = await startFakeTwitch({ ...storeOptions.twitchOptions, now: () => clock.now() });
 	const discord = await startFakeDiscord({ now: () => clock.now() });
 	const folder = mkdtempSync(join(tmpdir(), 'notify-test-'));
 	const store = await openStore(storeOptions.storageUrl ?? `sqlite://${join(folder, 'bot.sqlite')}`, {
@@ -112,6 +116,17 @@ export async function startNotifierWorld(
 			clock,
 			config: { pollIntervalSeconds: POLL_SECONDS },
 			graceMs: GRACE_MS,
+			...(storeOptions.eventsub
+				? {
+						eventsub: {
+							url: twitchFake.eventsubWsUrl,
+							store,
+							twitch,
+							backoff: { baseMs: 20, maxMs: 200 },
+							keepaliveMarginMs: 2_000,
+						},
+					}
+				: {}),
 			...overrides,
 			...extra,
 		});
