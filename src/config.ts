@@ -41,8 +41,7 @@ const environmentSchema = z.object({
 		.default(60),
 	STREAM_END_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600, 'must be at most 3600 (one hour)').default(180),
 	HTTP_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
-	// Off until the EventSub path is tested end to end against the fake (issue 8); polling alone meanwhile.
-	TWITCH_EVENTSUB: z.enum(['on', 'off'], 'must be on or off').default('off'),
+	TWITCH_EVENTSUB: z.enum(['on', 'off'], 'must be on or off').default('on'),
 	TWITCH_EVENTSUB_WS_URL: z
 		.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' })
 		.default('wss://eventsub.wss.twitch.tv/ws'),

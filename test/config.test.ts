@@ -33,6 +33,18 @@ describe('configuration', () => {
 		expect(Object.isFrozen(config)).toBe(true);
 	});
 
+	it('turns EventSub on by default against Twitch’s WebSocket, and off with TWITCH_EVENTSUB=off (polling alone)', () => {
+		expect(parseConfig(valid)).toMatchObject({
+			twitchEventSub: true,
+			twitchEventSubWsUrl: 'wss://eventsub.wss.twitch.tv/ws',
+		});
+		expect(parseConfig({ ...valid, TWITCH_EVENTSUB: 'off' }).twitchEventSub).toBe(false);
+		expect(parseConfig({ ...valid, POLL_INTERVAL_SECONDS: '3600' }).pollIntervalSeconds).toBe(3600);
+		const error = problemsOf({ ...valid, TWITCH_EVENTSUB: 'maybe', TWITCH_EVENTSUB_WS_URL: 'https://example.test/ws' });
+		expect(error.message).toContain('TWITCH_EVENTSUB must be on or off');
+		expect(error.message).toContain('TWITCH_EVENTSUB_WS_URL must be a ws:// or wss:// URL');
+	});
+
 	it('names every missing required setting in one message pointing to .env.example', () => {
 		const error = problemsOf({});
 		expect(error.problems).toHaveLength(3);

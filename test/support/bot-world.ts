@@ -56,8 +56,7 @@ export async function createWorld(extraEnv: Record<string, string> = {}, options
 		DISCORD_API_URL: discord.apiUrl,
 		STORAGE_URL: `sqlite://${join(dataDir, 'bot.sqlite')}`,
 		LOG_LEVEL: 'silent',
-		// Until a test asks for it: the fake Twitch's EventSub is opt-in per world.
-		TWITCH_EVENTSUB: 'off',
+		TWITCH_EVENTSUB_WS_URL: twitch.eventsubWsUrl,
 		...extraEnv,
 	};
 	const bots: RunningBot[] = [];
