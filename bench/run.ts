@@ -1,4 +1,5 @@
 import { startFakeTwitch } from '../test/fakes/twitch/index.ts';
+import { benchEventSub } from './eventsub.ts';
 import { benchHelix, type HelixBenchRow } from './helix.ts';
 import { benchNotifier } from './notifier.ts';
 
@@ -29,6 +30,12 @@ async function main(): Promise<void> {
 	];
 	const width = Math.max(...table.map(([k]) => k.length));
 	console.log(table.map(([k, v]) => `| ${k.padEnd(width)} | ${v} |`).join('\n'));
+
+	console.log('\nGo-live → post through EventSub (stream.online over the conduit WebSocket, Get Streams lagging)\n');
+	const e = await benchEventSub();
+	console.log(
+		`| go-lives | ${e.goLives} |\n| p50 | ${e.p50Ms.toFixed(0)} ms |\n| p99 | ${e.p99Ms.toFixed(0)} ms |\n| max | ${e.maxMs.toFixed(0)} ms |`,
+	);
 }
 
 function formatHelixTable(rows: readonly HelixBenchRow[]): string {
