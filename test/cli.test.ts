@@ -73,6 +73,132 @@ describe('npm run doctor', () => {
 	});
 });
 
+describe('npm run doctor: EventSub', () => {
+	const doctor = async (env: Record<string, string> = world.env) => {
+		const checks = await runDoctor((scope) => parseConfig(env, scope));
+		return { checks, report: formatChecks(checks) };
+	};
+	/** Watches of these logins in the bot's store, one guild each, before the bot starts. */
+	const watchInStore = async (...logins: string[]) => {
+		const store = await openStore(world.env.STORAGE_URL ?? '');
+		const watches = new WatchRepository(store);
+		const users = logins.map((login) => world.twitch.addUser({ login }));
+		for (const [index, user] of users.entries()) {
+			await watches.add(
+				{
+					version: 1,
+					guildId: `20000000000000000${index}`,
+					twitchUserId: user.id,
+					login: user.login,
+					displayName: user.display_name,
+					channelId: `21000000000000000${index}`,
+					roleId: null,
+					template: null,
+					createdAt: Date.now(),
+					createdBy: '100000000000000001',
+				},
+				100,
+			);
+		}
+		await store.close();
+		return users;
+	};
+	const enabledSubscriptions = () =>
+		world.twitch.eventsub.subscriptions.filter((subscription) => subscription.status === 'enabled').length;
+	const attachedShards = () =>
+		[...world.twitch.eventsub.shards.values()].flat().filter((shard) => shard.status === 'enabled').length;
+
+	it('on a fresh app, says the conduit is created at the first start and creates none itself', async () => {
+		const { checks, report } = await doctor();
+		expect(checks.filter((check) => !check.ok)).toEqual([]);
+		expect(report).toContain("✓ eventsub conduit: none yet: created at the bot's first start");
+		expect(report).toContain('✓ eventsub subscriptions: none yet');
+		expect(report).toContain('✓ eventsub budget: cost 0 of 10,000 (total_cost / max_total_cost): 5,000 channels fit');
+		expect(report).not.toContain('eventsub shard 0');
+		expect(world.twitch.eventsub.conduits).toEqual([]);
+	});
+
+	it('shows the conduit, the attached shard, the subscriptions by type and status, and the cost', async () => {
+		const [first] = await watchInStore('alpha', 'beta');
+		const bot = await world.startBot();
+		await waitFor(() => enabledSubscriptions() === 4 && attachedShards() === 1);
+		const online = world.twitch.eventsub.subscriptions.find(
+			(subscription) =>
+				subscription.type === 'stream.online' && subscription.condition.broadcaster_user_id === first?.id,
+		);
+		world.twitch.eventsub.revoke(online?.id ?? '');
+		const conduit = world.twitch.eventsub.conduits[0];
+		const session = world.twitch.eventsub.sessions.find((candidate) => candidate.attached);
+
+		const { checks, report } = await doctor();
+		expect(checks.filter((check) => !check.ok)).toEqual([]);
+		expect(report).toContain(`✓ eventsub conduit: ${conduit?.id} (1 shard), the one the bot keeps in its store`);
+		expect(report).toContain(`✓ eventsub shard 0: enabled: session ${session?.id} attached since`);
+		expect(report).toContain('✓ eventsub subscriptions: 2 stream.online, 2 stream.offline; 3 enabled, 1 revoked');
+		expect(report).toContain('✓ eventsub coverage: 2 watched channels: 1 instant (EventSub), 1 found by polling alone');
+		expect(report).toContain('✓ eventsub budget: cost 3 of 10,000');
+		expect(report).toContain('room for 4,998 more');
+
+		await bot.stop();
+		const stopped = await doctor();
+		expect(stopped.report).toMatch(
+			/✓ eventsub shard 0: websocket_disconnected \(its last session closed at .+\): expected while the bot is stopped/,
+		);
+		expect(stopped.report).not.toContain(FAKE_CLIENT_SECRET);
+		expect(stopped.report).not.toContain(world.env.DISCORD_TOKEN);
+	});
+
+	it('warns when watched channels do not fit the budget, and says how many stay on polling', async () => {
+		world.twitch.eventsub.setMaxTotalCost(2);
+		await watchInStore('alpha', 'beta', 'gamma');
+		const bot = await world.startBot();
+		await waitFor(() => enabledSubscriptions() === 2 && attachedShards() === 1);
+		await bot.context.notifier?.eventsub?.reconcile();
+
+		const { checks, report } = await doctor();
+		expect(checks.filter((check) => !check.ok)).toEqual([]);
+		expect(report).toContain('✓ eventsub coverage: 3 watched channels: 1 instant (EventSub), 2 found by polling alone');
+		expect(report).toMatch(
+			/! eventsub budget: cost 2 of 2 .*room for 0 more; 2 watched channels do not fit and stay on polling/,
+		);
+		expect(report).toContain('All checks passed (1 warning above, marked !)');
+	});
+
+	it("fails with the fix when the client id has Twitch's 5 conduits and none is the bot's", async () => {
+		for (let made = 0; made < 5; made++) await twitch.eventsub.createConduit(1);
+		const { checks, report } = await doctor();
+		expect(checks.filter((check) => !check.ok).map((check) => check.what)).toEqual(['eventsub conduit']);
+		expect(report).toMatch(
+			/✗ eventsub conduit: this client id has 5 conduits, Twitch's limit, and none is the one this bot stored.*Delete the conduits nothing uses/,
+		);
+		expect(world.twitch.eventsub.conduits).toHaveLength(5);
+	});
+
+	it('skips EventSub with a note when the Twitch app token cannot be had (a Public client)', async () => {
+		const publicApp = world.twitch.addClient({ clientType: 'public' });
+		const env = { ...world.env, TWITCH_CLIENT_ID: publicApp.clientId, TWITCH_CLIENT_SECRET: publicApp.clientSecret };
+		const { report } = await doctor(env);
+		expect(report).toMatch(/✗ twitch: .*Client Type is "Confidential"/);
+		expect(report).toContain('! eventsub: not checked: it needs the Twitch app token above');
+		expect(report).not.toContain(publicApp.clientSecret);
+	});
+
+	it('says go-lives come from polling alone when TWITCH_EVENTSUB is off', async () => {
+		const { checks, report } = await doctor({ ...world.env, TWITCH_EVENTSUB: 'off' });
+		expect(checks.filter((check) => check.what.startsWith('eventsub'))).toHaveLength(1);
+		expect(report).toContain(
+			'✓ eventsub: off (TWITCH_EVENTSUB=off): go-lives are found by polling alone, up to 60 s late',
+		);
+	});
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+	for (let waited = 0; !check(); waited += 20) {
+		if (waited > timeoutMs) throw new Error('timed out waiting for the bot');
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+}
+
 describe('npm start', () => {
 	const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 	const children: ReturnType<typeof spawn>[] = [];

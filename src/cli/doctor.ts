@@ -4,20 +4,18 @@ import { buildInviteUrl } from '../discord/invite.ts';
 import { createSilentLogger } from '../logger.ts';
 import { openStore, redactUrl } from '../store/keyv.ts';
 import { TwitchClient, twitchClientOptionsFrom } from '../twitch/client.ts';
+import type { Check } from './doctor-check.ts';
+import { checkEventSub } from './doctor-eventsub.ts';
 import { isMainModule } from './run-main.ts';
 
-/** One line of the doctor's report. */
-export interface Check {
-	ok: boolean;
-	what: string;
-	detail: string;
-}
+export type { Check };
 
 type ConfigLoader = (scope: 'bot' | 'twitch' | 'discord') => Config;
 
 /**
  * Checks everything the bot needs, as far as it can get: every setting, the store, a Twitch app token (minted and
- * validated, client id matching), and the Discord bot token (GET /users/@me). Each failed check says what to fix.
+ * validated, client id matching), EventSub (conduit, shard, subscriptions and budget; read only), and the Discord
+ * bot token (GET /users/@me). Each failed check says what to fix.
  */
 export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
 	const checks: Check[] = [];
@@ -55,6 +53,7 @@ export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
 			logger: createSilentLogger(),
 			attempts: 2,
 		});
+		let twitchWorks = true;
 		try {
 			await twitch.tokens.getToken();
 			checks.push({ ok: true, what: 'twitch token', detail: 'app access token obtained (client credentials)' });
@@ -76,6 +75,17 @@ export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
 			});
 		} catch (error) {
 			checks.push({ ok: false, what: 'twitch', detail: (error as Error).message });
+			twitchWorks = false;
+		}
+		try {
+			if (twitchWorks) checks.push(...(await checkEventSub(twitchConfig, twitch, store)));
+			else if (twitchConfig.twitchEventSub)
+				checks.push({
+					ok: true,
+					warning: true,
+					what: 'eventsub',
+					detail: 'not checked: it needs the Twitch app token above',
+				});
 		} finally {
 			await twitch.close();
 		}
@@ -146,13 +156,15 @@ async function checkDiscord(config: Config): Promise<Check[]> {
 	return checks;
 }
 
-/** Renders the report: a ✓ or ✗ line per check and a last line saying whether the bot can start. */
+/** Renders the report: a ✓, ! or ✗ line per check and a last line saying whether the bot can start. */
 export function formatChecks(checks: readonly Check[]): string {
-	const lines = checks.map((check) => `${check.ok ? '✓' : '✗'} ${check.what}: ${check.detail}`);
+	const lines = checks.map((check) => `${check.ok ? (check.warning ? '!' : '✓') : '✗'} ${check.what}: ${check.detail}`);
 	const failed = checks.filter((check) => !check.ok).length;
+	const warnings = checks.filter((check) => check.ok && check.warning).length;
+	const worthALook = warnings === 0 ? '' : ` (${warnings} warning${warnings === 1 ? '' : 's'} above, marked !)`;
 	lines.push(
 		failed === 0
-			? '\nAll checks passed: `npm start` is ready to go.'
+			? `\nAll checks passed${worthALook}: \`npm start\` is ready to go.`
 			: `\n${failed} problem${failed === 1 ? '' : 's'} to fix before the bot can run.`,
 	);
 	return lines.join('\n');
