@@ -66,6 +66,8 @@ export interface ReconcileReport {
 	deleted: number;
 	/** Watched users left to polling because the budget is used up. */
 	overBudget: number;
+	/** Watched users Twitch refused to subscribe to (left to polling; tried again at the next reconciliation). */
+	failed: number;
 	totalCost: number;
 	maxTotalCost: number;
 }
@@ -191,16 +193,26 @@ export class EventSubSource {
 		}
 		let created = 0;
 		let overBudget = 0;
+		let failed = 0;
 		let budgetLeft = true;
 		for (const userId of desired) {
 			const types = have.get(userId) ?? new Set<StreamEventType>();
+			let refused = false;
 			for (const type of STREAM_EVENTS) {
 				if (types.has(type)) continue;
 				if (!budgetLeft || totalCost + 1 > maxTotalCost) {
 					budgetLeft = false;
 					break;
 				}
-				const result = await eventsub.createSubscription(type, userId, conduitId);
+				const result = await eventsub.createSubscription(type, userId, conduitId).catch((error: unknown) => {
+					// One channel Twitch refuses (a deleted user, say) must not stop the others: it stays on polling.
+					this.o.logger.warn({ err: error, userId, type }, 'could not subscribe to a channel; it stays on polling');
+					return { outcome: 'failed' as const };
+				});
+				if (result.outcome === 'failed') {
+					refused = true;
+					break;
+				}
 				if (result.outcome === 'over-budget') {
 					budgetLeft = false;
 					break;
@@ -212,11 +224,12 @@ export class EventSubSource {
 				types.add(type);
 			}
 			have.set(userId, types);
-			if (types.size < STREAM_EVENTS.length) overBudget++;
+			if (refused) failed++;
+			else if (types.size < STREAM_EVENTS.length) overBudget++;
 		}
 		this.covered.clear();
 		for (const [userId, types] of have) if (types.size === STREAM_EVENTS.length) this.covered.add(userId);
-		const report = { covered: this.covered.size, created, deleted, overBudget, totalCost, maxTotalCost };
+		const report = { covered: this.covered.size, created, deleted, overBudget, failed, totalCost, maxTotalCost };
 		this.lastReport = report;
 		this.o.logger.info({ ...report }, 'EventSub subscriptions reconciled');
 		return report;

@@ -150,6 +150,21 @@ describe('EventSub: instant go-lives', () => {
 		expect(posts(polledOnly.channelId)).toHaveLength(1);
 	});
 
+	it('leaves a channel Twitch refuses to subscribe to on polling, and subscribes the others', async () => {
+		const { guildId } = await world.watch('accepted');
+		// A user Twitch does not know (deleted since the watch was added): its subscription is refused with 400.
+		const existing = await world.repos.watches.get(guildId, world.user('accepted'));
+		if (!existing) throw new Error('no watch');
+		await world.repos.watches.add({ ...existing, twitchUserId: '999999999', login: 'vanished' }, 100);
+		await world.notifier.start();
+		await waitUntil(() => attachedSessions().length === 1, 5_000);
+
+		const report = await world.notifier.eventsub?.reconcile();
+		expect(report).toMatchObject({ covered: 1, failed: 1, overBudget: 0 });
+		expect(world.notifier.isInstant('999999999')).toBe(false);
+		expect(world.notifier.isInstant(world.user('accepted'))).toBe(true);
+	});
+
 	it('keeps the new stream live when the old stream’s offline arrives after the new one’s online', async () => {
 		const { userId, channelId } = await world.watch('reordered');
 		await startInstant(2);
