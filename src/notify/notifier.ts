@@ -195,6 +195,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		clock,
 		intervalMs: options.config.pollIntervalSeconds * 1000,
 		...(options.cycleDeadlineMs === undefined ? {} : { cycleDeadlineMs: options.cycleDeadlineMs }),
+		// Users EventSub covers are polled as a safety net every few cycles once the budget is short (poll-scheduler.ts).
+		isCovered: (id) => eventsub?.isCovered(id) ?? false,
 		onCycle: (cycle) => {
 			observeCycle(cycle);
 			reconcileIfWatchesChanged();

@@ -1,8 +1,10 @@
 /**
- * The poll loop, a source of observations: every POLL_INTERVAL_SECONDS, Get Streams for every Twitch user watched
- * by an active watch, in batches of 100 (one request each, first=100): ceil(N/100) requests per cycle whatever the
- * number of guilds. What each batch says of each user is handed to the stream states (their one owner), which are
- * then saved in one batch; the cycle's events and live states go on to `onCycle` (the announcing side).
+ * The poll loop, a source of observations: every POLL_INTERVAL_SECONDS, Get Streams for the Twitch users watched by
+ * an active watch that the poll scheduler (poll-scheduler.ts) picks under the cycle's request budget — everyone while
+ * the budget holds them all — in batches of 100 (one request each, first=100): ceil(N/100) requests per cycle
+ * whatever the number of guilds. What each batch says of each user is handed to the stream states (their one owner),
+ * which are then saved in one batch; users not polled this cycle are not observed at all (never 'absent'). The
+ * cycle's events and live states go on to `onCycle` (the announcing side).
  */
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
@@ -12,6 +14,7 @@ import { HELIX_LIST_LIMIT } from '../twitch/batcher.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
 import type { GoLiveEvent, StreamObservation } from './go-live-state.ts';
+import { type PollBudgetOptions, type PollScheduleReport, PollScheduler, pollRequestBudget } from './poll-scheduler.ts';
 import type { StreamStates } from './stream-states.ts';
 
 export interface StreamPollerOptions {
@@ -29,6 +32,13 @@ export interface StreamPollerOptions {
 	cycleDeadlineMs?: number;
 	/** Told each cycle's events and the live states, after the states were saved. Errors are logged. */
 	onCycle?: (cycle: PollCycle) => void | Promise<void>;
+	/** Whether EventSub pushes this user's go-lives (then polling is a safety net every few cycles). Default: nobody. */
+	isCovered?: (userId: string) => boolean;
+	/**
+	 * The polling budget: points of the app's bucket per minute (800) × share (0.7) over one interval, and how often
+	 * covered users are polled (every 5th cycle at least). See poll-scheduler.ts.
+	 */
+	budget?: PollBudgetOptions;
 }
 
 /** What one cycle found, for the announcer. */
@@ -55,6 +65,8 @@ export interface PollCycleReport {
 	/** Watches given a new login after a rename. */
 	renamed: number;
 	durationMs: number;
+	/** Who the scheduler picked under the budget, who waits, and the longest any watched user went unpolled. */
+	schedule: PollScheduleReport;
 }
 
 type BatchResult = { userIds: string[]; streams: TwitchStream[] | null };
@@ -68,6 +80,8 @@ export class StreamPoller {
 	private readonly intervalMs: number;
 	private readonly cycleDeadlineMs: number;
 	private readonly onCycle: StreamPollerOptions['onCycle'];
+	private readonly isCovered: (userId: string) => boolean;
+	private readonly scheduler: PollScheduler;
 	private cycleTail: Promise<unknown> = Promise.resolve();
 	private loop: Promise<void> | undefined;
 	private stopping: AbortController | undefined;
@@ -81,6 +95,13 @@ export class StreamPoller {
 		this.intervalMs = options.intervalMs;
 		this.cycleDeadlineMs = options.cycleDeadlineMs ?? options.intervalMs;
 		this.onCycle = options.onCycle;
+		this.isCovered = options.isCovered ?? (() => false);
+		this.scheduler = new PollScheduler({
+			requestsPerCycle: pollRequestBudget(options.intervalMs, options.budget),
+			...(options.budget?.coveredEveryCycles === undefined
+				? {}
+				: { coveredEveryCycles: options.budget.coveredEveryCycles }),
+		});
 	}
 
 	/** Loads the watches and the stored states of every watched user (once; later cycles load only new users). */
@@ -118,7 +139,8 @@ export class StreamPoller {
 			const started = this.clock.monotonic();
 			try {
 				const report = await this.runCycle();
-				this.logger.debug({ ...report }, 'cycle done');
+				const { schedule, ...figures } = report;
+				this.logger.debug({ ...figures, ...schedule }, 'cycle done');
 			} catch (error) {
 				this.logger.error({ err: error }, 'cycle failed; trying again next interval');
 			}
@@ -135,8 +157,17 @@ export class StreamPoller {
 		const started = performance.now();
 		await this.loadStates();
 		const userIds = this.watches.watchedUserIds();
+		const scheduledAt = this.clock.monotonic();
+		const plan = this.scheduler.plan({
+			watched: userIds,
+			now: scheduledAt,
+			isLive: (userId) => this.states.get(userId)?.status === 'live',
+			isCovered: this.isCovered,
+		});
 		const batches: string[][] = [];
-		for (let i = 0; i < userIds.length; i += HELIX_LIST_LIMIT) batches.push(userIds.slice(i, i + HELIX_LIST_LIMIT));
+		for (let i = 0; i < plan.userIds.length; i += HELIX_LIST_LIMIT) {
+			batches.push(plan.userIds.slice(i, i + HELIX_LIST_LIMIT));
+		}
 
 		// One call per batch so that a failing batch fails alone: its users are 'unknown', the others go on. A batch
 		// still unanswered at the cycle's deadline fails the same way (its late answer is dropped).
@@ -177,6 +208,7 @@ export class StreamPoller {
 		let failedBatches = 0;
 		for (const result of results) {
 			if (result.streams === null) failedBatches++;
+			else this.scheduler.markPolled(result.userIds, scheduledAt);
 			const byUser = new Map((result.streams ?? []).map((stream) => [stream.userId, stream]));
 			for (const userId of result.userIds) {
 				const stream = byUser.get(userId);
@@ -212,6 +244,7 @@ export class StreamPoller {
 			written,
 			renamed,
 			durationMs: performance.now() - started,
+			schedule: plan.report,
 		};
 		for (const event of events) {
 			if (event.kind !== 'changed') {
