@@ -3,11 +3,15 @@
  *
  * Starts the fake Twitch and the fake Discord on 127.0.0.1, runs the real bot against them (with a throwaway SQLite
  * store), and tells in the terminal what a Discord server would see: an admin setting up an announcement, a streamer
- * going live, the post, the post edited when the title changes, Twitch flapping (nothing happens), the stream
- * ending (the post becomes "was live" with the VOD link), and `/live` and `/watch list` answers.
+ * going live and the post pushed by EventSub (with the measured time from go-live to post), a second streamer past
+ * the EventSub budget found by the next poll instead, the post edited when the title changes, Twitch flapping
+ * (nothing happens), the stream ending (the post becomes "was live" with the VOD link), and `/live` and
+ * `/watch list` answers.
  *
  * The demo runs the poll cycles itself and moves a shared clock forward ("two hours later") instead of waiting, so
- * the story takes about 15 seconds. It ends by itself and deletes what it stored.
+ * the story takes about 15 seconds. EventSub pushes are real: the fake Twitch sends them over its WebSocket as soon
+ * as a streamer goes live, and the demo waits for the post in real time. It ends by itself and deletes what it
+ * stored.
  *
  * DEMO_VERBOSE=1 shows the bot's logs (DEMO_VERBOSE=debug for every poll); DEMO_PAUSE_MS sets the pause between
  * steps (default 900; 0 runs straight through).
@@ -55,6 +59,20 @@ const aside = (text: string) => say(`  ${style.dim(text)}`);
 /** The people of the story, by Discord user id (the owner's id comes from the fake). */
 const MEMBER_ID = '300000000000000001';
 
+/** How long the demo waits, in real time, for something the bot does on its own (an EventSub session, a push). */
+const WAIT_LIMIT_MS = 10_000;
+
+/** Waits until `done()` holds, or fails the demo with `what` after WAIT_LIMIT_MS. */
+async function waitFor(what: string, done: () => boolean): Promise<void> {
+	const started = performance.now();
+	while (!done()) {
+		if (performance.now() - started > WAIT_LIMIT_MS) throw new Error(`${what}: not within ${WAIT_LIMIT_MS} ms`);
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
+}
+
+const formatMs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+
 /** Everything the bot did in Discord since the last look: posts, edits, deletions. */
 interface DiscordActivity {
 	kind: 'posted' | 'edited' | 'deleted';
@@ -63,6 +81,9 @@ interface DiscordActivity {
 
 async function tellStory(world: World, clock: ReturnType<typeof createAdjustableClock>, logger: Logger) {
 	const { twitch, discord } = world;
+	/** Get Streams requests (polls) the fake Twitch received between two times of the shared clock. */
+	const pollsBetween = (from: number, to: number) =>
+		twitch.requests.filter((entry) => entry.route === '/helix/streams' && entry.at >= from && entry.at <= to).length;
 
 	// ── The world: a Discord server and a Twitch streamer ──
 	const guild = discord.addGuild({ name: 'Cozy Corner' });
@@ -76,6 +97,7 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 		display_name: 'PixelPaws',
 		description: 'Cozy platformers and speedruns',
 	});
+	const latecomer = twitch.addUser({ login: 'nightowl', display_name: 'NightOwl', description: 'Late-night chess' });
 	const names: DiscordNames = {
 		channels: new Map([
 			[general.id, general.name],
@@ -104,7 +126,7 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 	note(`  ${style.accent(`#${general.name}`)}        where people chat and type commands`);
 	note(`  ${style.accent(`#${alerts.name}`)}  where stream announcements should go`);
 	note(`  ${style.accent(`@${role.name}`)}  a role members opt into to get pinged when a stream starts`);
-	note(`Twitch channel ${style.bold('PixelPaws')} (twitch.tv/${streamer.login}), offline for now`);
+	note(`Twitch channels ${style.bold('PixelPaws')} and ${style.bold('NightOwl')}, both offline for now`);
 	aside(`fake Discord ${discord.apiUrl} · fake Twitch ${twitch.helixUrl}`);
 
 	await step('The bot comes online');
@@ -121,8 +143,20 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 	note(
 		`${style.good('✓')} slash commands registered in ${guild.name}: ${deployed.registered.map((name) => `/${name}`).join(' ')}`,
 	);
-	note(`${style.good('✓')} go-live notifier running (polls Twitch every ${bot.context.config.pollIntervalSeconds} s;`);
-	note('  this demo runs the polls itself so you do not have to wait)');
+	const eventsub = bot.context.notifier?.eventsub;
+	if (!eventsub) throw new Error('the bot started without EventSub');
+	// What Twitch sees: shard 0 of the bot's conduit attached to an open WebSocket session.
+	await waitFor('the bot attaching its EventSub session', () =>
+		[...twitch.eventsub.shards.values()].some((shards) => shards.some((shard) => shard.status === 'enabled')),
+	);
+	const conduit = twitch.eventsub.conduits[0];
+	note(
+		`${style.good('✓')} EventSub: conduit ${conduit?.id ?? '?'} created, its shard 0 attached to the bot's WebSocket`,
+	);
+	note(
+		`${style.good('✓')} go-live notifier running: EventSub pushes go-lives; polling every ${bot.context.config.pollIntervalSeconds} s`,
+	);
+	note('  is the safety net (this demo runs the polls itself so you do not have to wait)');
 
 	const runCommand = async (
 		who: string,
@@ -183,25 +217,87 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 	});
 	await poll();
 	showActivity('nothing', 'PixelPaws is offline: nothing to post');
+	const subscribed = await eventsub.reconcile();
+	if (!bot.context.notifier?.isInstant(streamer.id)) throw new Error('PixelPaws was not subscribed through EventSub');
+	aside(
+		`⚡ the bot subscribes to PixelPaws's stream.online and stream.offline (EventSub cost ${subscribed.totalCost} of ${subscribed.maxTotalCost.toLocaleString('en-US')})`,
+	);
 
-	// ── Going live ──
+	// ── Going live: the instant path ──
 	await step('PixelPaws goes live on Twitch');
 	clock.advance(20 * 60_000);
+	const wentLiveAt = clock.now();
+	const wentLive = performance.now();
 	const stream = twitch.goLive(streamer.id, {
 		title: 'Celeste any% — road to sub-30 @everyone come watch',
 		game_name: 'Celeste',
 		viewer_count: 312,
 	});
 	note(`Twitch: PixelPaws starts a stream (id ${stream.id}), titled “${stream.title}”`);
-	await poll();
+	const pushedPost = await discord
+		.waitForMessage((message) => message.channelId === alerts.id, WAIT_LIMIT_MS)
+		.catch(() => {
+			throw new Error(`no post within ${WAIT_LIMIT_MS} ms of the go-live`);
+		});
+	const pushedMs = performance.now() - wentLive;
+	// The bot's own poll loop runs every 60 s of real time: a poll in this window would make "pushed" untrue.
+	if (pollsBetween(wentLiveAt, pushedPost.createdAt) > 0) throw new Error('a poll, not the push, found the go-live');
+	await bot.context.notifier?.whenIdle();
 	showActivity('posted');
+	note(
+		`${style.good('⚡')} posted ${style.bold(formatMs(pushedMs))} after the go-live (measured), with no poll in between: EventSub pushed`,
+	);
+	note('  stream.online, and the bot read the title and category from Get Channel Information.');
+	aside('  The fake Twitch sends stream.online at once; real Twitch takes about a second more to send it.');
 
-	await step('The next polls see the same stream');
+	await step('The next poll fills in what only Get Streams knows');
 	clock.advance(60_000);
 	await poll();
+	showActivity('edited');
+	note('The push brings no preview picture: the first poll that lists the stream adds it.');
 	clock.advance(60_000);
 	await poll();
 	showActivity('nothing', `same stream id ${stream.id}: no new post (one announcement per stream)`);
+
+	// ── Past the EventSub budget: the polling path ──
+	await step('A second streamer, past the EventSub budget');
+	twitch.eventsub.setMaxTotalCost(subscribed.totalCost);
+	aside(
+		`(this demo shrinks the app's EventSub budget, max_total_cost, to ${subscribed.totalCost}; Twitch's default is 10,000: 5,000 channels)`,
+	);
+	await runCommand('Ada', `/watch add channel:nightowl post-in:#${alerts.name}`, {
+		name: 'watch',
+		subcommand: 'add',
+		options: { channel: 'nightowl', 'post-in': alerts.id },
+	});
+	await poll();
+	showActivity('nothing', 'NightOwl is offline: nothing to post');
+	const overBudget = await eventsub.reconcile();
+	if (bot.context.notifier?.isInstant(latecomer.id) !== false) throw new Error('NightOwl should be left to polling');
+	aside(
+		`⏱ EventSub cost ${overBudget.totalCost} of ${overBudget.maxTotalCost}: no room for NightOwl (${overBudget.overBudget} channel left to polling)`,
+	);
+	clock.advance(4 * 60_000);
+	twitch.goLive(latecomer.id, { title: 'Blitz until sunrise', game_name: 'Chess', viewer_count: 41 });
+	note('Twitch: NightOwl starts a stream');
+	const quietMs = Math.max(1000, 5 * pushedMs);
+	await new Promise((resolve) => setTimeout(resolve, quietMs));
+	await bot.context.notifier?.whenIdle();
+	showActivity('nothing', `${formatMs(quietMs)} later, still no post: no subscription, so Twitch pushes nothing`);
+
+	await step('The next poll finds NightOwl');
+	clock.advance(30_000);
+	const pollStarted = performance.now();
+	await poll();
+	const polledMs = performance.now() - pollStarted;
+	showActivity('posted');
+	const interval = bot.context.config.pollIntervalSeconds;
+	note(
+		`${style.good('✓')} posted by the poll, ${formatMs(polledMs)} after it began. Left to itself the bot polls every ${interval} s, so a`,
+	);
+	note(
+		`  polled go-live reaches Discord up to ${interval} s after it starts; a pushed one, as soon as Twitch sends it.`,
+	);
 
 	await step('The bot restarts mid-stream (say, to install an update)');
 	await bot.stop();
@@ -266,8 +362,14 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 	await step('What the channel holds now');
 	const posts = discord.channelMessages(alerts.id);
 	note(
-		`${style.accent(`#${alerts.name}`)}: ${posts.length} message${posts.length === 1 ? '' : 's'} from the bot for the whole stream, edited ${posts[0]?.edits.length ?? 0} time(s), posted ${posts[0] ? relativeTime(posts[0].createdAt, clock.now()) : '—'}.`,
+		`${style.accent(`#${alerts.name}`)}: ${posts.length} message${posts.length === 1 ? '' : 's'} from the bot, one per stream:`,
 	);
+	for (const post of posts) {
+		const who = post.content.includes('NightOwl') ? 'NightOwl (still live)' : 'PixelPaws';
+		note(
+			`  ${who}: posted ${relativeTime(post.createdAt, clock.now())}, edited ${post.edits.length} time${post.edits.length === 1 ? '' : 's'}`,
+		);
+	}
 	await bot.stop();
 	note(`${style.good('✓')} bot stopped cleanly`);
 }
