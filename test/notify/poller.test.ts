@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/logger.ts';
+import { pollDelayBound } from '../../src/notify/poll-scheduler.ts';
 import { StreamPoller } from '../../src/notify/poller.ts';
 import { StreamStates } from '../../src/notify/stream-states.ts';
 import { openStore, type Store } from '../../src/store/keyv.ts';
@@ -78,6 +79,23 @@ async function seedWatches(
 		}
 	}
 	return { ids, watches };
+}
+
+/** Writes watches of `userIds` (10 a guild) in the store's documented layout: adding them one by one is not measured. */
+async function writeWatches(userIds: readonly string[], logins: readonly string[]): Promise<WatchRepository> {
+	const guildIds = Array.from({ length: Math.ceil(userIds.length / 10) }, (_, n) =>
+		String(200000000000000000n + BigInt(n)),
+	);
+	await Promise.all(
+		guildIds.map((guildId, g) =>
+			store.keyv.set(
+				`watches:${guildId}`,
+				userIds.slice(g * 10, g * 10 + 10).map((id, k) => watchOf(guildId, id, logins[g * 10 + k]!)),
+			),
+		),
+	);
+	await store.keyv.set('watch-guilds', guildIds);
+	return new WatchRepository(store);
 }
 
 /** A poller over its own stream states (read through `getState`). */
@@ -262,17 +280,7 @@ describe('stream poller', () => {
 	it('10,000 watched channels over 1,000 guilds: 100 requests and well under a second per cycle', async () => {
 		const { userIds, logins } = fakeTwitch.seedBulk({ users: 10_000, liveFraction: 0.1 });
 		// Written in the store's documented layout directly: adding 10,000 watches one by one is not what is measured.
-		const guildIds = Array.from({ length: 1000 }, (_, n) => String(200000000000000000n + BigInt(n)));
-		await Promise.all(
-			guildIds.map((guildId, g) =>
-				store.keyv.set(
-					`watches:${guildId}`,
-					userIds.slice(g * 10, g * 10 + 10).map((id, k) => watchOf(guildId, id, logins[g * 10 + k]!)),
-				),
-			),
-		);
-		await store.keyv.set('watch-guilds', guildIds);
-		const watches = new WatchRepository(store);
+		const watches = await writeWatches(userIds, logins);
 		const streams = poller(watches);
 
 		const first = await streams.runCycle(); // 1,000 go-lives, 1,000 states written
@@ -284,5 +292,112 @@ describe('stream poller', () => {
 		expect(first.events.live).toBe(1000);
 		expect(steady).toMatchObject({ batches: 100, failedBatches: 0, liveUsers: 1000, written: 0 });
 		expect(fakeTwitch.stats.byRoute['/helix/streams']).toBe(100);
+	});
+
+	it('scheduler: 2,000 channels under a bucket that allows 7 of the 20 requests a cycle → everyone polled within the bound, commands still answered', async () => {
+		// The fake's bucket and the client's limiter run on the manual clock: the bucket refills only when the test
+		// advances it, one interval (1 s: 10 points) between cycles. A request that had to wait for a refill inside a
+		// cycle would never be answered, so a command answered during a cycle found its point at once.
+		const small = await startFakeTwitch({ now: () => clock.now(), rateLimit: { limit: 10, refillPerSecond: 10 } });
+		const client = new TwitchClient({
+			clientId: small.clientId,
+			clientSecret: small.clientSecret,
+			apiUrl: small.helixUrl,
+			authUrl: small.authUrl,
+			logger,
+			clock,
+			cache: false,
+			attempts: 1,
+			retryBaseMs: 1,
+		});
+		try {
+			const { userIds, logins } = small.seedBulk({ users: 2_000, liveFraction: 0.05 }); // user n live when n % 20 = 19
+			const covered = new Set(userIds.filter((_, n) => n % 10 === 3)); // 200 covered by EventSub, none live
+			const watches = await writeWatches(userIds, logins);
+			const asked: string[][] = [];
+			// While `held`, answers of Get Streams are kept back from the poller (the requests themselves go out): the
+			// cycle stays in progress for as long as the test needs.
+			let held: Promise<void> | undefined;
+			const recording: Pick<TwitchClient, 'getLiveStreams'> = {
+				getLiveStreams: async (ids) => {
+					asked.at(-1)?.push(...ids);
+					const answer = client.getLiveStreams(ids);
+					await held;
+					return answer;
+				},
+			};
+			const states = new StreamStates({ repository: new StreamStateRepository(store), clock, logger });
+			const intervalMs = 1_000;
+			const streams = new StreamPoller({
+				twitch: recording,
+				watches,
+				states,
+				logger,
+				clock,
+				intervalMs,
+				isCovered: (id) => covered.has(id),
+				budget: { pointsPerMinute: 600 }, // the fake's 10 a second: 7 requests a cycle at the 0.7 share
+			});
+			const bound = pollDelayBound({ requestsPerCycle: 7, live: 100, covered: 200, uncovered: 1_700 });
+			expect(bound).toEqual({ uncoveredCycles: 4, coveredCycles: 5 });
+
+			const reports = [];
+			let commandAnswered = false;
+			for (let cycle = 0; cycle < 8; cycle++) {
+				if (cycle > 0) clock.advance(intervalMs);
+				asked.push([]);
+				small.resetStats();
+				let release = () => {};
+				if (cycle === 3) held = new Promise((resolve) => (release = resolve));
+				let cycleDone = false;
+				const running = streams.runCycle().then((report) => {
+					cycleDone = true;
+					return report;
+				});
+				if (cycle === 3) {
+					// All 7 of the cycle's requests have taken their points; the manual clock stands still.
+					await waitUntil(() => small.stats.byRoute['/helix/streams'] === 7);
+					const user = await client.getUserByLogin(logins[42]!);
+					commandAnswered = user?.id === userIds[42] && !cycleDone;
+					held = undefined;
+					release();
+				}
+				const report = await running;
+				reports.push(report);
+				expect(small.stats.byRoute['/helix/streams']).toBeLessThanOrEqual(7);
+				expect(report.batches).toBeLessThanOrEqual(7);
+				expect(small.stats.status429).toBe(0);
+			}
+			expect(commandAnswered).toBe(true);
+
+			// Every watched user polled, nobody unpolled longer than the bound (5 cycles covered, 4 the others).
+			const pollsOf = new Map<string, number[]>();
+			asked.forEach((ids, cycle) => {
+				for (const id of ids) pollsOf.set(id, [...(pollsOf.get(id) ?? []), cycle]);
+			});
+			expect(pollsOf.size).toBe(2_000);
+			for (const [id, cycles] of pollsOf) {
+				const limit = covered.has(id) ? 5 : 4;
+				expect(cycles[0]).toBeLessThan(limit);
+				for (let n = 1; n < cycles.length; n++) expect(cycles[n]! - cycles[n - 1]!).toBeLessThanOrEqual(limit);
+				expect(cycles.at(-1)).toBeGreaterThanOrEqual(7 - limit);
+			}
+			for (const report of reports) {
+				expect(report.schedule.worstDelayMs).toBeLessThanOrEqual(5 * intervalMs);
+				expect(report.schedule.worstUncoveredDelayMs).toBeLessThanOrEqual(4 * intervalMs);
+				expect(report.events.ended).toBe(0); // a user left for a later cycle is never taken for absent
+			}
+			const last = reports.at(-1)!;
+			expect(last).toMatchObject({ watchedUsers: 2_000, batches: 7, failedBatches: 0, liveUsers: 100 });
+			expect(last.schedule).toMatchObject({
+				budgetRequests: 7,
+				polled: { live: 100, covered: 40, uncovered: 560 },
+				waiting: { covered: 160, uncovered: 1_140 },
+			});
+			expect(reports.reduce((sum, report) => sum + report.events.live, 0)).toBe(100);
+		} finally {
+			await client.close();
+			await small.close();
+		}
 	});
 });
