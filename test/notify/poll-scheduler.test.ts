@@ -183,7 +183,7 @@ describe('poll scheduler', () => {
 				covered: covered.size,
 				uncovered: channels - live.size - covered.size,
 			});
-			const expected = channels === 100_000 ? 2 : 4; // 88,000 / 50,000 and 188,000 / 50,000
+			const expected = channels === 100_000 ? 2 : 4; // uncovered over the places left: 88,000 / 52,000 and 186,000 / 50,000
 			expect(bound).toEqual({ uncoveredCycles: expected, coveredCycles: 5 });
 
 			const scheduler = new PollScheduler({ requestsPerCycle });
