@@ -2,6 +2,7 @@ import { startFakeTwitch } from '../test/fakes/twitch/index.ts';
 import { benchEventSub } from './eventsub.ts';
 import { benchHelix, type HelixBenchRow } from './helix.ts';
 import { benchNotifier } from './notifier.ts';
+import { benchPollSchedule } from './poll-schedule.ts';
 
 /**
  * `npm run bench`: every figure is measured here, against the local fakes on 127.0.0.1, on this machine.
@@ -30,6 +31,16 @@ async function main(): Promise<void> {
 	];
 	const width = Math.max(...table.map(([k]) => k.length));
 	console.log(table.map(([k, v]) => `| ${k.padEnd(width)} | ${v} |`).join('\n'));
+
+	console.log(
+		'\nPolling under the real bucket (800/min, 70% for polling, 60 s interval, 10,000 covered by EventSub)\n',
+	);
+	for (const channels of [100_000, 200_000]) {
+		const p = benchPollSchedule(channels);
+		console.log(
+			`| ${channels.toLocaleString('en')} channels | ${p.requestsPerCycle} requests a cycle | worst wait ${(p.worstUncoveredMs / 60_000).toFixed(0)} min (not covered), ${(p.worstMs / 60_000).toFixed(0)} min (any) |`,
+		);
+	}
 
 	console.log('\nGo-live → post through EventSub (stream.online over the conduit WebSocket, Get Streams lagging)\n');
 	const e = await benchEventSub();
