@@ -43,6 +43,8 @@ export class StreamStates {
 	private readonly unsaved = new Map<string, StreamState>();
 	/** Users whose current live stream a source of this process has seen. */
 	private readonly confirmed = new Set<string>();
+	/** The stream.online that started each user's current stream, when it came from EventSub (sent at, wall ms). */
+	private readonly pushedOnline = new Map<string, { streamId: string; sentAt: number }>();
 	/** Users whose live stream came from EventSub and is not listed by Get Streams yet, and since when (wall ms). */
 	private readonly pushedNotListed = new Map<string, { streamId: string; at: number }>();
 
@@ -78,12 +80,12 @@ export class StreamStates {
 	 */
 	observePushed(userId: string, observation: StreamObservation, sentAt: number): GoLiveEvent[] {
 		const current = this.states.get(userId);
-		if (observation.kind === 'absent' && current?.status === 'live' && current.startedAt !== null) {
-			const startedAt = Date.parse(current.startedAt);
-			if (Number.isFinite(startedAt) && sentAt <= startedAt) return [];
+		if (observation.kind === 'absent' && current?.status === 'live' && this.isStaleOffline(userId, current, sentAt)) {
+			return [];
 		}
 		if (observation.kind === 'live') {
 			if (current?.status === 'live' && current.streamId === observation.stream.id) return [];
+			this.pushedOnline.set(userId, { streamId: observation.stream.id, sentAt });
 			const at = this.clock.now();
 			this.pushedNotListed.set(userId, { streamId: observation.stream.id, at });
 			this.elapsed.since(`pushed:${userId}`, at); // pinned: measured on the monotonic clock
@@ -109,8 +111,20 @@ export class StreamStates {
 			if (state.streamId === observation.stream.id) this.confirmed.add(userId);
 		} else if (state?.status !== 'live') {
 			this.confirmed.delete(userId);
+			this.pushedOnline.delete(userId);
 		}
 		return transition.events;
+	}
+
+	/**
+	 * Whether a stream.offline (which names no stream) is about an older stream than the live one: sent no later than
+	 * the stream.online that started the live stream, or, for a stream a poll found, before its start.
+	 */
+	private isStaleOffline(userId: string, current: StreamState, sentAt: number): boolean {
+		const online = this.pushedOnline.get(userId);
+		if (online && online.streamId === current.streamId) return sentAt <= online.sentAt;
+		const startedAt = current.startedAt === null ? Number.NaN : Date.parse(current.startedAt);
+		return Number.isFinite(startedAt) && sentAt < startedAt;
 	}
 
 	/** Get Streams' word on a stream EventSub announced: its absence counts only once the lag allowance has passed. */

@@ -219,3 +219,34 @@ describe('a server that removes the bot', () => {
 		expect(everyPostIn(server.announcementsId)).toHaveLength(1);
 	});
 });
+
+describe('TWITCH_EVENTSUB=off', () => {
+	it('finds go-lives by polling alone, as before EventSub, and asks Twitch for no conduit', async () => {
+		const polled = await createWorld({ TWITCH_EVENTSUB: 'off' }, { clock });
+		try {
+			const guild = polled.discord.addGuild({ name: 'Polled' });
+			const general = polled.discord.addChannel(guild.id, { name: 'general' });
+			const announcements = polled.discord.addChannel(guild.id, { name: 'announcements' });
+			const streamer = polled.twitch.addUser({ login: 'classic' });
+			const bot = await polled.startBot();
+			await polled.discord.runCommand({
+				guildId: guild.id,
+				channelId: general.id,
+				name: 'watch',
+				subcommand: 'add',
+				options: { channel: 'classic', 'post-in': announcements.id },
+			});
+			polled.twitch.goLive(streamer.id);
+			await new Promise((resolve) => setTimeout(resolve, 200));
+			expect(polled.discord.channelMessages(announcements.id)).toEqual([]); // nothing pushed
+
+			await bot.context.notifier?.runCycle();
+
+			expect(polled.discord.channelMessages(announcements.id)).toHaveLength(1);
+			expect(polled.twitch.eventsub.conduits).toEqual([]);
+			expect(polled.twitch.eventsub.sessions).toEqual([]);
+		} finally {
+			await polled.close();
+		}
+	});
+});

@@ -135,6 +135,22 @@ describe('EventSub: instant go-lives', () => {
 		expect(enabledSubscriptions(kept.userId)).toHaveLength(2);
 	});
 
+	it('ends a stream after stream.offline and the grace period, without waiting for a poll', async () => {
+		await world.restart({ config: { pollIntervalSeconds: 3_600 } }); // no poll during this test but the first
+		const { userId, channelId } = await world.watch('signoff');
+		await startInstant(2);
+		world.twitchFake.setStreamsLag(60 * 60_000);
+		world.twitchFake.goLive(userId);
+		await world.discord.waitForMessage((message) => message.channelId === channelId, 3_000);
+		world.clock.advance(60_000); // a short stream
+
+		world.twitchFake.endStream(userId, { archive: false });
+		await waitUntil(() => world.notifier.streamStateOf(userId)?.missingSince != null, 3_000);
+		world.clock.advance(4 * 60_000); // past the 3-minute grace period; the next poll is an hour away
+		await waitUntil(() => posts(channelId)[0]?.content.includes('was live') === true, 3_000);
+		expect(world.notifier.streamStateOf(userId)).toMatchObject({ status: 'offline' });
+	});
+
 	it('leaves the channels past the budget to polling, says so, and still announces them', async () => {
 		world.twitchFake.eventsub.setMaxTotalCost(2);
 		const first = await world.watch('budgeted');
