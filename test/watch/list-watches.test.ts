@@ -81,6 +81,23 @@ describe('/watch list', () => {
 		]);
 	});
 
+	it('says which channels EventSub pushes and which are polled, and nothing of it when EventSub is off', async () => {
+		await addWatch(deps, request({ login: 'alpha' }), fixedChecker());
+		await addWatch(deps, request({ login: 'beta' }), fixedChecker());
+		const notifier = {
+			streamStateOf: () => undefined,
+			isInstant: (userId: string) => userId === '1001',
+			eventsub: {} as never,
+		};
+		const on = await listWatches({ ...deps, notifier }, GUILD, fixedChecker());
+		expect(on.entries.map((entry) => [entry.watch.login, entry.instant])).toEqual([
+			['alpha', true],
+			['beta', false],
+		]);
+		const off = await listWatches({ ...deps, notifier: { ...notifier, eventsub: undefined } }, GUILD, fixedChecker());
+		expect(off.entries.map((entry) => entry.instant)).toEqual([null, null]);
+	});
+
 	it('still lists when Twitch is down, with the status unknown', async () => {
 		await addWatch(deps, request({ login: 'alpha' }), fixedChecker());
 		twitch.failLiveStreams = true;
