@@ -18,6 +18,7 @@ import { TwitchClient } from '../src/twitch/client.ts';
 import { announcementRenderer } from '../src/views/announcement.ts';
 import { startFakeDiscord } from '../test/fakes/discord/index.ts';
 import { startFakeTwitch } from '../test/fakes/twitch/index.ts';
+import { watchOfUser } from '../test/support/fixtures.ts';
 
 export interface EventSubBenchResult {
 	goLives: number;
@@ -50,21 +51,7 @@ export async function benchEventSub(goLives = 200): Promise<EventSubBenchResult>
 			const user = twitchFake.addUser({ login: `pushed_${i}` });
 			const channel = discordFake.addChannel(guild.id, { name: `live-${i}` });
 			channels.set(user.id, channel.id);
-			await repositories.watches.add(
-				{
-					version: 1,
-					guildId: guild.id,
-					twitchUserId: user.id,
-					login: user.login,
-					displayName: user.display_name,
-					channelId: channel.id,
-					roleId: null,
-					template: null,
-					createdAt: Date.now(),
-					createdBy: '100000000000000001',
-				},
-				goLives,
-			);
+			await repositories.watches.add(watchOfUser(guild.id, user, channel.id), goLives);
 		}
 		const notifier = createNotifier({
 			twitch,

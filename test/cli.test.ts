@@ -8,6 +8,7 @@ import { openStore } from '../src/store/keyv.ts';
 import { WatchRepository } from '../src/store/watch-repository.ts';
 import type { TwitchClient } from '../src/twitch/client.ts';
 import { createWorld, FAKE_CLIENT_SECRET, type World } from './support/bot-world.ts';
+import { watchOfUser } from './support/fixtures.ts';
 import { clientFor } from './twitch/helpers.ts';
 
 let world: World;
@@ -84,21 +85,7 @@ describe('npm run doctor: EventSub', () => {
 		const watches = new WatchRepository(store);
 		const users = logins.map((login) => world.twitch.addUser({ login }));
 		for (const [index, user] of users.entries()) {
-			await watches.add(
-				{
-					version: 1,
-					guildId: `20000000000000000${index}`,
-					twitchUserId: user.id,
-					login: user.login,
-					displayName: user.display_name,
-					channelId: `21000000000000000${index}`,
-					roleId: null,
-					template: null,
-					createdAt: Date.now(),
-					createdBy: '100000000000000001',
-				},
-				100,
-			);
+			await watches.add(watchOfUser(`20000000000000000${index}`, user, `21000000000000000${index}`), 100);
 		}
 		await store.close();
 		return users;
@@ -254,21 +241,7 @@ describe('npm start', () => {
 		const channel = world.discord.addChannel(guild.id, { name: 'live' });
 		const user = world.twitch.addUser({ login: 'hanger' });
 		const store = await openStore(world.env.STORAGE_URL ?? '');
-		await new WatchRepository(store).add(
-			{
-				version: 1,
-				guildId: guild.id,
-				twitchUserId: user.id,
-				login: user.login,
-				displayName: user.display_name,
-				channelId: channel.id,
-				roleId: null,
-				template: null,
-				createdAt: Date.now(),
-				createdBy: '100000000000000001',
-			},
-			100,
-		);
+		await new WatchRepository(store).add(watchOfUser(guild.id, user, channel.id), 100);
 		await store.close();
 		world.twitch.goLive(user.id);
 		const route = `POST /channels/${channel.id}/messages`;

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/keyv.ts';
 import { WatchRepository } from '../../src/store/watch-repository.ts';
 import { createWorld, type World } from '../support/bot-world.ts';
+import { watchOfUser } from '../support/fixtures.ts';
 import { waitUntil } from '../support/notifier-world.ts';
 
 let world: World;
@@ -25,21 +26,7 @@ describe('EventSub on a first start with many channels', () => {
 		const watches = new WatchRepository(store);
 		for (let i = 0; i < 30; i++) {
 			const user = world.twitch.addUser({ login: `busy${i}` });
-			await watches.add(
-				{
-					version: 1,
-					guildId: guild.id,
-					twitchUserId: user.id,
-					login: user.login,
-					displayName: user.display_name,
-					channelId: general.id,
-					roleId: null,
-					template: null,
-					createdAt: Date.now(),
-					createdBy: '100000000000000001',
-				},
-				100,
-			);
+			await watches.add(watchOfUser(guild.id, user, general.id), 100);
 		}
 		await store.close();
 		world.twitch.addUser({ login: 'asker', display_name: 'Asker', description: 'Just asking' });

@@ -64,3 +64,17 @@ export function makeAnnouncement(
 		...overrides,
 	};
 }
+
+/** A guild's watch of a fake Twitch user, posting in `channelId` (for tests that store watches before the bot starts). */
+export function watchOfUser(
+	guildId: string,
+	user: { id: string; login: string; display_name: string },
+	channelId: string,
+): Watch {
+	return makeWatch(guildId, user.id, {
+		login: user.login,
+		displayName: user.display_name,
+		channelId,
+		createdAt: Date.now(),
+	});
+}
