@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../config.ts';
+import { CONDUIT_KEY } from '../notify/eventsub-source.ts';
 import type { Store } from '../store/keyv.ts';
 import { WatchRepository } from '../store/watch-repository.ts';
 import type { TwitchClient } from '../twitch/client.ts';
@@ -12,8 +13,6 @@ import { TwitchApiError } from '../twitch/errors.ts';
 import type { Conduit, ConduitShard, EventSubSubscription } from '../twitch/eventsub-api.ts';
 import type { Check } from './doctor-check.ts';
 
-/** Where the EventSub source keeps its conduit id (src/notify/eventsub-source.ts). */
-const CONDUIT_KEY = 'eventsub-conduit';
 /** Twitch: at most 5 conduits per client id; creating a sixth fails. */
 const MAX_CONDUITS = 5;
 /** The bot subscribes every channel to stream.online and stream.offline, each costing 1. */

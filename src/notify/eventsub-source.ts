@@ -22,7 +22,8 @@ import { type EventSubNotification, EventSubSocket, type WebSocketConstructor } 
 import type { TwitchStream } from '../twitch/schemas.ts';
 import type { StreamObservation } from './go-live-state.ts';
 
-const CONDUIT_KEY = 'eventsub-conduit';
+/** Where the conduit's id is kept in the store (npm run doctor reads it too). */
+export const CONDUIT_KEY = 'eventsub-conduit';
 const SHARD_ID = '0';
 const STREAM_EVENTS: readonly StreamEventType[] = ['stream.online', 'stream.offline'];
 
