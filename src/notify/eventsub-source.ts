@@ -80,6 +80,7 @@ export class EventSubSource {
 	/** Users whose online and offline subscriptions are enabled on this conduit. */
 	private readonly covered = new Set<string>();
 	private reconciling: Promise<ReconcileReport> | undefined;
+	private stale = false;
 	/** Notifications are taken in order, one at a time. */
 	private handling: Promise<void> = Promise.resolve();
 	private lastReport: ReconcileReport | undefined;
@@ -112,6 +113,7 @@ export class EventSubSource {
 			onRevocation: (revocation) => {
 				const userId = revocation.condition.broadcaster_user_id;
 				if (typeof userId === 'string') this.covered.delete(userId);
+				this.stale = true; // the next reconciliation replaces it (or leaves the channel to polling)
 			},
 			...(this.o.WebSocket ? { WebSocket: this.o.WebSocket } : {}),
 			...(this.o.backoff ? { backoff: this.o.backoff } : {}),
@@ -122,6 +124,11 @@ export class EventSubSource {
 
 	stop(): void {
 		this.socket?.stop();
+	}
+
+	/** Whether the subscriptions changed on Twitch's side (a revocation) since the last reconciliation. */
+	get needsReconcile(): boolean {
+		return this.stale;
 	}
 
 	/** Whether start() succeeded (a conduit is known and the socket runs). */
@@ -170,6 +177,7 @@ export class EventSubSource {
 	private async reconcileNow(): Promise<ReconcileReport> {
 		const conduitId = this.conduitId;
 		if (!conduitId) throw new Error('EventSub is not started');
+		this.stale = false;
 		const { eventsub } = this.o.twitch;
 		const listed = await eventsub.listSubscriptions();
 		let { totalCost } = listed;

@@ -83,6 +83,9 @@ export interface Notifier {
 	readonly eventsub: EventSubSource | undefined;
 }
 
+/** Subscriptions are checked against Twitch's list at least this often (in poll cycles: 30 min at the default). */
+const FULL_RECONCILE_CYCLES = 30;
+
 /** Pins of the elapsed-time tracker are not needed longer than the longest duration asked (end retry window). */
 const ELAPSED_HORIZON_MS = 2 * END_RETRY_WINDOW_MS;
 
@@ -175,12 +178,19 @@ export function createNotifier(options: NotifierOptions): Notifier {
 			})
 		: undefined;
 	let reconciledFor = '';
-	/** After a cycle: subscriptions follow the watched users when they changed (a watch added or removed). */
+	let cyclesSinceReconcile = 0;
+	/**
+	 * After a cycle: subscriptions follow the watched users when they changed (a watch added or removed), after a
+	 * revocation, and every FULL_RECONCILE_CYCLES cycles anyway (a subscription deleted behind the bot's back).
+	 */
 	const reconcileIfWatchesChanged = (): void => {
 		if (!eventsub?.started) return;
 		const watched = repositories.watches.watchedUserIds().sort().join(',');
-		if (watched === reconciledFor) return;
+		cyclesSinceReconcile++;
+		const due = eventsub.needsReconcile || cyclesSinceReconcile >= FULL_RECONCILE_CYCLES;
+		if (watched === reconciledFor && !due) return;
 		reconciledFor = watched;
+		cyclesSinceReconcile = 0;
 		eventsub.reconcile().catch((error: unknown) => {
 			reconciledFor = '';
 			logger.warn({ err: error }, 'could not bring the EventSub subscriptions up to date; trying again next cycle');

@@ -106,6 +106,18 @@ describe('EventSub: instant go-lives', () => {
 		expect(world.notifier.isInstant(userId)).toBe(true);
 	});
 
+	it('replaces a revoked subscription at the next poll cycle without being asked', async () => {
+		const { userId } = await world.watch('renewed');
+		await startInstant(2);
+		const [online] = enabledSubscriptions(userId).filter((subscription) => subscription.type === 'stream.online');
+		world.twitchFake.eventsub.revoke(online?.id ?? '', 'authorization_revoked');
+		await waitUntil(() => !world.notifier.isInstant(userId), 3_000);
+
+		await world.cycle();
+		await waitUntil(() => world.notifier.isInstant(userId), 3_000);
+		expect(enabledSubscriptions(userId)).toHaveLength(2);
+	});
+
 	it('reuses its conduit after a restart, subscribes nothing twice, and posts nothing again', async () => {
 		const { userId, channelId } = await world.watch('restarted');
 		await startInstant(2);
