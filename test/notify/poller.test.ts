@@ -204,6 +204,40 @@ describe('stream poller', () => {
 		expect(calls).toBe(2);
 	});
 
+	it('asks at most 8 Get Streams batches at once, and uses each answer as it arrives', async () => {
+		const { ids, watches } = await seedWatches(2_000, 40);
+		const lastBatch = ids.slice(-100);
+		let inFlight = 0;
+		let mostInFlight = 0;
+		let calls = 0;
+		let releaseLast: () => void = () => {};
+		const gatedTwitch: Pick<TwitchClient, 'getLiveStreams'> = {
+			getLiveStreams: async (userIds) => {
+				calls++;
+				inFlight++;
+				mostInFlight = Math.max(mostInFlight, inFlight);
+				try {
+					if (userIds.includes(lastBatch[0]!)) await new Promise<void>((resolve) => (releaseLast = resolve));
+					else await new Promise((resolve) => setTimeout(resolve, 5));
+					// The first user of every batch is live.
+					return [{ ...liveStreamOf(userIds[0]!) }];
+				} finally {
+					inFlight--;
+				}
+			},
+		};
+		const streams = poller(watches, gatedTwitch);
+		const cycle = streams.runCycle();
+		await waitUntil(() => calls === 20);
+		// The last batch is still out, and the answers of the others are already in the stream states.
+		expect(streams.getState(ids[0]!)).toMatchObject({ status: 'live' });
+		releaseLast();
+		const report = await cycle;
+
+		expect(mostInFlight).toBeLessThanOrEqual(8);
+		expect(report).toMatchObject({ batches: 20, failedBatches: 0, liveUsers: 20 });
+	});
+
 	it('never overlaps cycles, and stop() waits for the running cycle', async () => {
 		const { watches } = await seedWatches(3, 1);
 		let running = 0;
@@ -401,3 +435,22 @@ describe('stream poller', () => {
 		}
 	});
 });
+
+/** A Get Streams item of a live stream of `userId`. */
+function liveStreamOf(userId: string): TwitchStream {
+	return {
+		id: `5${userId}`,
+		userId,
+		userLogin: `user${userId}`,
+		userName: `User${userId}`,
+		gameId: '',
+		gameName: '',
+		title: 'Live',
+		tags: [],
+		viewerCount: 1,
+		startedAt: '2025-06-01T17:00:00Z',
+		language: 'en',
+		thumbnailUrl: 'https://static-cdn.jtvnw.net/previews-ttv/live_user_x-{width}x{height}.jpg',
+		isMature: false,
+	};
+}
