@@ -199,11 +199,6 @@ export class DiscordMessages implements MessagePort {
 		return this.withDeadline((signal) => this.rest.get(route, { signal }));
 	}
 
-	/** Channels with work queued or in flight (for tests and metrics). */
-	get busyChannels(): number {
-		return this.tails.size;
-	}
-
 	/** Runs `request` after the channel's earlier requests, within the deadline. */
 	private inChannel<T>(channelId: string, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
 		const previous = this.tails.get(channelId) ?? Promise.resolve();

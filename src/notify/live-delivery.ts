@@ -13,21 +13,14 @@
  * looks for the bot's own earlier post in the channel and adopts it; when that search cannot be trusted, nothing is
  * posted (a second ping is worse than a late one) and the target backs off.
  */
-import type { Clock } from '../clock.ts';
-import type { Logger } from '../logger.ts';
-import type { AnnouncementRepository } from '../store/announcement-repository.ts';
-import type { GuildSettingsRepository } from '../store/guild-settings-repository.ts';
 import type { Announcement, StreamState, Watch } from '../store/records.ts';
-import type { WatchRepository } from '../store/watch-repository.ts';
-import { type AnnouncementRenderer, announcedStreamFromState } from './announcement-port.ts';
+import { announcedStreamFromState } from './announcement-port.ts';
 import { newIntent, PHASE_RANK, targetKey } from './announcement-records.ts';
 import { passesGuildFilters, targetChannelOf } from './announcement-rules.ts';
 import { noChannelProblem } from './delivery-problems.ts';
-import { type DeliveryStatusBook, unverifiablePostProblem } from './delivery-status.ts';
-import type { MessagePort } from './discord-messages.ts';
-import type { ElapsedTime } from './elapsed-time.ts';
+import { unverifiablePostProblem } from './delivery-status.ts';
 import { type LivePlan, planLive, signatureOf, type TargetSettings } from './planner.ts';
-import type { StreamMemory, StreamQueues, TargetMemory } from './stream-queues.ts';
+import type { DeliveryContext, StreamMemory, TargetMemory } from './stream-queues.ts';
 
 /** At most one edit per post for title/game changes in this time (Discord rate-limits message edits per channel). */
 export const DEFAULT_EDIT_THROTTLE_MS = 60_000;
@@ -37,17 +30,7 @@ export const DEFAULT_EDIT_THROTTLE_MS = 60_000;
  */
 export const DEFAULT_NONCE_TRUST_MS = 60_000;
 
-export interface LiveDeliveryOptions {
-	queues: StreamQueues;
-	messages: MessagePort;
-	renderer: AnnouncementRenderer;
-	status: DeliveryStatusBook;
-	watches: WatchRepository;
-	guildSettings: GuildSettingsRepository;
-	announcements: AnnouncementRepository;
-	logger: Logger;
-	clock: Clock;
-	elapsed: ElapsedTime;
+export interface LiveDeliveryOptions extends DeliveryContext {
 	editThrottleMs?: number;
 	nonceTrustMs?: number;
 }

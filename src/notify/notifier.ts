@@ -133,7 +133,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
 	});
 
 	/** Hands one cycle's outcome to delivery; returns at once (posting must not hold up polling). */
-	const observeCycle = (cycle: PollCycle): void => {
+	/**
+	 * Hands findings to delivery. `everyLiveStream`: the live states are all of them (a poll cycle), so the memory of
+	 * streams not among them can go; a push names one user only.
+	 */
+	const observeCycle = (cycle: PollCycle, everyLiveStream = true): void => {
 		elapsed.sweep(ELAPSED_HORIZON_MS);
 		for (const event of cycle.events) {
 			if (event.kind === 'ended') ends.observeEnded(event);
@@ -144,7 +148,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 			if (state.streamId !== null) liveStreamIds.add(state.streamId);
 			live.observe(state);
 		}
-		queues.forgetIdle(liveStreamIds);
+		if (everyLiveStream) queues.forgetIdle(liveStreamIds);
 		ends.retryDue();
 	};
 
@@ -154,7 +158,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		await states.load([userId]);
 		const events = states.observePushed(userId, observation, sentAt);
 		await states.save();
-		observeCycle({ events, liveStates: states.liveConfirmed(repositories.watches.watchedUserIds()) });
+		observeCycle({ events, liveStates: states.liveConfirmed([userId]) }, false);
 		// stream.offline starts the grace period; its end comes without waiting for a poll.
 		if (observation.kind === 'absent') void endAfterGrace(userId);
 	};
@@ -167,7 +171,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		if (states.get(userId)?.missingSince == null) return; // seen live again meanwhile
 		const events = states.observe(userId, { kind: 'absent', pushed: true });
 		await states.save();
-		observeCycle({ events, liveStates: states.liveConfirmed(repositories.watches.watchedUserIds()) });
+		observeCycle({ events, liveStates: states.liveConfirmed([userId]) }, false);
 	};
 	const eventsub = options.eventsub
 		? new EventSubSource({
@@ -177,7 +181,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 				onObservation: applyPushed,
 			})
 		: undefined;
-	let reconciledFor = '';
+	let reconciledAt = -1; // the watch index's revision the subscriptions were last brought in line with
 	let cyclesSinceReconcile = 0;
 	/**
 	 * After a cycle: subscriptions follow the watched users when they changed (a watch added or removed), after a
@@ -185,14 +189,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
 	 */
 	const reconcileIfWatchesChanged = (): void => {
 		if (!eventsub?.started) return;
-		const watched = repositories.watches.watchedUserIds().sort().join(',');
+		const revision = repositories.watches.revision;
 		cyclesSinceReconcile++;
 		const due = eventsub.needsReconcile || cyclesSinceReconcile >= FULL_RECONCILE_CYCLES;
-		if (watched === reconciledFor && !due) return;
-		reconciledFor = watched;
+		if (revision === reconciledAt && !due) return;
+		reconciledAt = revision;
 		cyclesSinceReconcile = 0;
 		eventsub.reconcile().catch((error: unknown) => {
-			reconciledFor = '';
+			reconciledAt = -1;
 			logger.warn({ err: error }, 'could not bring the EventSub subscriptions up to date; trying again next cycle');
 		});
 	};

@@ -4,21 +4,14 @@
  * passing reason is tried again on later cycles, with a doubling wait, within END_RETRY_WINDOW_MS — also after a
  * restart, from the record alone. A stream called ended that is live again gets its posts back to live.
  */
-import type { Clock } from '../clock.ts';
-import type { Logger } from '../logger.ts';
-import type { AnnouncementRepository } from '../store/announcement-repository.ts';
-import type { GuildSettingsRepository } from '../store/guild-settings-repository.ts';
 import { type Announcement, announcementNonce, type StreamState, type Watch } from '../store/records.ts';
-import type { WatchRepository } from '../store/watch-repository.ts';
 import type { TwitchClient } from '../twitch/client.ts';
-import { type AnnouncedStream, type AnnouncementRenderer, announcedStreamFromState } from './announcement-port.ts';
+import { type AnnouncedStream, announcedStreamFromState } from './announcement-port.ts';
 import { endedStreamOf, targetKey } from './announcement-records.ts';
-import { type DeliveryStatusBook, isPassing } from './delivery-status.ts';
-import type { MessagePort } from './discord-messages.ts';
-import type { ElapsedTime } from './elapsed-time.ts';
+import { isPassing } from './delivery-status.ts';
 import type { GoLiveEvent } from './go-live-state.ts';
 import { planEnd, planEndFailure, planResume } from './planner.ts';
-import type { StreamMemory, StreamQueues } from './stream-queues.ts';
+import type { DeliveryContext, StreamMemory } from './stream-queues.ts';
 
 /**
  * An end action that failed for a passing reason (Discord 5xx, network, 429) is retried for this long after the
@@ -37,19 +30,9 @@ interface PendingEnd {
 	nextAttemptAt: number;
 }
 
-export interface StreamEndsOptions {
-	queues: StreamQueues;
-	messages: MessagePort;
-	renderer: AnnouncementRenderer;
-	status: DeliveryStatusBook;
-	watches: WatchRepository;
-	guildSettings: GuildSettingsRepository;
-	announcements: AnnouncementRepository;
+export interface StreamEndsOptions extends DeliveryContext {
 	/** For the VOD link at the stream's end. */
 	twitch: Pick<TwitchClient, 'getArchiveForStream'>;
-	logger: Logger;
-	clock: Clock;
-	elapsed: ElapsedTime;
 }
 
 export class StreamEnds {

@@ -6,8 +6,16 @@
  * once), but a task that is still running after SLOW_TASK_MS stops counting (see Turns), so a slow channel or store
  * never holds up the other streams.
  */
+import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import type { AnnouncementRepository } from '../store/announcement-repository.ts';
+import type { GuildSettingsRepository } from '../store/guild-settings-repository.ts';
 import type { Announcement, StreamState } from '../store/records.ts';
+import type { WatchRepository } from '../store/watch-repository.ts';
+import type { AnnouncementRenderer } from './announcement-port.ts';
+import type { DeliveryStatusBook } from './delivery-status.ts';
+import type { MessagePort } from './discord-messages.ts';
+import type { ElapsedTime } from './elapsed-time.ts';
 import { Turns } from './turns.ts';
 
 /** A stream's task still running after this long stops holding a turn. */
@@ -35,6 +43,20 @@ export interface StreamMemory {
 	tail: Promise<void>;
 	pendingTasks: number;
 	syncQueued: boolean;
+}
+
+/** What the delivery stages (live-delivery.ts, stream-end.ts) share: the queues, the port and the bookkeeping. */
+export interface DeliveryContext {
+	queues: StreamQueues;
+	messages: MessagePort;
+	renderer: AnnouncementRenderer;
+	status: DeliveryStatusBook;
+	watches: WatchRepository;
+	guildSettings: GuildSettingsRepository;
+	announcements: AnnouncementRepository;
+	logger: Logger;
+	clock: Clock;
+	elapsed: ElapsedTime;
 }
 
 export class StreamQueues {

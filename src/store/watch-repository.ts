@@ -35,6 +35,7 @@ export class WatchRepository {
 	private storedGuildIds = new Set<string>();
 	private loading: Promise<void> | undefined;
 	private loaded = false;
+	private changes = 0;
 
 	constructor(store: Store, options: RepositoryOptions = {}) {
 		this.store = store;
@@ -130,6 +131,11 @@ export class WatchRepository {
 			this.indexGuild(guildId, next);
 			return changed;
 		});
+	}
+
+	/** Grows with every change to the index (a watch added, changed, paused or removed): cheap to compare. */
+	get revision(): number {
+		return this.changes;
 	}
 
 	/**
@@ -231,6 +237,7 @@ export class WatchRepository {
 
 	/** Makes the in-memory index of one guild match its stored list. */
 	private indexGuild(guildId: string, watches: readonly Watch[]): void {
+		this.changes++;
 		for (const twitchUserId of this.byGuild.get(guildId)?.keys() ?? []) {
 			const guilds = this.byUser.get(twitchUserId);
 			guilds?.delete(guildId);
