@@ -1,8 +1,7 @@
-import type { REST } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
 import { Permission } from '../fakes/discord/index.ts';
-import { type NotifierWorld, startNotifierWorld, waitUntil } from '../support/notifier-world.ts';
+import { crashBeforePosting, type NotifierWorld, startNotifierWorld, waitUntil } from '../support/notifier-world.ts';
 
 let world: NotifierWorld;
 
@@ -95,12 +94,7 @@ describe('go-live announcements', () => {
 		const { userId, channelId } = await world.watch('crashy');
 		world.twitchFake.goLive(userId);
 		// The first process records its intent, then dies while the create request is in flight.
-		const neverAnswers = { post: () => new Promise(() => {}) } as unknown as REST;
-		const crashing = world.newNotifier({ rest: neverAnswers });
-		await crashing.prepare();
-		world.clock.advance(60_000);
-		await crashing.poller.runCycle();
-		await waitUntil(async () => (await new AnnouncementRepository(world.store).listUnfinished()).length === 1);
+		await crashBeforePosting(world);
 		expect(posts(channelId)).toHaveLength(0);
 
 		await world.restart();

@@ -6,11 +6,11 @@ import type { REST } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
 import {
+	crashBeforePosting,
 	cyclesPastGrace,
 	type NotifierWorld,
 	postsIn,
 	useNotifierWorld,
-	waitUntil,
 } from '../support/notifier-world.ts';
 
 let world: NotifierWorld;
@@ -22,16 +22,6 @@ const posts = (channelId: string | null) => postsIn(world, channelId);
 
 function storedAnnouncements(streamId: string) {
 	return new AnnouncementRepository(world.store).listForStream(streamId);
-}
-
-/** A process that records its intent and dies while the create is in flight (nothing reaches Discord). */
-async function crashBeforePosting(): Promise<void> {
-	const neverAnswers = { post: () => new Promise(() => {}) } as unknown as REST;
-	const crashing = world.newNotifier({ rest: neverAnswers });
-	await crashing.prepare();
-	world.clock.advance(60_000);
-	await crashing.poller.runCycle();
-	await waitUntil(async () => (await new AnnouncementRepository(world.store).listUnfinished()).length === 1);
 }
 
 /** The REST client, except that every edit fails as if the network dropped it. */
@@ -49,7 +39,7 @@ describe('a restart resumes only what Twitch confirms', () => {
 	it('drops an unposted intent of a stream that ended while the bot was down, instead of posting it late', async () => {
 		const { userId, channelId } = await world.watch('gone');
 		const stream = world.twitchFake.goLive(userId);
-		await crashBeforePosting();
+		await crashBeforePosting(world);
 
 		world.twitchFake.endStream(userId, { archive: false });
 		world.clock.advance(2 * 60 * 60_000); // down for two hours
@@ -67,7 +57,7 @@ describe('a restart resumes only what Twitch confirms', () => {
 	it('drops the old intent and announces the new stream once when the streamer restarted while the bot was down', async () => {
 		const { userId, channelId } = await world.watch('again');
 		const old = world.twitchFake.goLive(userId);
-		await crashBeforePosting();
+		await crashBeforePosting(world);
 		world.twitchFake.endStream(userId, { archive: false });
 		const fresh = world.twitchFake.goLive(userId);
 
@@ -86,7 +76,7 @@ describe('a restart resumes only what Twitch confirms', () => {
 	it('delivers an unposted intent once a poll confirms the stream is still live', async () => {
 		const { userId, channelId } = await world.watch('still');
 		world.twitchFake.goLive(userId);
-		await crashBeforePosting();
+		await crashBeforePosting(world);
 
 		await world.restart();
 		await world.notifier.whenIdle();

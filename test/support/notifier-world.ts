@@ -244,3 +244,16 @@ export function postsIn(world: NotifierWorld, channelId: string | null) {
 export async function cyclesPastGrace(world: NotifierWorld): Promise<void> {
 	for (let i = 0; i < 4; i++) await world.cycle();
 }
+
+/**
+ * A "process" that records its intent for the live streams of the next cycle and dies while the create is in
+ * flight: nothing reaches Discord, and the store holds one unfinished announcement.
+ */
+export async function crashBeforePosting(world: NotifierWorld): Promise<void> {
+	const neverAnswers = { post: () => new Promise(() => {}) } as unknown as REST;
+	const crashing = world.newNotifier({ rest: neverAnswers });
+	await crashing.prepare();
+	world.clock.advance(60_000);
+	await crashing.poller.runCycle();
+	await waitUntil(async () => (await new AnnouncementRepository(world.store).listUnfinished()).length === 1);
+}
