@@ -14,6 +14,10 @@ export type StoreKind = 'sqlite' | 'redis' | 'postgres';
 export interface Store {
 	readonly kind: StoreKind;
 	readonly keyv: Keyv;
+	/** The connection underneath, for coordination between processes (src/store/open-coordination.ts). */
+	readonly backend: StoreBackend;
+	/** A keyv like `keyv` over another adapter built on this store's (the fenced one of open-coordination.ts). */
+	keyvOver(adapter: KeyvStoreAdapter): Keyv;
 	/**
 	 * Closes the adapter's connections (dropping them if the server does not answer within the deadline); the store
 	 * must not be used afterwards. Idempotent.
@@ -90,10 +94,46 @@ export interface OpenStoreOptions {
 
 const DEFAULT_DEADLINE_MS = 5_000;
 
-/** An opened adapter and how to release its connections: gracefully, or at once (`force`). */
+/** The minimum of a node-redis client coordination uses. */
+export interface RedisCommander {
+	eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+	publish(channel: string, message: string): Promise<unknown>;
+	duplicate(): RedisSubscriber;
+}
+
+export interface RedisSubscriber {
+	connect(): Promise<unknown>;
+	subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
+	unsubscribe(channel: string): Promise<unknown>;
+	on(event: 'error', listener: (error: Error) => void): unknown;
+	close?(): Promise<unknown>;
+	quit?(): Promise<unknown>;
+	destroy?(): unknown;
+	disconnect?(): Promise<unknown>;
+}
+
+/** What coordination needs of the store's connection, per kind: keys are as the adapter stores them. */
+export type StoreBackend =
+	| { kind: 'sqlite'; table: string; query(sql: string, ...parameters: unknown[]): Promise<unknown[]> }
+	| {
+			kind: 'redis';
+			client(): Promise<RedisCommander>;
+			/** The adapter's key for a keyv key (the adapter prefixes it with the namespace). */
+			keyOf(key: string): string;
+	  }
+	| {
+			kind: 'postgres';
+			table: string;
+			connectionString: string;
+			query(sql: string, values?: unknown[]): Promise<unknown[]>;
+			driver: PgDriver;
+	  };
+
+/** An opened adapter, how to release its connections (gracefully, or at once: `force`), and its backend. */
 interface OpenedAdapter {
 	adapter: KeyvStoreAdapter;
 	release(force: boolean): Promise<void>;
+	backend: StoreBackend;
 }
 
 /**
@@ -114,7 +154,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 	const secrets = credentialsOf(url).filter((secret) => secret.length >= 4);
 	const redact = (text: string) => secrets.reduce((out, secret) => out.replaceAll(secret, '***'), redactUrl(text));
 
-	const { adapter, release } =
+	const { adapter, release, backend } =
 		kind === 'sqlite'
 			? await openSqlite(url)
 			: kind === 'redis'
@@ -128,23 +168,25 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 	adapter.on('error', (error: unknown) => {
 		if (starting) clientError ??= error;
 	});
-	const keyv = new Keyv({
-		store: adapter,
-		namespace,
-		throwOnErrors: true,
-		// @keyv/redis prefixes keys with its namespace itself ("<namespace>::key", which its clear() scans for);
-		// keyv's own "<namespace>:" prefix on top would double it. The SQL adapters rely on keyv's prefix.
-		useKeyPrefix: kind !== 'redis',
-		// Records are plain JSON; a row that is not JSON must not fail a whole getMany.
-		serialize: (data) => JSON.stringify(data),
-		deserialize: <Value>(text: string): DeserializedData<Value> | undefined => {
-			try {
-				return JSON.parse(text) as DeserializedData<Value>;
-			} catch (error) {
-				return { value: new UnreadableStoredValue(error as Error) as Value };
-			}
-		},
-	});
+	const keyvOver = (store: KeyvStoreAdapter) =>
+		new Keyv({
+			store,
+			namespace,
+			throwOnErrors: true,
+			// @keyv/redis prefixes keys with its namespace itself ("<namespace>::key", which its clear() scans for);
+			// keyv's own "<namespace>:" prefix on top would double it. The SQL adapters rely on keyv's prefix.
+			useKeyPrefix: kind !== 'redis',
+			// Records are plain JSON; a row that is not JSON must not fail a whole getMany.
+			serialize: (data) => JSON.stringify(data),
+			deserialize: <Value>(text: string): DeserializedData<Value> | undefined => {
+				try {
+					return JSON.parse(text) as DeserializedData<Value>;
+				} catch (error) {
+					return { value: new UnreadableStoredValue(error as Error) as Value };
+				}
+			},
+		});
+	const keyv = keyvOver(adapter);
 	try {
 		// A round trip now turns a wrong URL or a stopped server into one clear start-up error.
 		await keyv.get('__store_check__');
@@ -159,6 +201,8 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 	return {
 		kind,
 		keyv,
+		backend,
+		keyvOver,
 		// A server that stopped answering must not hang the shutdown: after the deadline the connections are dropped.
 		close: () =>
 			(closed ??= withDeadline(release(false), deadlineMs, `The ${kind} store did not close`).catch(
@@ -176,7 +220,8 @@ async function openSqlite(url: string): Promise<OpenedAdapter> {
 	mkdirSync(dirname(file), { recursive: true });
 	const sqlite = new BatchingKeyvSqlite({ uri: `sqlite://${file}`, table: 'keyv', busyTimeout: 10_000 });
 	await sqlite.useWriteAheadLog();
-	return { adapter: sqlite, release: () => sqlite.disconnect() };
+	const query = (sql: string, ...parameters: unknown[]) => sqlite.query(sql, ...parameters) as Promise<unknown[]>;
+	return { adapter: sqlite, release: () => sqlite.disconnect(), backend: { kind: 'sqlite', table: 'keyv', query } };
 }
 
 /** Reconnects after a dropped connection for as long as it takes, at most every 2 s. */
@@ -197,7 +242,12 @@ async function openRedis(url: string, deadlineMs: number): Promise<OpenedAdapter
 		// the real record with an empty one.
 		{ throwOnConnectError: true, throwOnErrors: true, connectionTimeout: deadlineMs },
 	);
-	return { adapter: redis as never, release: (force) => redis.disconnect(force) };
+	const backend: StoreBackend = {
+		kind: 'redis',
+		client: async () => (await redis.getClient()) as unknown as RedisCommander,
+		keyOf: (key) => redis.createKeyPrefix(key, redis.namespace),
+	};
+	return { adapter: redis as never, release: (force) => redis.disconnect(force), backend };
 }
 
 /** The part of a pg connection pool the adapter uses. */
@@ -207,8 +257,18 @@ interface PgPool {
 	end(): Promise<void>;
 }
 
-interface PgDriver {
+/** A single pg connection (LISTEN needs one of its own). */
+export interface PgClient {
+	connect(): Promise<void>;
+	query(sql: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+	on(event: 'error', listener: (error: Error) => void): unknown;
+	on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+	end(): Promise<void>;
+}
+
+export interface PgDriver {
 	Pool: new (config: Record<string, unknown>) => PgPool;
+	Client: new (config: Record<string, unknown>) => PgClient;
 }
 
 /** The pg driver (a dependency of the bot's own, the same major version @keyv/postgres uses; loaded only when used). */
@@ -247,7 +307,19 @@ async function openPostgres(url: string, deadlineMs: number): Promise<OpenedAdap
 		}
 	}
 	const adapter = new PostgresWithOwnPool({ uri: url, table: 'keyv' });
-	return { adapter: adapter as never, release: () => endPool() };
+	const backend: StoreBackend = {
+		kind: 'postgres',
+		table: 'keyv',
+		connectionString: url,
+		driver: pg,
+		query: async (sql, values) => {
+			// The adapter's constructor connects (and creates its table) asynchronously: wait for it.
+			await adapter.query('SELECT 1');
+			if (!pool) throw new Error('the PostgreSQL pool is not open');
+			return (await pool.query(sql, values)).rows;
+		},
+	};
+	return { adapter: adapter as never, release: () => endPool(), backend };
 }
 
 /** `scheme://user:password@` or `scheme://:password@`; the password runs to the last @ before the path. */
