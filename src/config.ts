@@ -45,7 +45,55 @@ const environmentSchema = z.object({
 	TWITCH_EVENTSUB_WS_URL: z
 		.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' })
 		.default('wss://eventsub.wss.twitch.tv/ws'),
+	BOT_ROLES: z
+		.string()
+		.transform((value, context) => {
+			const roles = [...new Set(value.split(',').map((role) => role.trim().toLowerCase()))];
+			if (roles.length === 0 || roles.some((role) => role !== 'gateway' && role !== 'notifier')) {
+				context.addIssue({ code: 'custom', message: 'must be gateway, notifier, or gateway,notifier' });
+				return z.NEVER;
+			}
+			return roles as Array<'gateway' | 'notifier'>;
+		})
+		.default(['gateway', 'notifier']),
+	SHARD_COUNT: z.coerce
+		.number('must be a whole number')
+		.int('must be a whole number')
+		.min(1, 'must be at least 1')
+		.max(100_000)
+		.optional(),
+	SHARD_IDS: z
+		.string()
+		.transform((value, context) => {
+			const ids = parseShardIds(value);
+			if (ids === null) {
+				context.addIssue({ code: 'custom', message: 'must be shard ids or ranges, e.g. 0,1 or 0-3 or 4-7,9' });
+				return z.NEVER;
+			}
+			return ids;
+		})
+		.optional(),
+	NOTIFIER_LEASE_SECONDS: z.coerce
+		.number('must be a whole number of seconds')
+		.int('must be a whole number of seconds')
+		.min(3, 'must be at least 3')
+		.max(300, 'must be at most 300')
+		.default(15),
 });
+
+/** `0,1`, `0-3`, `4-7,9` → the sorted unique shard ids; null when the text is not such a list. */
+export function parseShardIds(text: string): number[] | null {
+	const ids = new Set<number>();
+	for (const part of text.split(',').map((piece) => piece.trim())) {
+		const match = /^(\d{1,6})(?:\s*-\s*(\d{1,6}))?$/.exec(part);
+		if (!match) return null;
+		const first = Number(match[1]);
+		const last = match[2] === undefined ? first : Number(match[2]);
+		if (last < first || last - first > 100_000) return null;
+		for (let id = first; id <= last; id++) ids.add(id);
+	}
+	return [...ids].sort((a, b) => a - b);
+}
 
 export type Config = Readonly<{
 	discordToken: string;
@@ -66,6 +114,14 @@ export type Config = Readonly<{
 	/** EventSub over a conduit WebSocket for instant go-lives (polling stays the safety net). */
 	twitchEventSub: boolean;
 	twitchEventSubWsUrl: string;
+	/** What this process runs: the gateway (slash commands, server events), the notifier, or both (the default). */
+	roles: ReadonlyArray<'gateway' | 'notifier'>;
+	/** How many gateway shards the bot has in all (default: Discord's recommendation from GET /gateway/bot). */
+	shardCount: number | undefined;
+	/** Which of them this process runs (default: all of them). Needs SHARD_COUNT. */
+	shardIds: readonly number[] | undefined;
+	/** How long the notifier's lease in the store lasts; a standby takes over this long after the holder dies. */
+	notifierLeaseSeconds: number;
 }>;
 
 /** Names of the settings that hold secrets: their values never appear in messages or logs. */
@@ -120,6 +176,14 @@ export function parseConfig(env: Record<string, string | undefined>, scope: Conf
 		throw new ConfigError([...new Set(problems)]);
 	}
 	const e = result.data;
+	const shardProblems: string[] = [];
+	if (e.SHARD_IDS !== undefined && e.SHARD_COUNT === undefined) {
+		shardProblems.push('SHARD_IDS needs SHARD_COUNT (how many shards the bot has in all) to be set too');
+	}
+	if (e.SHARD_IDS !== undefined && e.SHARD_COUNT !== undefined && e.SHARD_IDS.some((id) => id >= e.SHARD_COUNT!)) {
+		shardProblems.push(`SHARD_IDS must be below SHARD_COUNT (shard ids run from 0 to ${e.SHARD_COUNT - 1})`);
+	}
+	if (shardProblems.length > 0) throw new ConfigError(shardProblems);
 	return Object.freeze({
 		discordToken: e.DISCORD_TOKEN,
 		twitchClientId: e.TWITCH_CLIENT_ID,
@@ -137,6 +201,10 @@ export function parseConfig(env: Record<string, string | undefined>, scope: Conf
 		httpTimeoutMs: e.HTTP_TIMEOUT_MS,
 		twitchEventSub: e.TWITCH_EVENTSUB === 'on',
 		twitchEventSubWsUrl: e.TWITCH_EVENTSUB_WS_URL,
+		roles: e.BOT_ROLES,
+		shardCount: e.SHARD_COUNT,
+		shardIds: e.SHARD_IDS,
+		notifierLeaseSeconds: e.NOTIFIER_LEASE_SECONDS,
 	});
 }
 

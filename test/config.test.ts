@@ -103,4 +103,35 @@ describe('configuration', () => {
 		expect(config.twitchApiUrl).toBe('http://127.0.0.1:8080/helix');
 		expect(config.discordApiUrl).toBe('http://127.0.0.1:9090/api');
 	});
+
+	it('runs the gateway and the notifier in one process by default; BOT_ROLES picks one or both', () => {
+		expect(parseConfig(valid)).toMatchObject({
+			roles: ['gateway', 'notifier'],
+			shardCount: undefined,
+			shardIds: undefined,
+			notifierLeaseSeconds: 15,
+		});
+		expect(parseConfig({ ...valid, BOT_ROLES: 'notifier' }).roles).toEqual(['notifier']);
+		expect(parseConfig({ ...valid, BOT_ROLES: ' Gateway , notifier,gateway' }).roles).toEqual(['gateway', 'notifier']);
+		expect(problemsOf({ ...valid, BOT_ROLES: 'gateway,poller' }).problems).toEqual([
+			'BOT_ROLES must be gateway, notifier, or gateway,notifier',
+		]);
+	});
+
+	it('reads SHARD_IDS as a list of ids and ranges below SHARD_COUNT, and says what is wrong in plain words', () => {
+		expect(parseConfig({ ...valid, SHARD_COUNT: '8', SHARD_IDS: '0-2, 5,7' })).toMatchObject({
+			shardCount: 8,
+			shardIds: [0, 1, 2, 5, 7],
+		});
+		expect(problemsOf({ ...valid, SHARD_COUNT: '2', SHARD_IDS: '1-0' }).problems).toEqual([
+			'SHARD_IDS must be shard ids or ranges, e.g. 0,1 or 0-3 or 4-7,9',
+		]);
+		expect(problemsOf({ ...valid, SHARD_IDS: '0' }).problems).toEqual([
+			'SHARD_IDS needs SHARD_COUNT (how many shards the bot has in all) to be set too',
+		]);
+		expect(problemsOf({ ...valid, SHARD_COUNT: '2', SHARD_IDS: '2' }).problems).toEqual([
+			'SHARD_IDS must be below SHARD_COUNT (shard ids run from 0 to 1)',
+		]);
+		expect(problemsOf({ ...valid, SHARD_COUNT: 'two' }).problems).toEqual(['SHARD_COUNT must be a whole number']);
+	});
 });
