@@ -1,13 +1,15 @@
 /**
  * The fake gateway: Discord's WebSocket protocol with JSON encoding and no compression. Hello (op 10), identify
- * (op 2) → READY then one GUILD_CREATE per guild, heartbeats (op 1 → op 11 ack), resume (op 6) replaying missed
- * dispatches then RESUMED, invalid session (op 9) for an unknown session, and dispatches (op 0) with per-session
- * sequence numbers. Close codes follow Discord's table so that discord.js reacts as it does in production.
+ * (op 2) → READY then one GUILD_CREATE per guild of the session's shard, heartbeats (op 1 → op 11 ack), resume
+ * (op 6) replaying missed dispatches then RESUMED, invalid session (op 9) for an unknown session or an identify too
+ * soon in its bucket, and dispatches (op 0) with per-session sequence numbers, each sent only to the sessions of the
+ * shard that carries its guild. Close codes follow Discord's table so that discord.js reacts as it does in production.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { FakeIdentify, FakeShard } from './types.ts';
 
 /** Gateway opcodes (Discord "Opcodes and Status Codes"). */
 const Op = {
@@ -33,6 +35,8 @@ const Close = {
 	NotAuthenticated: 4003,
 	AuthenticationFailed: 4004,
 	AlreadyAuthenticated: 4005,
+	InvalidShard: 4010,
+	ShardingRequired: 4011,
 	InvalidApiVersion: 4012,
 	InvalidIntents: 4013,
 } as const;
@@ -46,9 +50,21 @@ export const Intent = {
 /** Dispatches kept per session for a resume to replay. */
 const RESUME_BACKLOG = 1000;
 
+/** Discord lets one identify per rate-limit bucket through every 5 seconds (gateway "Sharding", max_concurrency). */
+export const IDENTIFY_INTERVAL_MS = 5000;
+
+/** Discord's cap on the guilds one session may carry before it asks the bot to shard (close 4011). */
+export const MAX_GUILDS_PER_SHARD = 2500;
+
+/** Which shard of `shardCount` carries the guild: `(guild_id >> 22) % shard_count` (Discord's formula). */
+export function shardOfGuild(guildId: string, shardCount: number): number {
+	return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+}
+
 interface GatewaySession {
 	id: string;
 	intents: number;
+	shard: FakeShard;
 	seq: number;
 	socket: WebSocket | null;
 	backlog: Array<{ s: number; frame: string }>;
@@ -62,10 +78,10 @@ interface Connection {
 export interface GatewayWorldView {
 	readyUser(): Record<string, unknown>;
 	applicationId: string;
-	/** Ids of the guilds the bot is in (READY lists them as unavailable). */
+	/** Ids of the guilds the bot is in (READY lists those of the session's shard as unavailable). */
 	guildIds(): string[];
-	/** GUILD_CREATE payloads of every guild the bot is in. */
-	guildCreates(): Array<Record<string, unknown>>;
+	/** GUILD_CREATE payload of a guild the bot is in. */
+	guildCreate(guildId: string): Record<string, unknown>;
 	/** Members known for op 8 requests: the bot member of the guild. */
 	guildMembers(guildId: string): Array<Record<string, unknown>>;
 }
@@ -76,6 +92,19 @@ export interface FakeGatewayOptions {
 	world: GatewayWorldView;
 	/** The URL to hand out as `resume_gateway_url` (filled in once the server listens). */
 	url(): string;
+	/** `session_start_limit.max_concurrency`: the number of identify buckets. */
+	maxConcurrency: number;
+	/** More guilds than this on any shard of the identified shard count → close 4011. */
+	maxGuildsPerShard: number;
+	/** 'refuse': an identify within 5 s of its bucket's last gets op 9 (Discord); 'record': it is served, and counted. */
+	identifyRateLimit: 'refuse' | 'record';
+}
+
+/** Where a dispatch goes: the sessions of the shard carrying `guildId` (null: a DM, which shard 0 carries). */
+export interface DispatchRoute {
+	guildId: string | null;
+	/** The intent that carries the event (0 or absent: none needed, like interactions). */
+	intent?: number;
 }
 
 export class FakeGateway {
@@ -83,6 +112,9 @@ export class FakeGateway {
 	readonly #options: FakeGatewayOptions;
 	readonly #connections = new Set<Connection>();
 	readonly #sessions = new Map<string, GatewaySession>();
+	readonly #identifies: FakeIdentify[] = [];
+	/** Per bucket, when the gateway last served an identify (READY). */
+	readonly #lastServedIdentify = new Map<number, number>();
 
 	constructor(options: FakeGatewayOptions) {
 		this.#options = options;
@@ -101,20 +133,52 @@ export class FakeGateway {
 		return count;
 	}
 
-	/** Whether any session could still receive a dispatch (connected or resumable). */
-	get hasSessions(): boolean {
-		return this.#sessions.size > 0;
+	/** The shards of the sessions whose socket is open and identified (or resumed), by shard count then id. */
+	get connectedShards(): FakeShard[] {
+		return [...this.#sessions.values()]
+			.filter((session) => session.socket)
+			.map((session) => session.shard)
+			.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+	}
+
+	/** Every well-formed identify, in order (refused ones included). */
+	get identifies(): readonly FakeIdentify[] {
+		return this.#identifies;
+	}
+
+	/** Identifies that came within 5 s of the previous one served in their bucket. */
+	get identifyViolations(): number {
+		return this.#identifies.filter((identify) => identify.tooFast).length;
+	}
+
+	/** Identifies served (READY sent), for `session_start_limit.remaining`. */
+	get servedIdentifies(): number {
+		return this.#identifies.filter((identify) => !identify.refused).length;
+	}
+
+	/** Whether a session (connected or resumable) of the shard carrying the guild would receive its dispatches. */
+	hasSessionFor(guildId: string | null): boolean {
+		for (const session of this.#sessions.values()) if (this.#carries(session, guildId)) return true;
+		return false;
 	}
 
 	/**
-	 * Sends a dispatch to every session (a disconnected but resumable session keeps it for the resume), provided
-	 * the session identified with the intent that carries the event (0 = no intent needed, like interactions).
+	 * Sends a dispatch to the sessions of the shard that carries the guild (a disconnected but resumable session
+	 * keeps it for the resume), provided the session identified with the intent that carries the event.
 	 */
-	dispatch(event: string, data: unknown, intent = 0): void {
+	dispatch(event: string, data: unknown, route: DispatchRoute): void {
+		const intent = route.intent ?? 0;
 		for (const session of this.#sessions.values()) {
 			if (intent !== 0 && (session.intents & intent) === 0) continue;
+			if (!this.#carries(session, route.guildId)) continue;
 			this.#dispatchTo(session, event, data);
 		}
+	}
+
+	#carries(session: GatewaySession, guildId: string | null): boolean {
+		const [shardId, shardCount] = session.shard;
+		// Direct messages come on shard 0 (Discord's sharding rules).
+		return guildId === null ? shardId === 0 : shardOfGuild(guildId, shardCount) === shardId;
 	}
 
 	/** Closes every socket with `code`; sessions stay resumable unless the code ends them (1000/1001). */
@@ -195,7 +259,7 @@ export class FakeGateway {
 			connection.socket.close(Close.AlreadyAuthenticated, 'Already authenticated.');
 			return;
 		}
-		const identify = (data ?? {}) as { token?: unknown; intents?: unknown };
+		const identify = (data ?? {}) as { token?: unknown; intents?: unknown; shard?: unknown };
 		if (identify.token !== this.#options.botToken) {
 			connection.socket.close(Close.AuthenticationFailed, 'Authentication failed.');
 			return;
@@ -204,9 +268,27 @@ export class FakeGateway {
 			connection.socket.close(Close.InvalidIntents, 'Invalid intent(s).');
 			return;
 		}
+		const shard = identify.shard === undefined ? ([0, 1] as const) : parseShard(identify.shard);
+		if (!shard) {
+			connection.socket.close(Close.InvalidShard, 'Invalid shard.');
+			return;
+		}
+		const { world } = this.#options;
+		const guildIds = world.guildIds();
+		if (busiestShard(guildIds, shard[1]) > this.#options.maxGuildsPerShard) {
+			connection.socket.close(Close.ShardingRequired, 'Sharding required.');
+			return;
+		}
+		if (!this.#admitIdentify(shard)) {
+			// d: false: the client may not resume; it waits and identifies anew (Discord's answer to a too-fast identify).
+			this.#send(connection.socket, { op: Op.InvalidSession, d: false, s: null, t: null });
+			return;
+		}
+
 		const session: GatewaySession = {
 			id: randomBytes(16).toString('hex'),
 			intents: identify.intents,
+			shard,
 			seq: 0,
 			socket: connection.socket,
 			backlog: [],
@@ -214,13 +296,12 @@ export class FakeGateway {
 		this.#sessions.set(session.id, session);
 		connection.session = session;
 
-		const { world } = this.#options;
-		const guilds = (session.intents & Intent.Guilds) !== 0 ? world.guildCreates() : [];
+		const ownGuildIds = guildIds.filter((guildId) => this.#carries(session, guildId));
 		this.#dispatchTo(session, 'READY', {
 			v: 10,
 			user: world.readyUser(),
 			user_settings: {},
-			guilds: world.guildIds().map((id) => ({ id, unavailable: true })),
+			guilds: ownGuildIds.map((id) => ({ id, unavailable: true })),
 			guild_join_requests: [],
 			relationships: [],
 			private_channels: [],
@@ -228,14 +309,31 @@ export class FakeGateway {
 			session_id: session.id,
 			session_type: 'normal',
 			resume_gateway_url: this.#options.url(),
-			shard: [0, 1],
+			shard: [...shard],
 			application: { id: world.applicationId, flags: 0 },
 			geo_ordered_rtc_regions: [],
 			auth: {},
 			_trace: ['["fake-discord-gateway",{"micros":0}]'],
 		});
 		// Discord follows READY with the full guilds; discord.js waits for them before emitting clientReady.
-		for (const guild of guilds) this.#dispatchTo(session, 'GUILD_CREATE', guild);
+		if ((session.intents & Intent.Guilds) === 0) return;
+		for (const guildId of ownGuildIds) this.#dispatchTo(session, 'GUILD_CREATE', world.guildCreate(guildId));
+	}
+
+	/**
+	 * Records the identify and says whether to serve it: one identify per bucket (`shard_id % max_concurrency`)
+	 * every 5 s, counted across every connection of the token, as Discord does.
+	 */
+	#admitIdentify(shard: FakeShard): boolean {
+		// Real time, not the fake's `now`: discord.js spaces its identifies by the real clock.
+		const at = performance.now();
+		const bucket = shard[0] % this.#options.maxConcurrency;
+		const last = this.#lastServedIdentify.get(bucket);
+		const tooFast = last !== undefined && at - last < IDENTIFY_INTERVAL_MS;
+		const refused = tooFast && this.#options.identifyRateLimit === 'refuse';
+		this.#identifies.push({ shard, bucket, at, tooFast, refused });
+		if (!refused) this.#lastServedIdentify.set(bucket, at);
+		return !refused;
 	}
 
 	#resume(connection: Connection, data: unknown): void {
@@ -323,4 +421,28 @@ export class FakeGateway {
 		// A client closing with 1000/1001 ends its session (Discord's rule); any other close keeps it resumable.
 		if (code === 1000 || code === 1001) this.#sessions.delete(session.id);
 	}
+}
+
+/** `[shard_id, shard_count]` with 0 ≤ shard_id < shard_count; null for anything else (Discord closes with 4010). */
+function parseShard(value: unknown): FakeShard | null {
+	if (!Array.isArray(value) || value.length !== 2) return null;
+	const [id, count] = value as unknown[];
+	if (!Number.isSafeInteger(id) || !Number.isSafeInteger(count)) return null;
+	const shardId = id as number;
+	const shardCount = count as number;
+	if (shardCount < 1 || shardId < 0 || shardId >= shardCount) return null;
+	return [shardId, shardCount];
+}
+
+/** The most guilds any one shard would carry with `shardCount` shards. */
+function busiestShard(guildIds: readonly string[], shardCount: number): number {
+	const perShard = new Map<number, number>();
+	let most = 0;
+	for (const guildId of guildIds) {
+		const shard = shardOfGuild(guildId, shardCount);
+		const count = (perShard.get(shard) ?? 0) + 1;
+		perShard.set(shard, count);
+		if (count > most) most = count;
+	}
+	return most;
 }

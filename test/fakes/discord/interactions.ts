@@ -112,8 +112,13 @@ export class InteractionDesk {
 		if (!channel || channel.deleted || channel.guildId !== guild.id) {
 			return Promise.reject(new Error(`fake Discord: no channel ${options.channelId} in guild ${guild.id}`));
 		}
-		if (!gateway.hasSessions) {
-			return Promise.reject(new Error('fake Discord: no bot is connected to the gateway to receive the command'));
+		// The interaction goes to the session of the shard that carries the guild, like every guild event.
+		if (!gateway.hasSessionFor(guild.id)) {
+			return Promise.reject(
+				new Error(
+					`fake Discord: no bot is connected to the gateway on the shard of guild ${guild.id} to receive the command`,
+				),
+			);
 		}
 		let payload: Record<string, unknown>;
 		let pending: PendingInteraction;
@@ -155,7 +160,7 @@ export class InteractionDesk {
 				);
 			});
 		}
-		gateway.dispatch('INTERACTION_CREATE', payload);
+		gateway.dispatch('INTERACTION_CREATE', payload, { guildId: guild.id });
 		return promise;
 	}
 

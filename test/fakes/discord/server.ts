@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { apiError } from './api-error.ts';
 import { ApplicationCommandRegistry } from './application-commands.ts';
 import { ChannelMessageStore, type StoredMessage } from './channel-messages.ts';
-import { FakeGateway, Intent } from './gateway.ts';
+import { FakeGateway, Intent, MAX_GUILDS_PER_SHARD, shardOfGuild } from './gateway.ts';
 import { InteractionDesk } from './interactions.ts';
 import { parseMessageBody } from './message-body.ts';
 import { toPermissionBits } from './permissions.ts';
@@ -25,6 +25,14 @@ import type {
 } from './types.ts';
 import { FakeWorld } from './world.ts';
 
+/** Session starts a bot gets a day (GET /gateway/bot `session_start_limit.total`). */
+const SESSION_STARTS_PER_DAY = 1000;
+
+function positiveInteger(name: string, value: number): number {
+	if (!Number.isInteger(value) || value < 1) throw new Error(`fake Discord: ${name} must be a whole number ≥ 1`);
+	return value;
+}
+
 /** Starts a fake Discord (REST + gateway) on 127.0.0.1 and a random port. Close it with `close()`. */
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
 	const now = options.now ?? Date.now;
@@ -36,6 +44,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 	const events = new EventEmitter();
 	const restLog: RestLogEntry[] = [];
 	let baseUrl = '';
+	const recommendedShards = positiveInteger('recommendedShards', options.recommendedShards ?? 1);
+	const maxConcurrency = positiveInteger('maxConcurrency', options.maxConcurrency ?? 1);
 
 	const world = new FakeWorld({ id: botUserId, username: botUsername }, nextId, now);
 	const commands = new ApplicationCommandRegistry(applicationId, nextId);
@@ -43,11 +53,14 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		botToken,
 		heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
 		url: () => `ws://${baseUrl}`,
+		maxConcurrency,
+		maxGuildsPerShard: options.maxGuildsPerShard ?? MAX_GUILDS_PER_SHARD,
+		identifyRateLimit: options.identifyRateLimit ?? 'record',
 		world: {
 			applicationId,
 			readyUser: () => ({ ...world.botUserJson(), verified: true, mfa_enabled: false, email: null }),
 			guildIds: () => world.memberGuilds().map((guild) => guild.id),
-			guildCreates: () => world.memberGuilds().map((guild) => world.guildCreateJson(guild)),
+			guildCreate: (guildId) => world.guildCreateJson(world.requireGuild(guildId)),
 			guildMembers: (guildId) => {
 				const guild = world.guilds.get(guildId);
 				return guild && !guild.left ? [world.botMemberJson(guild)] : [];
@@ -62,23 +75,26 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		nonceWindowMs: options.nonceWindowMs ?? 2 * 60_000,
 		events: {
 			created: (message) => {
-				gateway.dispatch('MESSAGE_CREATE', messages.toJson(message, true), Intent.GuildMessages);
+				gateway.dispatch('MESSAGE_CREATE', messages.toJson(message, true), messageRoute(message));
 				events.emit('message', message);
 			},
 			updated: (message, changes) => {
-				gateway.dispatch('MESSAGE_UPDATE', messages.toJson(message, true), Intent.GuildMessages);
+				gateway.dispatch('MESSAGE_UPDATE', messages.toJson(message, true), messageRoute(message));
 				events.emit('messageUpdate', message, changes);
 			},
 			deleted: (message) => {
 				gateway.dispatch(
 					'MESSAGE_DELETE',
 					{ id: message.id, channel_id: message.channelId, guild_id: message.guildId },
-					Intent.GuildMessages,
+					messageRoute(message),
 				);
 				events.emit('messageDelete', message);
 			},
 		},
 	});
+	function messageRoute(message: StoredMessage) {
+		return { guildId: message.guildId, intent: Intent.GuildMessages };
+	}
 	const interactions = new InteractionDesk({
 		world,
 		commands,
@@ -162,8 +178,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 				auth: true,
 				handle: () => ({
 					url: gatewayUrl(),
-					shards: 1,
-					session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 },
+					shards: recommendedShards,
+					session_start_limit: {
+						total: SESSION_STARTS_PER_DAY,
+						remaining: Math.max(0, SESSION_STARTS_PER_DAY - gateway.servedIdentifies),
+						reset_after: 86_400_000,
+						max_concurrency: maxConcurrency,
+					},
 				}),
 			},
 			{ method: 'GET', pattern: '/users/@me', auth: true, handle: () => world.botUserJson() },
@@ -351,7 +372,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 	const gatewayUrl = () => `ws://${baseUrl}`;
 	let closed = false;
 
-	const guildEvent = (event: string, data: unknown) => gateway.dispatch(event, data, Intent.Guilds);
+	const guildEvent = (guildId: string, event: string, data: unknown) =>
+		gateway.dispatch(event, data, { guildId, intent: Intent.Guilds });
 
 	const fake: FakeDiscord = {
 		apiUrl: `http://${baseUrl}/api`,
@@ -362,17 +384,17 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 
 		addGuild(input) {
 			const guild = world.addGuild(input);
-			guildEvent('GUILD_CREATE', world.guildCreateJson(guild));
+			guildEvent(guild.id, 'GUILD_CREATE', world.guildCreateJson(guild));
 			return world.guildView(guild);
 		},
 		addChannel(guildId, input) {
 			const channel = world.addChannel(guildId, input);
-			guildEvent('CHANNEL_CREATE', world.channelJson(channel));
+			guildEvent(guildId, 'CHANNEL_CREATE', world.channelJson(channel));
 			return world.channelView(channel);
 		},
 		addRole(guildId, input) {
 			const role = world.addRole(guildId, input);
-			guildEvent('GUILD_ROLE_CREATE', { guild_id: guildId, role: world.roleJson(role) });
+			guildEvent(guildId, 'GUILD_ROLE_CREATE', { guild_id: guildId, role: world.roleJson(role) });
 			return world.roleView(role);
 		},
 		updateRole(guildId, roleId, changes) {
@@ -380,7 +402,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 			if (changes.name !== undefined) role.name = changes.name;
 			if (changes.permissions !== undefined) role.permissions = toPermissionBits(changes.permissions);
 			if (changes.mentionable !== undefined) role.mentionable = changes.mentionable;
-			guildEvent('GUILD_ROLE_UPDATE', { guild_id: guildId, role: world.roleJson(role) });
+			guildEvent(guildId, 'GUILD_ROLE_UPDATE', { guild_id: guildId, role: world.roleJson(role) });
 			return world.roleView(role);
 		},
 		setBotRoles(guildId, roleIds) {
@@ -388,7 +410,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 			for (const roleId of roleIds) world.requireRole(guildId, roleId);
 			guild.botRoleIds = roleIds.filter((roleId) => roleId !== guildId);
 			// Discord tells a bot about changes to its own member even without the Guild Members intent.
-			gateway.dispatch('GUILD_MEMBER_UPDATE', { guild_id: guildId, ...world.botMemberJson(guild) });
+			gateway.dispatch('GUILD_MEMBER_UPDATE', { guild_id: guildId, ...world.botMemberJson(guild) }, { guildId });
 		},
 		setChannelOverwrites(channelId, overwrites) {
 			const channel = world.requireChannel(channelId);
@@ -398,25 +420,25 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 				allow: toPermissionBits(overwrite.allow).toString(),
 				deny: toPermissionBits(overwrite.deny).toString(),
 			}));
-			guildEvent('CHANNEL_UPDATE', world.channelJson(channel));
+			guildEvent(channel.guildId, 'CHANNEL_UPDATE', world.channelJson(channel));
 		},
 		deleteChannel(channelId) {
 			const channel = world.requireChannel(channelId);
 			if (channel.deleted) return;
 			channel.deleted = true;
-			guildEvent('CHANNEL_DELETE', world.channelJson(channel));
+			guildEvent(channel.guildId, 'CHANNEL_DELETE', world.channelJson(channel));
 		},
 		removeGuild(guildId) {
 			const guild = world.requireGuild(guildId);
 			if (guild.left) return;
 			guild.left = true;
-			guildEvent('GUILD_DELETE', { id: guildId });
+			guildEvent(guildId, 'GUILD_DELETE', { id: guildId });
 		},
 		rejoinGuild(guildId) {
 			const guild = world.requireGuild(guildId);
 			if (!guild.left) return;
 			guild.left = false;
-			guildEvent('GUILD_CREATE', world.guildCreateJson(guild));
+			guildEvent(guildId, 'GUILD_CREATE', world.guildCreateJson(guild));
 		},
 
 		failNext(route, fault, times) {
@@ -463,6 +485,18 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		},
 		get connectedSessions() {
 			return gateway.connectedSessions;
+		},
+		gateway: {
+			get identifies() {
+				return gateway.identifies;
+			},
+			get identifyViolations() {
+				return gateway.identifyViolations;
+			},
+			get connectedShards() {
+				return gateway.connectedShards;
+			},
+			shardOf: shardOfGuild,
 		},
 
 		// biome-ignore lint/suspicious/noExplicitAny: implements the typed overloads of FakeDiscord.on/off

@@ -19,6 +19,50 @@ export interface FakeDiscordOptions {
 	nonceWindowMs?: number;
 	/** Requests allowed per rate-limit bucket and window (real time) before a real 429. Default 50 per 1000 ms. */
 	rateLimit?: { limit: number; windowMs: number };
+	/** The shard count GET /gateway/bot recommends (`shards`; what discord.js's `shards: 'auto'` uses). Default 1. */
+	recommendedShards?: number;
+	/**
+	 * GET /gateway/bot `session_start_limit.max_concurrency`: identifies are limited per bucket
+	 * `shard_id % max_concurrency`, one every 5 s. Default 1.
+	 */
+	maxConcurrency?: number;
+	/** Guilds one shard may carry; an identify whose shard count gives a shard more is closed with 4011. Default 2500. */
+	maxGuildsPerShard?: number;
+	/**
+	 * What an identify within 5 s of the last one served in its bucket gets. 'refuse': op 9 Invalid Session, as
+	 * Discord answers. 'record' (default): it is served like any other; both count in `gateway.identifyViolations`.
+	 * The default lets a test restart the bot (a new discord.js client, whose own throttle starts empty) at once.
+	 */
+	identifyRateLimit?: 'refuse' | 'record';
+}
+
+/** A shard as identify names it: [shard_id, shard_count]. */
+export type FakeShard = readonly [id: number, count: number];
+
+/** An identify the gateway received with a good token, intents and shard. */
+export interface FakeIdentify {
+	/** [0, 1] when the identify named no shard. */
+	readonly shard: FakeShard;
+	/** `shard_id % max_concurrency`. */
+	readonly bucket: number;
+	/** Real milliseconds on a monotonic clock (`performance.now()`), for measuring the spacing. */
+	readonly at: number;
+	/** Came within 5 s of the previous identify served in its bucket (Discord would refuse it). */
+	readonly tooFast: boolean;
+	/** Answered with op 9 Invalid Session (only with `identifyRateLimit: 'refuse'`). */
+	readonly refused: boolean;
+}
+
+/** What the gateway saw of identifies and which shards are connected. */
+export interface FakeGatewayView {
+	/** Every identify with a good token, intents and shard, in order. */
+	readonly identifies: readonly FakeIdentify[];
+	/** How many identifies broke the one-per-5-s-per-bucket rule. */
+	readonly identifyViolations: number;
+	/** Shards with an open, identified (or resumed) session, by count then id. */
+	readonly connectedShards: readonly FakeShard[];
+	/** Which shard of `shardCount` carries the guild: `(guild_id >> 22) % shard_count`. */
+	shardOf(guildId: string, shardCount: number): number;
 }
 
 /** A guild the bot is a member of. Its @everyone role has the guild's id. */
@@ -219,6 +263,8 @@ export interface FakeDiscord {
 	readonly commands: { global: unknown[]; guild: Record<string, unknown[]> };
 	/** Gateway sessions with an open, identified socket. */
 	readonly connectedSessions: number;
+	/** Identifies, their spacing per bucket, and the connected shards. */
+	readonly gateway: FakeGatewayView;
 
 	on(event: 'message' | 'messageDelete', listener: (message: FakeMessage) => void): void;
 	on(event: 'messageUpdate', listener: (message: FakeMessage, changes: Record<string, unknown>) => void): void;

@@ -69,6 +69,8 @@ export class FakeWorld {
 
 	addGuild(input: { id?: string; name: string; ownerId?: string }): GuildRecord {
 		const id = input.id ?? this.#nextId();
+		// The gateway routes a guild's events by its id's bits (shard = (id >> 22) % shard_count): ids must be numbers.
+		if (!/^\d{1,20}$/.test(id)) throw new Error(`fake Discord: guild id ${id} is not a snowflake`);
 		if (this.guilds.has(id)) throw new Error(`fake Discord: guild ${id} exists already`);
 		const guild: GuildRecord = {
 			id,
