@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.ts';
 import { AnnouncementRepository } from './announcement-repository.ts';
+import type { Coordination } from './coordination.ts';
 import { DeliveryStatusRepository } from './delivery-status-repository.ts';
 import { GuildSettingsRepository } from './guild-settings-repository.ts';
 import type { Store } from './keyv.ts';
@@ -18,14 +19,21 @@ export interface Repositories {
 	readonly deliveryStatus: DeliveryStatusRepository;
 }
 
-/** Creates the repositories over `store` and loads the watch index; unreadable records are logged and skipped. */
-export async function openRepositories(store: Store, logger: Logger): Promise<Repositories> {
+/**
+ * Creates the repositories over `store` and loads the watch index; unreadable records are logged and skipped.
+ * With `coordination`, changes to watches are safe with other processes on the same store (see WatchRepository).
+ */
+export async function openRepositories(
+	store: Store,
+	logger: Logger,
+	coordination?: Coordination,
+): Promise<Repositories> {
 	const options = {
 		onCorrupt: (key: string, error: unknown) =>
 			logger.warn({ key, err: error }, 'ignoring a stored record that cannot be read (another version or damaged)'),
 	};
 	const repositories: Repositories = {
-		watches: new WatchRepository(store, options),
+		watches: new WatchRepository(store, { ...options, ...(coordination ? { coordination } : {}) }),
 		guildSettings: new GuildSettingsRepository(store, options),
 		streamStates: new StreamStateRepository(store, options),
 		announcements: new AnnouncementRepository(store, options),

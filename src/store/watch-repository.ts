@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Coordination } from './coordination.ts';
 import { createKeyLock } from './key-lock.ts';
 import type { Store } from './keyv.ts';
 import {
@@ -9,37 +11,62 @@ import {
 	type WatchPause,
 	watchSchema,
 } from './records.ts';
+import { freezeWatch, WatchIndex } from './watch-index.ts';
 
 /** Why a watch was not added: the guild already watches that Twitch user, or it has reached its watch limit. */
 export type AddWatchResult = { ok: true } | { ok: false; reason: 'exists' | 'limit' };
 
 const guildListKey = 'watch-guilds';
+/** The counter every change to any guild's watches bumps, in any process: the backstop of the change feed. */
+const VERSION_COUNTER = 'watch-index';
+const FEED_TOPIC = 'watches';
+/** How long a process waits for another one's change to the same guild's watches before giving up. */
+const CHANGE_LOCK_WAIT_MS = 5_000;
+
+export interface WatchRepositoryOptions extends RepositoryOptions {
+	/**
+	 * Several processes share the store: each change runs under a lock in the store and re-reads the stored list,
+	 * then bumps a version and tells the others through the change feed (see startSync).
+	 */
+	coordination?: Coordination;
+}
+
+/** A change of watches another process could not make because this one (or a third) held the guild for too long. */
+export class WatchesBusyError extends Error {
+	override readonly name = 'WatchesBusyError';
+}
 
 /**
  * The guilds' watches. Stored as one list per guild (`watches:<guildId>`, so that a guild's changes are atomic)
  * plus the list of guilds that have any (`watch-guilds`), and mirrored in memory: the poller asks every cycle
  * which Twitch users are watched, across 1,000s of guilds, without any I/O.
  *
- * One instance per store: it assumes it is the only writer (the index is not re-read). Call `load()` once at
- * start. Watches it returns are frozen: change them through `update()`.
+ * Alone on its store (no coordination), it is the only writer and never re-reads. With `coordination` (several
+ * processes on Redis or PostgreSQL, or on one SQLite file) no process assumes that: every change takes the guild's
+ * lock in the store, re-reads the stored list, writes, bumps the shared version and publishes the guild on the change
+ * feed; every process hears the feed and re-reads that guild, and `startSync` compares the shared version with what
+ * it has seen every few seconds and reloads everything when a message was lost.
+ * Call `load()` once at start. Watches it returns are frozen: change them through `update()`.
  */
 export class WatchRepository {
 	private readonly store: Store;
 	private readonly onCorrupt: CorruptRecordHandler | undefined;
 	private readonly lock = createKeyLock();
-	/** guild id → Twitch user id → watch, for guilds with at least one watch. */
-	private readonly byGuild = new Map<string, Map<string, Watch>>();
-	/** Twitch user id → guild id → watch, for users watched at least once. */
-	private readonly byUser = new Map<string, Map<string, Watch>>();
+	private readonly index = new WatchIndex();
 	/** The guild ids in the stored guild list. */
 	private storedGuildIds = new Set<string>();
 	private loading: Promise<void> | undefined;
 	private loaded = false;
-	private changes = 0;
+	private readonly coordination: Coordination | undefined;
+	/** The shared version every change up to which is in the index; versions heard beyond a gap wait in `heard`. */
+	private seenVersion = 0;
+	private readonly heard = new Set<number>();
+	private stopSync: (() => Promise<void>) | undefined;
 
-	constructor(store: Store, options: RepositoryOptions = {}) {
+	constructor(store: Store, options: WatchRepositoryOptions = {}) {
 		this.store = store;
 		this.onCorrupt = options.onCorrupt;
+		this.coordination = options.coordination;
 	}
 
 	/**
@@ -57,13 +84,13 @@ export class WatchRepository {
 	/** The guild's watches, oldest first. */
 	async listByGuild(guildId: string): Promise<Watch[]> {
 		await this.load();
-		return [...(this.byGuild.get(guildId)?.values() ?? [])];
+		return this.index.ofGuild(guildId);
 	}
 
 	/** The guild's watch of that Twitch user, if any. */
 	async get(guildId: string, twitchUserId: string): Promise<Watch | undefined> {
 		await this.load();
-		return this.byGuild.get(guildId)?.get(twitchUserId);
+		return this.index.get(guildId, twitchUserId);
 	}
 
 	/**
@@ -75,35 +102,22 @@ export class WatchRepository {
 		await this.load();
 		const record = freezeWatch(watchSchema.parse(watch));
 		const { guildId, twitchUserId } = record;
-		return this.lock.acquire<AddWatchResult>(watchesKey(guildId), async () => {
-			const current = this.byGuild.get(guildId);
-			if (current?.has(twitchUserId)) return { ok: false, reason: 'exists' };
-			if ((current?.size ?? 0) >= limit) return { ok: false, reason: 'limit' };
-			// The guild goes into the guild list first: a crash in between leaves an empty entry, never a lost watch.
-			await this.rememberGuild(guildId);
-			const next = [...(current?.values() ?? []), record];
-			await this.store.keyv.set(watchesKey(guildId), next);
-			this.indexGuild(guildId, next);
-			return { ok: true };
+		return this.changeGuild<AddWatchResult>(guildId, (current) => {
+			if (current.some((existing) => existing.twitchUserId === twitchUserId)) {
+				return { next: null, result: { ok: false, reason: 'exists' } };
+			}
+			if (current.length >= limit) return { next: null, result: { ok: false, reason: 'limit' } };
+			return { next: [...current, record], result: { ok: true } };
 		});
 	}
 
 	/** Removes the guild's watch of that Twitch user; returns it, or undefined when there was none. */
 	async remove(guildId: string, twitchUserId: string): Promise<Watch | undefined> {
 		await this.load();
-		return this.lock.acquire(watchesKey(guildId), async () => {
-			const current = this.byGuild.get(guildId);
-			const removed = current?.get(twitchUserId);
-			if (!current || !removed) return undefined;
-			const next = [...current.values()].filter((watch) => watch.twitchUserId !== twitchUserId);
-			if (next.length === 0) {
-				await this.store.keyv.delete(watchesKey(guildId));
-				await this.forgetGuild(guildId);
-			} else {
-				await this.store.keyv.set(watchesKey(guildId), next);
-			}
-			this.indexGuild(guildId, next);
-			return removed;
+		return this.changeGuild(guildId, (current) => {
+			const removed = current.find((watch) => watch.twitchUserId === twitchUserId);
+			if (!removed) return { next: null, result: undefined };
+			return { next: current.filter((watch) => watch !== removed), result: removed };
 		});
 	}
 
@@ -114,10 +128,9 @@ export class WatchRepository {
 	 */
 	async update(guildId: string, twitchUserId: string, change: (watch: Watch) => Watch): Promise<Watch | undefined> {
 		await this.load();
-		return this.lock.acquire(watchesKey(guildId), async () => {
-			const current = this.byGuild.get(guildId);
-			const existing = current?.get(twitchUserId);
-			if (!current || !existing) return undefined;
+		return this.changeGuild(guildId, (current) => {
+			const existing = current.find((watch) => watch.twitchUserId === twitchUserId);
+			if (!existing) return { next: null, result: undefined };
 			const proposed = change(existing);
 			// A pause is about the channel the watch posted in: pointing the watch at another channel lifts it.
 			const moved =
@@ -126,16 +139,13 @@ export class WatchRepository {
 			if (changed.guildId !== guildId || changed.twitchUserId !== twitchUserId) {
 				throw new Error('a watch update cannot change the guild or the Twitch user of the watch');
 			}
-			const next = [...current.values()].map((watch) => (watch.twitchUserId === twitchUserId ? changed : watch));
-			await this.store.keyv.set(watchesKey(guildId), next);
-			this.indexGuild(guildId, next);
-			return changed;
+			return { next: current.map((watch) => (watch === existing ? changed : watch)), result: changed };
 		});
 	}
 
 	/** Grows with every change to the index (a watch added, changed, paused or removed): cheap to compare. */
 	get revision(): number {
-		return this.changes;
+		return this.index.revision;
 	}
 
 	/**
@@ -144,16 +154,7 @@ export class WatchRepository {
 	 */
 	watchedUserIds(): string[] {
 		this.assertLoaded();
-		const ids: string[] = [];
-		for (const [userId, guilds] of this.byUser) {
-			for (const watch of guilds.values()) {
-				if (!watch.paused) {
-					ids.push(userId);
-					break;
-				}
-			}
-		}
-		return ids;
+		return this.index.activeUserIds();
 	}
 
 	/**
@@ -166,8 +167,7 @@ export class WatchRepository {
 		resumeReasons: ReadonlyArray<WatchPause['reason']> = [],
 	): Promise<number> {
 		await this.load();
-		return this.lock.acquire(watchesKey(guildId), async () => {
-			const current = [...(this.byGuild.get(guildId)?.values() ?? [])];
+		return this.changeGuild(guildId, (current) => {
 			let changed = 0;
 			const next = current.map((watch) => {
 				if (pause !== null && !watch.paused) {
@@ -180,17 +180,14 @@ export class WatchRepository {
 				}
 				return watch;
 			});
-			if (changed === 0) return 0;
-			await this.store.keyv.set(watchesKey(guildId), next);
-			this.indexGuild(guildId, next);
-			return changed;
+			return { next: changed === 0 ? null : next, result: changed };
 		});
 	}
 
 	/** Every guild's watch of one Twitch user, from memory. */
 	watchesForUser(twitchUserId: string): Watch[] {
 		this.assertLoaded();
-		return [...(this.byUser.get(twitchUserId)?.values() ?? [])];
+		return this.index.ofUser(twitchUserId);
 	}
 
 	/**
@@ -210,74 +207,181 @@ export class WatchRepository {
 	/** How many guilds have at least one watch. */
 	guildCount(): number {
 		this.assertLoaded();
-		return this.byGuild.size;
+		return this.index.guildCount;
+	}
+
+	/**
+	 * Hears the other processes' changes (the change feed) and, every `intervalMs`, compares the shared version with
+	 * what it has seen: a change whose message was lost (a dropped connection; SQLite has no feed) is found then,
+	 * and the whole index is read again. A no-op without coordination.
+	 */
+	async startSync(options: { intervalMs?: number; onError?: (error: unknown) => void } = {}): Promise<void> {
+		const coordination = this.coordination;
+		if (!coordination || this.stopSync) return;
+		await this.load();
+		const onError = options.onError ?? (() => {});
+		const unsubscribe = await coordination
+			.subscribe(FEED_TOPIC, (message) => this.hear(message).catch(onError))
+			.catch((error: unknown) => {
+				onError(error); // the version check below still finds every change
+				return async () => {};
+			});
+		const timer = setInterval(() => this.refresh().catch(onError), options.intervalMs ?? 5_000);
+		timer.unref();
+		this.stopSync = async () => {
+			clearInterval(timer);
+			await unsubscribe();
+		};
+	}
+
+	/** Stops hearing other processes (see startSync). */
+	async endSync(): Promise<void> {
+		const stop = this.stopSync;
+		this.stopSync = undefined;
+		await stop?.();
+	}
+
+	/** Reads the whole index again when the shared version is past what this process has seen (see startSync). */
+	async refresh(): Promise<boolean> {
+		if (!this.coordination) return false;
+		const version = await this.coordination.read(VERSION_COUNTER);
+		if (version <= this.seenVersion) return false;
+		await this.readIndex();
+		return true;
+	}
+
+	private async hear(message: string): Promise<void> {
+		const { guildId, version } = JSON.parse(message) as { guildId: string; version: number };
+		if (typeof guildId !== 'string' || typeof version !== 'number') return;
+		if (version <= this.seenVersion) return; // this process's own change, or one a reload already has
+		await this.lock.acquire(watchesKey(guildId), async () => {
+			this.index.setGuild(guildId, await this.readGuild(guildId));
+		});
+		this.markSeen(version);
+	}
+
+	/** Versions are seen in any order: `seenVersion` moves over every version up to the first one not yet heard. */
+	private markSeen(version: number): void {
+		this.heard.add(version);
+		while (this.heard.delete(this.seenVersion + 1)) this.seenVersion++;
+	}
+
+	/**
+	 * Changes one guild's watches: `change` gets the current list (as stored, when other processes may write) and
+	 * returns the next one, or null for no change. Serialised in this process, and across processes by the guild's
+	 * lock in the store.
+	 */
+	private changeGuild<T>(
+		guildId: string,
+		change: (current: Watch[]) => { next: Watch[] | null; result: T },
+	): Promise<T> {
+		return this.lock.acquire(watchesKey(guildId), () =>
+			this.acrossProcesses(watchesKey(guildId), async () => {
+				const current = this.coordination ? await this.readGuild(guildId) : this.index.ofGuild(guildId);
+				const { next, result } = change(current);
+				if (next === null) {
+					if (this.coordination) this.index.setGuild(guildId, current);
+					return result;
+				}
+				if (next.length === 0) {
+					await this.store.keyv.delete(watchesKey(guildId));
+					await this.changeGuildList((ids) => ids.delete(guildId));
+				} else {
+					// The guild goes into the guild list first: a crash in between leaves an empty entry, never a lost watch.
+					await this.changeGuildList((ids) => ids.add(guildId));
+					await this.store.keyv.set(watchesKey(guildId), next);
+				}
+				this.index.setGuild(guildId, next);
+				await this.tellOthers(guildId);
+				return result;
+			}),
+		);
+	}
+
+	/** Runs `work` holding the named lock in the store (when processes share it), waiting up to 5 s for it. */
+	private async acrossProcesses<T>(name: string, work: () => Promise<T>): Promise<T> {
+		const coordination = this.coordination;
+		if (!coordination) return work();
+		const holder = randomUUID();
+		const deadline = performance.now() + CHANGE_LOCK_WAIT_MS;
+		while (!(await coordination.acquire(name, holder, CHANGE_LOCK_WAIT_MS))) {
+			if (performance.now() > deadline) {
+				throw new WatchesBusyError('another process is changing these watches right now; try again in a moment');
+			}
+			await new Promise((resolve) => setTimeout(resolve, 25 + Math.random() * 50));
+		}
+		try {
+			return await work();
+		} finally {
+			await coordination.release(name, holder).catch(() => {}); // it expires by itself
+		}
+	}
+
+	/** Bumps the shared version and publishes the guild: every other process re-reads it. */
+	private async tellOthers(guildId: string): Promise<void> {
+		if (!this.coordination) return;
+		const version = await this.coordination.increment(VERSION_COUNTER);
+		this.markSeen(version);
+		// Lost messages are found by the version check (startSync).
+		await this.coordination.publish(FEED_TOPIC, JSON.stringify({ guildId, version })).catch(() => {});
+	}
+
+	/** The guild's watches as stored. */
+	private async readGuild(guildId: string): Promise<Watch[]> {
+		const key = watchesKey(guildId);
+		return this.parseGuild(guildId, key, await this.store.keyv.get(key));
+	}
+
+	private parseGuild(guildId: string, key: string, stored: unknown): Watch[] {
+		return parseStoredList(key, stored, watchSchema, this.onCorrupt)
+			.filter((watch) => {
+				if (watch.guildId === guildId) return true;
+				this.onCorrupt?.(key, new Error(`a watch of guild ${watch.guildId} is stored in the list of guild ${guildId}`));
+				return false;
+			})
+			.map(freezeWatch);
 	}
 
 	private async readIndex(): Promise<void> {
+		// The version first: a change made while the lists are read is seen again at the next check, never missed.
+		const version = this.coordination ? await this.coordination.read(VERSION_COUNTER) : 0;
 		const guildIds = [
 			...new Set(
 				parseStoredList(guildListKey, await this.store.keyv.get(guildListKey), z.string().min(1), this.onCorrupt),
 			),
 		];
 		const lists: unknown[] = guildIds.length > 0 ? await this.store.keyv.getMany(guildIds.map(watchesKey)) : [];
-		this.byGuild.clear();
-		this.byUser.clear();
+		const stale = new Set(this.index.guildIds());
 		for (const [index, guildId] of guildIds.entries()) {
-			const key = watchesKey(guildId);
-			const watches = parseStoredList(key, lists[index], watchSchema, this.onCorrupt).filter((watch) => {
-				if (watch.guildId === guildId) return true;
-				this.onCorrupt?.(key, new Error(`a watch of guild ${watch.guildId} is stored in the list of guild ${guildId}`));
-				return false;
-			});
-			this.indexGuild(guildId, watches.map(freezeWatch));
+			stale.delete(guildId);
+			this.index.setGuild(guildId, this.parseGuild(guildId, watchesKey(guildId), lists[index]));
 		}
+		for (const guildId of stale) this.index.setGuild(guildId, []);
 		this.storedGuildIds = new Set(guildIds);
+		if (version > this.seenVersion) {
+			this.seenVersion = version;
+			for (const heard of this.heard) if (heard <= version) this.heard.delete(heard);
+		}
 		this.loaded = true;
 	}
 
-	/** Makes the in-memory index of one guild match its stored list. */
-	private indexGuild(guildId: string, watches: readonly Watch[]): void {
-		this.changes++;
-		for (const twitchUserId of this.byGuild.get(guildId)?.keys() ?? []) {
-			const guilds = this.byUser.get(twitchUserId);
-			guilds?.delete(guildId);
-			if (guilds?.size === 0) this.byUser.delete(twitchUserId);
-		}
-		if (watches.length === 0) {
-			this.byGuild.delete(guildId);
-			return;
-		}
-		const byUserId = new Map<string, Watch>();
-		for (const watch of watches) {
-			if (byUserId.has(watch.twitchUserId)) continue;
-			byUserId.set(watch.twitchUserId, watch);
-			let guilds = this.byUser.get(watch.twitchUserId);
-			if (!guilds) {
-				guilds = new Map();
-				this.byUser.set(watch.twitchUserId, guilds);
-			}
-			guilds.set(guildId, watch);
-		}
-		this.byGuild.set(guildId, byUserId);
-	}
-
-	private async rememberGuild(guildId: string): Promise<void> {
-		await this.lock.acquire(guildListKey, async () => {
-			if (this.storedGuildIds.has(guildId)) return;
-			const next = new Set(this.storedGuildIds).add(guildId);
-			await this.store.keyv.set(guildListKey, [...next]);
-			this.storedGuildIds = next;
-		});
-	}
-
-	private async forgetGuild(guildId: string): Promise<void> {
-		await this.lock.acquire(guildListKey, async () => {
-			if (!this.storedGuildIds.has(guildId)) return;
-			const next = new Set(this.storedGuildIds);
-			next.delete(guildId);
-			await this.store.keyv.set(guildListKey, [...next]);
-			this.storedGuildIds = next;
-		});
+	/** Read-modify-write of the stored guild list (re-read first when other processes may write it). */
+	private async changeGuildList(change: (ids: Set<string>) => unknown): Promise<void> {
+		await this.lock.acquire(guildListKey, () =>
+			this.acrossProcesses(guildListKey, async () => {
+				const current = this.coordination
+					? new Set(
+							parseStoredList(guildListKey, await this.store.keyv.get(guildListKey), z.string().min(1), this.onCorrupt),
+						)
+					: this.storedGuildIds;
+				const next = new Set(current);
+				change(next);
+				if (next.size !== current.size || [...next].some((id) => !current.has(id))) {
+					await this.store.keyv.set(guildListKey, [...next]);
+				}
+				this.storedGuildIds = next;
+			}),
+		);
 	}
 
 	private assertLoaded(): void {
@@ -287,11 +391,4 @@ export class WatchRepository {
 
 function watchesKey(guildId: string): string {
 	return `watches:${guildId}`;
-}
-
-/** Index entries are shared with callers: freezing them keeps a caller's stray assignment out of the index. */
-function freezeWatch(watch: Watch): Watch {
-	if (watch.delivery?.lastError) Object.freeze(watch.delivery.lastError);
-	if (watch.delivery) Object.freeze(watch.delivery);
-	return Object.freeze(watch);
 }
