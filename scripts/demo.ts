@@ -131,9 +131,9 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 
 	await step('The bot comes online');
 	let bot: RunningBot = await world.startBot(logger);
-	const botName = bot.client.user?.username ?? 'The bot';
+	const botName = bot.client?.user?.username ?? 'The bot';
 	note(`${style.good('✓')} Twitch app token minted and validated (client credentials)`);
-	note(`${style.good('✓')} connected to the Discord gateway: in ${bot.client.guilds.cache.size} server`);
+	note(`${style.good('✓')} connected to the Discord gateway: in ${bot.client?.guilds.cache.size ?? 0} server`);
 	// What `npm run deploy-commands` does once for a development server: register the slash commands there.
 	const deployed = await deployCommands({
 		config: { discordApplicationId: discord.applicationId, devGuildId: guild.id },

@@ -1,16 +1,17 @@
-import { Client, Events, GatewayIntentBits, type Interaction, REST } from 'discord.js';
+import { type Client, REST } from 'discord.js';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import type { Command } from './discord/command.ts';
 import { loadCommands } from './discord/command-loader.ts';
-import { handleInteraction } from './discord/interaction-boundary.ts';
-import { buildInviteUrl } from './discord/invite.ts';
+import { GatewayLoginError, type GatewayRole, startGateway } from './discord/gateway-role.ts';
 import type { Logger } from './logger.ts';
 import { notifierRestOptions } from './notify/discord-messages.ts';
-import { createNotifier, type Notifier } from './notify/notifier.ts';
+import { LeasedNotifier } from './notify/leased-notifier.ts';
+import { createNotifier } from './notify/notifier.ts';
 import { openStore } from './store/keyv.ts';
-import { openRepositories } from './store/repositories.ts';
+import { openCoordination } from './store/open-coordination.ts';
+import { fencedRepositories, openRepositories } from './store/repositories.ts';
 import { TwitchClient, twitchClientOptionsFrom } from './twitch/client.ts';
 import { TwitchAuthError } from './twitch/errors.ts';
 import { announcementRenderer } from './views/announcement.ts';
@@ -30,7 +31,10 @@ export interface BotOptions {
 }
 
 export interface RunningBot {
-	readonly client: Client;
+	/** The Discord gateway client (absent when this process runs the notifier role alone). */
+	readonly client: Client | undefined;
+	/** The notifier role (absent when this process runs the gateway role alone): active or standby. */
+	readonly notifierRole: LeasedNotifier | undefined;
 	readonly context: AppContext;
 	readonly commands: ReadonlyMap<string, Command>;
 	/** Stops taking work, finishes what is in flight, then closes Discord, Twitch and the store. Idempotent. */
@@ -84,8 +88,11 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 		clock,
 		...(options.twitchRetryBaseMs === undefined ? {} : { retryBaseMs: options.twitchRetryBaseMs }),
 	});
+	// Coordination between processes through the store: the notifier lease, the watch change feed, identify slots.
+	const coordination = openCoordination(store);
 	const closeBackends = async () => {
 		await twitch.close();
+		await coordination.close();
 		await store.close();
 	};
 
@@ -102,128 +109,110 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	}
 	twitch.tokens.startHourlyValidation(60 * 60 * 1000);
 
-	const repositories = await openRepositories(store, logger.child({ component: 'store' })).catch(
+	const repositories = await openRepositories(store, logger.child({ component: 'store' }), coordination).catch(
 		async (error: unknown) => {
 			await closeBackends();
 			throw new StartupError(`Cannot read the stored watches: ${(error as Error).message}. Check STORAGE_URL.`);
 		},
 	);
-	// Announcements go over REST only (no gateway needed), so the notifier could run as a process of its own.
+	// Watches changed by another process (a command on another shard, the notifier pausing one) reach this one.
+	let syncFailing = false;
+	await repositories.watches.startSync({
+		onError: (error) => {
+			if (syncFailing) return;
+			syncFailing = true;
+			logger.warn({ err: error }, 'could not catch up with watch changes made by other processes; trying again');
+			setTimeout(() => (syncFailing = false), 60_000).unref();
+		},
+	});
+	// Announcements go over REST only (no gateway needed): the notifier can run as a process of its own.
 	const rest = new REST(notifierRestOptions(config.discordApiUrl)).setToken(config.discordToken);
 	const tuning = options.notifierTuning ?? {};
-	const notifier: Notifier | undefined =
-		options.notifier === false
-			? undefined
-			: createNotifier({
-					twitch,
-					repositories,
-					rest,
-					renderer: announcementRenderer,
-					logger: logger.child({ component: 'notifier' }),
-					clock,
-					config,
-					graceMs: config.streamEndGraceSeconds * 1000,
-					...(config.twitchEventSub ? { eventsub: { url: config.twitchEventSubWsUrl, store, twitch } } : {}),
-					...(tuning.editThrottleMs === undefined ? {} : { editThrottleMs: tuning.editThrottleMs }),
-					...(tuning.nonceTrustMs === undefined ? {} : { nonceTrustMs: tuning.nonceTrustMs }),
-					...(tuning.backoff === undefined ? {} : { backoff: tuning.backoff }),
-				});
-
-	const context: AppContext = { config, twitch, store, repositories, notifier, logger, clock };
-	const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.discordApiUrl } });
-	const inFlight = new Set<Promise<void>>();
-	let accepting = true;
-
-	client.on(Events.InteractionCreate, (interaction: Interaction) => {
-		if (!accepting) return;
-		const work = handleInteraction(interaction, context, commands).catch((error: unknown) => {
-			logger.error({ err: error }, 'interaction handling failed outside the boundary');
-		});
-		inFlight.add(work);
-		void work.finally(() => inFlight.delete(work));
-	});
-	client.on(Events.Error, (error) => logger.error({ err: error }, 'Discord client error'));
-	client.on(Events.Warn, (message) => logger.warn({ discord: message }, 'Discord client warning'));
-	client.on(Events.GuildCreate, (guild) => {
-		logger.info({ guildId: guild.id, name: guild.name }, 'joined a server');
-		// Back in a server it had left: its watches post again.
-		resumeWatches(guild.id, ['left-guild', 'no-access']);
-	});
-	// Removed from a server (an outage is GuildUnavailable, not this): its watches are kept, paused, not polled.
-	client.on(Events.GuildDelete, (guild) => {
-		logger.info({ guildId: guild.id }, 'removed from a server; its watches are paused');
-		repositories.watches
-			.setGuildPause(guild.id, { reason: 'left-guild', channelId: null, at: clock.now() })
-			.catch((error: unknown) => logger.error({ err: error, guildId: guild.id }, 'could not pause the watches'));
-	});
-	const resumeWatches = (guildId: string, reasons: Array<'left-guild' | 'no-access'>) => {
-		repositories.watches
-			.setGuildPause(guildId, null, reasons)
-			.then((resumed) => {
-				if (resumed > 0) logger.info({ guildId, resumed }, 'resumed the watches paused while the bot was away');
+	const runsNotifier = options.notifier !== false && config.roles.includes('notifier');
+	const runsGateway = config.roles.includes('gateway');
+	const notifierLogger = logger.child({ component: 'notifier' });
+	// One active notifier per store, chosen by a lease; in other processes (or later in this one) it stands by.
+	const notifierRole = runsNotifier
+		? new LeasedNotifier({
+				coordination,
+				ttlMs: config.notifierLeaseSeconds * 1000,
+				logger: notifierLogger,
+				build: (term) =>
+					createNotifier({
+						twitch,
+						repositories: fencedRepositories(repositories, store, coordination, term.holding, storeLogger),
+						rest,
+						renderer: announcementRenderer,
+						logger: notifierLogger.child({ fence: term.fence }),
+						clock,
+						config,
+						graceMs: config.streamEndGraceSeconds * 1000,
+						writeWindowMs: term.writeWindowMs,
+						...(config.twitchEventSub ? { eventsub: { url: config.twitchEventSubWsUrl, store, twitch } } : {}),
+						...(tuning.editThrottleMs === undefined ? {} : { editThrottleMs: tuning.editThrottleMs }),
+						...(tuning.nonceTrustMs === undefined ? {} : { nonceTrustMs: tuning.nonceTrustMs }),
+						...(tuning.backoff === undefined ? {} : { backoff: tuning.backoff }),
+					}),
 			})
-			.catch((error: unknown) => logger.error({ err: error, guildId }, 'could not resume the watches'));
+		: undefined;
+
+	const context: AppContext = {
+		config,
+		twitch,
+		store,
+		repositories,
+		// The notifier of this process while it is the active one (its memory backs /watch list).
+		get notifier() {
+			return notifierRole?.notifier;
+		},
+		logger,
+		clock,
 	};
-
-	const ready = new Promise<void>((resolve) => {
-		client.once(Events.ClientReady, (readyClient) => {
-			const servers = readyClient.guilds.cache.size;
-			logger.info({ user: readyClient.user.tag, servers }, 'connected to Discord');
-			for (const guildId of readyClient.guilds.cache.keys()) resumeWatches(guildId, ['left-guild']);
-			if (servers === 0) {
-				logger.info(
-					{ invite: buildInviteUrl(readyClient.application.id) },
-					'the bot is in no server yet: open this link to add it to one',
-				);
-			}
-			resolve();
-		});
-	});
-
-	try {
-		await client.login(config.discordToken);
-	} catch (error) {
-		await client.destroy();
-		await closeBackends();
-		const code = (error as { code?: string }).code;
-		if (code === 'TokenInvalid' || /401|invalid token/i.test((error as Error).message)) {
-			throw new StartupError(
-				'Discord rejected DISCORD_TOKEN. In the developer portal open your application → Bot → Reset Token, and put the new token in DISCORD_TOKEN.',
-			);
+	let gateway: GatewayRole | undefined;
+	if (runsGateway) {
+		try {
+			gateway = await startGateway({ config, logger, context, commands, coordination, clock });
+		} catch (error) {
+			await repositories.watches.endSync();
+			await closeBackends();
+			throw error instanceof GatewayLoginError ? new StartupError(error.message) : error;
 		}
-		throw new StartupError(`Could not connect to Discord at ${config.discordApiUrl}: ${(error as Error).message}`);
 	}
-	await ready;
-	if (notifier) {
-		await notifier.start();
-		logger.info(
-			{ watched: repositories.watches.watchedUserIds().length, intervalSeconds: config.pollIntervalSeconds },
-			'go-live notifier started',
-		);
+	if (notifierRole) {
+		await notifierRole.start();
+		if (notifierRole.notifier) {
+			logger.info(
+				{ watched: repositories.watches.watchedUserIds().length, intervalSeconds: config.pollIntervalSeconds },
+				'go-live notifier started',
+			);
+		} else {
+			logger.info('another process is the active notifier; this one stands by to take over');
+		}
 	}
 
 	let stopping: Promise<void> | undefined;
 	const stop = () => {
 		stopping ??= (async () => {
-			accepting = false;
-			logger.info({ inFlight: inFlight.size }, 'shutting down: finishing work in flight');
+			logger.info('shutting down: finishing work in flight');
 			// `docker stop` kills 10 s after SIGTERM: every step gets a share of SHUTDOWN_BUDGET_MS, and whatever is
 			// cut short is safe to drop (announcements are crash-safe and finished at the next start).
 			const started = performance.now();
 			const left = () => Math.max(0, SHUTDOWN_BUDGET_MS - (performance.now() - started));
-			let complete = await finishWithin(Promise.allSettled([...inFlight]), Math.min(3_000, left()));
-			if (notifier) {
-				const stopped = notifier
+			let complete = gateway ? await finishWithin(gateway.finishInteractions(), Math.min(3_000, left())) : true;
+			if (notifierRole) {
+				// Gives the lease up once its work is done: a standby takes over at once instead of after the lease.
+				const stopped = notifierRole
 					.stop()
 					.catch((error: unknown) => logger.error({ err: error }, 'notifier did not stop cleanly'));
 				complete = (await finishWithin(stopped, Math.max(0, left() - 1_500))) && complete;
 			}
-			complete = (await finishWithin(client.destroy(), Math.min(500, left()))) && complete;
+			if (gateway) complete = (await finishWithin(gateway.client.destroy(), Math.min(500, left()))) && complete;
+			complete = (await finishWithin(repositories.watches.endSync(), Math.min(500, left()))) && complete;
 			complete = (await finishWithin(closeBackends(), left())) && complete;
 			if (complete) logger.info('shut down cleanly');
 			else logger.warn('shut down with work unfinished; the next start takes it up');
 		})();
 		return stopping;
 	};
-	return { client, context, commands, stop };
+	return { client: gateway?.client, notifierRole, context, commands, stop };
 }

@@ -90,6 +90,7 @@ export class DiscordMessages implements MessagePort {
 
 	private botUserId: Promise<string | null> | undefined;
 	private readonly isAnnouncementOf: (message: unknown, streamId: string) => boolean;
+	private readonly writeWindowMs: (() => number) | undefined;
 
 	/**
 	 * `botUserId`: the bot's own user id, to recognise its posts; read once (GET /users/@me) when not given.
@@ -101,12 +102,19 @@ export class DiscordMessages implements MessagePort {
 			deadlineMs?: number | undefined;
 			botUserId?: string | undefined;
 			isAnnouncementOf?: (message: unknown, streamId: string) => boolean;
+			/**
+			 * How long this process may still write to Discord (ms; 0 or less: not at all): the active notifier's
+			 * lease (notifier-lease.ts). Checked as each create, edit or delete gets its turn, and a write's deadline
+			 * is cut to it, so that nothing is sent, or still in flight, once another process may have taken over.
+			 */
+			writeWindowMs?: () => number;
 		} = {},
 	) {
 		this.rest = rest;
 		this.deadlineMs = options.deadlineMs ?? DISCORD_REQUEST_DEADLINE_MS;
 		this.isAnnouncementOf = options.isAnnouncementOf ?? (() => false);
 		if (options.botUserId) this.botUserId = Promise.resolve(options.botUserId);
+		this.writeWindowMs = options.writeWindowMs;
 	}
 
 	async create(channelId: string, message: MessageBody, options: CreateOptions): Promise<string | null> {
@@ -116,21 +124,27 @@ export class DiscordMessages implements MessagePort {
 			nonce: options.nonce,
 			enforce_nonce: true,
 		};
-		const created = await this.inChannel(channelId, (signal) =>
-			this.rest.post(Routes.channelMessages(channelId), { body, signal }),
+		const created = await this.inChannel(
+			channelId,
+			(signal) => this.rest.post(Routes.channelMessages(channelId), { body, signal }),
+			true,
 		);
 		return messageSchema.safeParse(created).data?.id ?? null;
 	}
 
 	async edit(channelId: string, messageId: string, message: MessageBody): Promise<void> {
-		await this.inChannel(channelId, (signal) =>
-			this.rest.patch(Routes.channelMessage(channelId, messageId), { body: message, signal }),
+		await this.inChannel(
+			channelId,
+			(signal) => this.rest.patch(Routes.channelMessage(channelId, messageId), { body: message, signal }),
+			true,
 		);
 	}
 
 	async delete(channelId: string, messageId: string): Promise<void> {
-		await this.inChannel(channelId, (signal) =>
-			this.rest.delete(Routes.channelMessage(channelId, messageId), { signal }),
+		await this.inChannel(
+			channelId,
+			(signal) => this.rest.delete(Routes.channelMessage(channelId, messageId), { signal }),
+			true,
 		);
 	}
 
@@ -196,15 +210,15 @@ export class DiscordMessages implements MessagePort {
 
 	/** A GET of anything else (the bot user; channel, guild, member for the permission check), bounded. */
 	private get(route: `/${string}`): Promise<unknown> {
-		return this.withDeadline((signal) => this.rest.get(route, { signal }));
+		return this.withDeadline((signal) => this.rest.get(route, { signal }), false);
 	}
 
 	/** Runs `request` after the channel's earlier requests, within the deadline. */
-	private inChannel<T>(channelId: string, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+	private inChannel<T>(channelId: string, request: (signal: AbortSignal) => Promise<T>, write = false): Promise<T> {
 		const previous = this.tails.get(channelId) ?? Promise.resolve();
 		const run = previous.then(
-			() => this.withDeadline(request),
-			() => this.withDeadline(request),
+			() => this.withDeadline(request, write),
+			() => this.withDeadline(request, write),
 		);
 		const tail = run.catch(() => {});
 		this.tails.set(channelId, tail);
@@ -215,27 +229,41 @@ export class DiscordMessages implements MessagePort {
 	}
 
 	/** The request, in its turn, given up at the deadline even when the REST client does not heed the signal. */
-	private withDeadline<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+	private withDeadline<T>(request: (signal: AbortSignal) => Promise<T>, write: boolean): Promise<T> {
 		return this.turns.run(async () => {
+			let deadlineMs = this.deadlineMs;
+			if (write && this.writeWindowMs) {
+				const window = this.writeWindowMs();
+				if (window <= 0) throw new NotActiveNotifierError();
+				deadlineMs = Math.min(deadlineMs, window);
+			}
 			const controller = new AbortController();
 			let timer: NodeJS.Timeout | undefined;
 			const deadline = new Promise<never>((_, reject) => {
 				timer = setTimeout(() => {
 					controller.abort();
-					reject(new DiscordDeadlineError(this.deadlineMs));
-				}, this.deadlineMs);
+					reject(new DiscordDeadlineError(deadlineMs));
+				}, deadlineMs);
 			});
 			try {
 				return await Promise.race([request(controller.signal), deadline]);
 			} catch (error) {
 				if (controller.signal.aborted && !(error instanceof DiscordDeadlineError)) {
-					throw new DiscordDeadlineError(this.deadlineMs, { cause: error });
+					throw new DiscordDeadlineError(deadlineMs, { cause: error });
 				}
 				throw error;
 			} finally {
 				clearTimeout(timer);
 			}
 		}, SLOW_REQUEST_MS);
+	}
+}
+
+/** A write not sent: this process is not (or no longer surely) the active notifier. */
+export class NotActiveNotifierError extends Error {
+	override readonly name = 'NotActiveNotifierError';
+	constructor() {
+		super('not sent: this process is not the active notifier (its lease is lost or too old to be sure of)');
 	}
 }
 

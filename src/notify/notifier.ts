@@ -59,6 +59,11 @@ export interface NotifierOptions {
 	discordDeadlineMs?: number;
 	/** How long Get Streams may take in one cycle (ms; default: the poll interval). */
 	cycleDeadlineMs?: number;
+	/**
+	 * How long a Discord write may still take (see DiscordMessages): the lease of the active notifier when several
+	 * processes share the store (leased-notifier.ts); absent, writes are never held back.
+	 */
+	writeWindowMs?: () => number;
 	/** EventSub over a conduit WebSocket as the instant source (polling stays the safety net); absent: polling only. */
 	eventsub?: Omit<EventSubSourceOptions, 'watches' | 'logger' | 'onObservation'>;
 }
@@ -99,6 +104,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		deadlineMs: options.discordDeadlineMs,
 		botUserId: options.botUserId,
 		isAnnouncementOf: options.renderer.isAnnouncementOf,
+		...(options.writeWindowMs ? { writeWindowMs: options.writeWindowMs } : {}),
 	});
 	const queues = new StreamQueues(delivering);
 	const status = new DeliveryStatusBook({

@@ -1,9 +1,11 @@
+import type { KeyvStoreAdapter } from 'keyv';
 import type { Logger } from '../logger.ts';
 import { AnnouncementRepository } from './announcement-repository.ts';
-import type { Coordination } from './coordination.ts';
+import type { Coordination, LeaseHolding } from './coordination.ts';
 import { DeliveryStatusRepository } from './delivery-status-repository.ts';
 import { GuildSettingsRepository } from './guild-settings-repository.ts';
 import type { Store } from './keyv.ts';
+import { fencedAdapter } from './open-coordination.ts';
 import { StreamStateRepository } from './stream-state-repository.ts';
 import { WatchRepository } from './watch-repository.ts';
 
@@ -41,4 +43,34 @@ export async function openRepositories(
 	};
 	await repositories.watches.load();
 	return repositories;
+}
+
+/**
+ * The repositories of one term of the active notifier: what only the notifier writes (stream states,
+ * announcements, delivery status) goes through a store whose writes are refused once `holding()` is null or the
+ * store no longer has that lease (a stale holder cannot overwrite what the next one wrote). Fresh instances each
+ * term, so nothing an earlier term cached is trusted. Watches and guild settings are shared with the process.
+ */
+export function fencedRepositories(
+	shared: Repositories,
+	store: Store,
+	coordination: Coordination,
+	holding: () => LeaseHolding | null,
+	logger: Logger,
+): Repositories {
+	const fenced: Store = {
+		...store,
+		keyv: store.keyvOver(fencedAdapter(store.keyv.store as KeyvStoreAdapter, coordination, holding)),
+	};
+	const options = {
+		onCorrupt: (key: string, error: unknown) =>
+			logger.warn({ key, err: error }, 'ignoring a stored record that cannot be read (another version or damaged)'),
+	};
+	return {
+		watches: shared.watches,
+		guildSettings: shared.guildSettings,
+		streamStates: new StreamStateRepository(fenced, options),
+		announcements: new AnnouncementRepository(fenced, options),
+		deliveryStatus: new DeliveryStatusRepository(fenced, options),
+	};
 }

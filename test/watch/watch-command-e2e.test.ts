@@ -25,7 +25,7 @@ beforeEach(async () => {
 	await deployCommands({
 		config: { discordApplicationId: world.discord.applicationId, devGuildId: undefined },
 		commands: bot.commands,
-		rest: bot.client.rest,
+		rest: bot.client!.rest,
 	});
 });
 
