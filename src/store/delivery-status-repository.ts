@@ -5,6 +5,9 @@ import {
 	emptyDeliveryStatus,
 	parseStoredRecord,
 	type RepositoryOptions,
+	type StoredEntry,
+	type StoredRead,
+	type StoredWrite,
 	type TargetStatus,
 	targetStatusSchema,
 	type Watch,
@@ -43,21 +46,52 @@ export class DeliveryStatusRepository {
 
 	/** The statuses of `targets`, in order; those not in memory are read in one batch. */
 	async getMany(targets: readonly StatusTarget[]): Promise<TargetStatus[]> {
-		const missing = targets.filter((target) => !this.known.has(statusKey(target)));
-		if (missing.length > 0) {
-			const keys = missing.map(statusKey);
-			const stored = await this.store.keyv.getMany(keys);
-			for (const [index, target] of missing.entries()) {
-				const key = keys[index] ?? statusKey(target);
-				const record = parseStoredRecord(key, stored[index], targetStatusSchema, this.onCorrupt);
-				if (!this.known.has(key)) this.known.set(key, record ?? initialStatus(target));
-			}
-		}
+		const missing = this.reading(targets);
+		if (missing.keys.length > 0) missing.settle(await this.store.keyv.getMany([...missing.keys]));
 		return targets.map((target) => this.known.get(statusKey(target)) ?? initialStatus(target));
+	}
+
+	/**
+	 * Reads the statuses of `targets` not in memory yet into memory, as a share of a read made together with other
+	 * repositories (no keys when all are known).
+	 */
+	reading(targets: readonly StatusTarget[]): StoredRead<void> {
+		const missing = new Map<string, StatusTarget>();
+		for (const target of targets) {
+			const key = statusKey(target);
+			if (!this.known.has(key)) missing.set(key, target);
+		}
+		return {
+			keys: [...missing.keys()],
+			settle: (values) => {
+				for (const [index, [key, target]] of [...missing].entries()) {
+					const record = parseStoredRecord(key, values[index], targetStatusSchema, this.onCorrupt);
+					// A status written since the read was sent is newer than what it read.
+					if (!this.known.has(key)) this.known.set(key, record ?? initialStatus(target));
+				}
+			},
+		};
 	}
 
 	/** Applies `change` to the target's status (serialised per target), stores it and returns it. */
 	async update(target: StatusTarget, change: (status: TargetStatus) => TargetStatus): Promise<TargetStatus> {
+		const { next } = await this.updateWith(target, change, (entries) => this.store.keyv.setMany(entries));
+		return next;
+	}
+
+	/**
+	 * The write of update() as a share of a write made together with other repositories (a post's record and its
+	 * target's success in one round trip). The change applies to the status in memory, read first if it is not.
+	 */
+	updating(target: StatusTarget, change: (status: TargetStatus) => TargetStatus): StoredWrite {
+		return { join: async (write) => (await this.updateWith(target, change, write)).result };
+	}
+
+	private updateWith<R>(
+		target: StatusTarget,
+		change: (status: TargetStatus) => TargetStatus,
+		write: (entries: StoredEntry[]) => Promise<R>,
+	): Promise<{ next: TargetStatus; result: R }> {
 		const key = statusKey(target);
 		return this.lock.acquire(key, async () => {
 			const current = await this.get(target);
@@ -66,9 +100,9 @@ export class DeliveryStatusRepository {
 				guildId: target.guildId,
 				twitchUserId: target.twitchUserId,
 			});
-			await this.store.keyv.set(key, next);
+			const result = await write([{ key, value: next }]);
 			this.known.set(key, next);
-			return next;
+			return { next, result };
 		});
 	}
 

@@ -7,6 +7,7 @@ import {
 	guildSettingsSchema,
 	parseStoredRecord,
 	type RepositoryOptions,
+	type StoredRead,
 } from './records.ts';
 
 /** A change to a guild's settings: any fields but the record's identity. */
@@ -25,10 +26,21 @@ export class GuildSettingsRepository {
 
 	/** The guild's settings; the defaults (not stored) when it has none or its record is unusable. */
 	async get(guildId: string): Promise<GuildSettings> {
-		const key = settingsKey(guildId);
+		return this.parse(guildId, await this.store.keyv.get(settingsKey(guildId)));
+	}
+
+	/** The settings of these guilds, by guild id, as a share of a read made together with other repositories. */
+	reading(guildIds: Iterable<string>): StoredRead<Map<string, GuildSettings>> {
+		const ids = [...new Set(guildIds)];
+		return {
+			keys: ids.map(settingsKey),
+			settle: (values) => new Map(ids.map((guildId, index) => [guildId, this.parse(guildId, values[index])])),
+		};
+	}
+
+	private parse(guildId: string, raw: unknown): GuildSettings {
 		return (
-			parseStoredRecord(key, await this.store.keyv.get(key), guildSettingsSchema, this.onCorrupt) ??
-			defaultGuildSettings(guildId)
+			parseStoredRecord(settingsKey(guildId), raw, guildSettingsSchema, this.onCorrupt) ?? defaultGuildSettings(guildId)
 		);
 	}
 

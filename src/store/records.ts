@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Keyv } from 'keyv';
 import { z } from 'zod';
 import { UnreadableStoredValue } from './keyv.ts';
 
@@ -269,4 +270,71 @@ export function parseStoredList<T>(
 		else onCorrupt?.(key, checked.error);
 	}
 	return items;
+}
+
+/** One record of a batched write (keyv's setMany); `ttl` in ms, absent: kept until overwritten. */
+export interface StoredEntry {
+	key: string;
+	value: unknown;
+	ttl?: number;
+}
+
+/**
+ * One repository's share of a read that several repositories make together (readTogether): one keyv.getMany, so one
+ * store round trip however many records.
+ */
+export interface StoredRead<T> {
+	readonly keys: readonly string[];
+	/** What the repository makes of the stored values of `keys` (same order; undefined for an absent key). */
+	settle(values: readonly unknown[]): T;
+	/** Runs the read under the repository's lock for these keys, when it keeps them in memory (see readTogether). */
+	guard?: <R>(read: () => Promise<R>) => Promise<R>;
+}
+
+/**
+ * One repository's share of a write that several repositories make together (writeTogether): one keyv.setMany, which
+ * every adapter the bot uses runs as one statement or transaction (SQLite and PostgreSQL: one INSERT … ON CONFLICT;
+ * Redis: MULTI/EXEC), so its records are stored together or not at all.
+ */
+export interface StoredWrite {
+	/**
+	 * Computes the share's entries under the repository's lock for them, hands them to `write` (which stores them
+	 * along with the other shares), and brings the repository's memory in step once `write` has succeeded.
+	 */
+	join<R>(write: (entries: StoredEntry[]) => Promise<R>): Promise<R>;
+}
+
+type ReadResults<Parts extends readonly StoredRead<unknown>[]> = {
+	-readonly [I in keyof Parts]: Parts[I] extends StoredRead<infer T> ? T : never;
+};
+
+/** Reads the keys of all `parts` in one round trip (none when they have no keys) and settles each with its values. */
+export async function readTogether<const Parts extends readonly StoredRead<unknown>[]>(
+	keyv: Keyv,
+	parts: Parts,
+): Promise<ReadResults<Parts>> {
+	const guards = parts.flatMap((part) => (part.guard ? [part.guard] : []));
+	const read = async () => {
+		const keys = parts.flatMap((part) => part.keys);
+		const values: unknown[] = keys.length === 0 ? [] : await keyv.getMany(keys);
+		let offset = 0;
+		return parts.map((part) => {
+			const own = values.slice(offset, offset + part.keys.length);
+			offset += part.keys.length;
+			return part.settle(own);
+		});
+	};
+	// Each guard (a lock) wraps the next: the read runs once all are held.
+	const guarded = guards.reduceRight<() => Promise<unknown[]>>((inner, guard) => () => guard(inner), read);
+	return (await guarded()) as ReadResults<Parts>;
+}
+
+/** Stores the entries of all `parts` in one keyv.setMany (see StoredWrite), each share under its own lock. */
+export async function writeTogether(keyv: Keyv, parts: readonly StoredWrite[]): Promise<void> {
+	const joinFrom = (index: number, gathered: StoredEntry[]): Promise<void> => {
+		const part = parts[index];
+		if (!part) return gathered.length === 0 ? Promise.resolve() : keyv.setMany(gathered).then(() => {});
+		return part.join((entries) => joinFrom(index + 1, [...gathered, ...entries]));
+	};
+	await joinFrom(0, []);
 }
