@@ -5,7 +5,7 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { DeliveryStatusRepository } from '../store/delivery-status-repository.ts';
-import type { Announcement, Watch, WatchPause } from '../store/records.ts';
+import type { Announcement, StoredRead, StoredWrite, Watch, WatchPause } from '../store/records.ts';
 import type { WatchRepository } from '../store/watch-repository.ts';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './announcement-rules.ts';
 import { type DeliveryProblem, DiscordErrorCode, describeDeliveryError } from './delivery-problems.ts';
@@ -37,14 +37,17 @@ export class DeliveryStatusBook {
 		this.backoff = options.backoff ?? DEFAULT_BACKOFF;
 	}
 
-	/** Reads the statuses of these watches' targets into memory (for inBackoff). */
-	async load(watches: readonly Watch[]): Promise<void> {
-		await this.statuses.getMany(watches);
+	/**
+	 * Reads the statuses of these watches' targets not in memory yet (for inBackoff), as a share of a read made
+	 * together with other repositories (see AnnouncementRepository.readTogether).
+	 */
+	loading(watches: readonly Watch[]): StoredRead<void> {
+		return this.statuses.reading(watches);
 	}
 
 	/**
 	 * Whether a target that kept failing is still waiting before the next attempt (on the monotonic clock). From
-	 * memory: a status not read yet counts as no backoff, and `load` reads it before anything is sent.
+	 * memory: a status not read yet counts as no backoff, and `loading` reads it before anything is sent.
 	 */
 	inBackoff(watch: Watch): boolean {
 		const retryAt = this.statuses.peek(watch)?.retryAt ?? null;
@@ -92,10 +95,13 @@ export class DeliveryStatusBook {
 		});
 	}
 
-	/** Records a success: the problem and backoff are cleared; `announced` also stamps the last announcement. */
-	async recordSuccess(watch: Watch, announced: boolean): Promise<void> {
+	/**
+	 * A success, to be stored with the post's record (AnnouncementRepository.put): the problem and backoff are
+	 * cleared; `announced` also stamps the last announcement.
+	 */
+	success(watch: Watch, announced: boolean): StoredWrite {
 		const now = this.clock.now();
-		await this.statuses.update(watch, (current) => ({
+		return this.statuses.updating(watch, (current) => ({
 			...current,
 			lastAnnouncedAt: announced ? now : current.lastAnnouncedAt,
 			lastError: null,

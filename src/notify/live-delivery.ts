@@ -12,8 +12,12 @@
  * within its nonce window), record the message id. An intent past the nonce window (or made by a previous run) first
  * looks for the bot's own earlier post in the channel and adopts it; when that search cannot be trusted, nothing is
  * posted (a second ping is worse than a late one) and the target backs off.
+ *
+ * Store round trips per post: one read for everything the stream's targets need (see readForSync), one write of the
+ * intent with its unfinished listing, and one of the posted record with the target's success. The records are
+ * rewritten from what this process knows (it is the only writer), never read again first.
  */
-import type { Announcement, StreamState, Watch } from '../store/records.ts';
+import type { Announcement, GuildSettings, StoredWrite, StreamState, Watch } from '../store/records.ts';
 import { announcedStreamFromState } from './announcement-port.ts';
 import { newIntent, PHASE_RANK, targetKey } from './announcement-records.ts';
 import { passesGuildFilters, targetChannelOf } from './announcement-rules.ts';
@@ -87,12 +91,11 @@ export class LiveDelivery {
 		try {
 			const state = memory.latest;
 			if (state?.status !== 'live' || state.streamId !== memory.streamId) return;
-			if (!memory.loaded) await this.loadTargets(memory);
 			const watches = this.activeWatchesFor(memory.userId);
-			await this.o.status.load(watches);
+			const settings = await this.readForSync(memory, state, watches);
 			await Promise.all(
 				watches.map((watch) =>
-					this.syncTarget(memory, state, watch).catch((error: unknown) => {
+					this.syncTarget(memory, state, watch, settings.get(watch.guildId)).catch((error: unknown) => {
 						this.o.logger.error(
 							{ err: error, streamId: memory.streamId, guildId: watch.guildId },
 							'could not bring an announcement up to date',
@@ -105,9 +108,37 @@ export class LiveDelivery {
 		}
 	}
 
-	/** Reads what the store knows of the stream's announcements (after a restart, or the first time). */
-	private async loadTargets(memory: StreamMemory): Promise<void> {
-		const stored = await this.o.announcements.listForStream(memory.streamId);
+	/**
+	 * One store round trip for all that the stream's targets need: the stream's stored announcements (after a restart,
+	 * or the first time), the delivery statuses not in memory yet, and the settings of the guilds with something to
+	 * decide (all of them before the announcements are known). Nothing is read when nothing is missing.
+	 */
+	private async readForSync(
+		memory: StreamMemory,
+		state: StreamState,
+		watches: readonly Watch[],
+	): Promise<ReadonlyMap<string, GuildSettings>> {
+		const deciding = memory.loaded
+			? watches.filter((watch) => this.plan(memory, state, watch).action === 'needs-settings')
+			: watches;
+		const targetReads = [
+			this.o.guildSettings.reading(deciding.map((watch) => watch.guildId)),
+			this.o.status.loading(watches),
+		] as const;
+		if (memory.loaded) {
+			const [settings] = await this.o.announcements.readTogether(targetReads);
+			return settings;
+		}
+		const [stored, settings] = await this.o.announcements.readTogether([
+			this.o.announcements.listing(memory.streamId),
+			...targetReads,
+		]);
+		this.loadTargets(memory, stored);
+		return settings;
+	}
+
+	/** Takes what the store knows of the stream's announcements into memory. */
+	private loadTargets(memory: StreamMemory, stored: readonly Announcement[]): void {
 		for (const announcement of stored) {
 			const known = memory.targets.get(announcement.guildId)?.announcement;
 			if (known && PHASE_RANK[known.phase] > PHASE_RANK[announcement.phase]) continue;
@@ -119,10 +150,16 @@ export class LiveDelivery {
 		memory.loaded = true;
 	}
 
-	private async syncTarget(memory: StreamMemory, state: StreamState, watch: Watch): Promise<void> {
+	/** `read`: the guild's settings when readForSync read them (else they are read here if needed). */
+	private async syncTarget(
+		memory: StreamMemory,
+		state: StreamState,
+		watch: Watch,
+		read?: GuildSettings,
+	): Promise<void> {
 		let plan = this.plan(memory, state, watch);
 		if (plan.action === 'needs-settings') {
-			const settings = await this.o.guildSettings.get(watch.guildId);
+			const settings = read ?? (await this.o.guildSettings.get(watch.guildId));
 			plan = this.plan(memory, state, watch, {
 				passesFilters: passesGuildFilters(settings, state),
 				channelId: targetChannelOf(watch, settings),
@@ -149,7 +186,7 @@ export class LiveDelivery {
 				return;
 			case 'repoint':
 				// The watch posts elsewhere now (its channel was changed, e.g. after the old one was deleted).
-				if (target?.announcement) await this.o.announcements.put({ ...target.announcement, phase: 'abandoned' });
+				if (target?.announcement) await this.store({ ...target.announcement, phase: 'abandoned' });
 				memory.targets.delete(watch.guildId);
 				if (plan.channelId === null) await this.o.status.recordProblem(watch, null, noChannelProblem());
 				else await this.announce(memory, state, watch, plan.channelId);
@@ -164,8 +201,7 @@ export class LiveDelivery {
 	}
 
 	private async announce(memory: StreamMemory, state: StreamState, watch: Watch, channelId: string): Promise<void> {
-		const intent = newIntent(state, watch.guildId, channelId, this.o.clock.now());
-		await this.o.announcements.put(intent);
+		const intent = await this.store(newIntent(state, watch.guildId, channelId, this.o.clock.now()));
 		this.o.elapsed.since(`intent:${targetKey(intent)}`, intent.createdAt); // pinned: made by this process
 		const target: TargetMemory = { announcement: intent, decidedFor: stateSignature(state) };
 		memory.targets.set(watch.guildId, target);
@@ -209,21 +245,22 @@ export class LiveDelivery {
 				return;
 			}
 		}
-		const posted: Announcement = {
-			...intent,
-			phase: 'posted',
-			messageId,
-			postedAt: now,
-			// An adopted post shows what the intent was made for; a later cycle edits it if the stream changed since.
-			renderedTitle: adopted === null ? stream.title : intent.renderedTitle,
-			renderedGame: adopted === null ? stream.gameName : intent.renderedGame,
-			renderedPreview: adopted === null ? stream.thumbnailUrl !== '' : (intent.renderedPreview ?? true),
-		};
-		await this.o.announcements.put(posted);
+		const posted = await this.store(
+			{
+				...intent,
+				phase: 'posted',
+				messageId,
+				postedAt: now,
+				// An adopted post shows what the intent was made for; a later cycle edits it if the stream changed since.
+				renderedTitle: adopted === null ? stream.title : intent.renderedTitle,
+				renderedGame: adopted === null ? stream.gameName : intent.renderedGame,
+				renderedPreview: adopted === null ? stream.thumbnailUrl !== '' : (intent.renderedPreview ?? true),
+			},
+			this.o.status.success(watch, true),
+		);
 		this.o.elapsed.since(`edit:${targetKey(posted)}`, now); // the edit throttle counts from here, monotonically
 		target.announcement = posted;
 		target.decidedFor = recordSignature(posted);
-		await this.o.status.recordSuccess(watch, true);
 		this.o.logger.info(
 			{ streamId: posted.streamId, guildId: posted.guildId, channelId: posted.channelId, messageId },
 			'announced a go-live',
@@ -259,25 +296,30 @@ export class LiveDelivery {
 			const problem = this.o.status.describe(error, announcement);
 			if (problem.messageGone) {
 				// Someone deleted the post: respect that, do not post it again.
-				const abandoned: Announcement = { ...announcement, phase: 'abandoned' };
-				await this.o.announcements.put(abandoned);
-				target.announcement = abandoned;
+				target.announcement = await this.store({ ...announcement, phase: 'abandoned' });
 			}
 			await this.o.status.recordProblem(watch, announcement.channelId, problem);
 			return;
 		}
-		const edited: Announcement = {
-			...announcement,
-			lastEditAt: now,
-			renderedTitle: stream.title,
-			renderedGame: stream.gameName,
-			renderedPreview: stream.thumbnailUrl !== '',
-		};
-		await this.o.announcements.put(edited);
+		const edited = await this.store(
+			{
+				...announcement,
+				lastEditAt: now,
+				renderedTitle: stream.title,
+				renderedGame: stream.gameName,
+				renderedPreview: stream.thumbnailUrl !== '',
+			},
+			this.o.status.success(watch, false),
+		);
 		this.o.elapsed.since(`edit:${targetKey(edited)}`, now);
 		target.announcement = edited;
 		target.decidedFor = recordSignature(edited);
-		await this.o.status.recordSuccess(watch, false);
+	}
+
+	/** Stores the record, with `also` in the same write; returns it. */
+	private async store(announcement: Announcement, ...also: StoredWrite[]): Promise<Announcement> {
+		await this.o.announcements.put(announcement, ...also);
+		return announcement;
 	}
 }
 

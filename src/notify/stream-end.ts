@@ -3,8 +3,17 @@
  * live" with the VOD, delete, or keep), or is dropped if it was never posted; an end action that failed for a
  * passing reason is tried again on later cycles, with a doubling wait, within END_RETRY_WINDOW_MS — also after a
  * restart, from the record alone. A stream called ended that is live again gets its posts back to live.
+ *
+ * Store round trips of an end: one read (the stream's announcements with the settings of its guilds), then one write
+ * per announcement.
  */
-import { type Announcement, announcementNonce, type StreamState, type Watch } from '../store/records.ts';
+import {
+	type Announcement,
+	announcementNonce,
+	type GuildSettings,
+	type StreamState,
+	type Watch,
+} from '../store/records.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import { type AnnouncedStream, announcedStreamFromState } from './announcement-port.ts';
 import { endedStreamOf, targetKey } from './announcement-records.ts';
@@ -23,6 +32,7 @@ const END_RETRY_FIRST_WAIT_MS = 60_000;
 interface PendingEnd {
 	streamId: string;
 	userId: string;
+	guildId: string;
 	channelId: string;
 	stream: AnnouncedStream;
 	attempts: number;
@@ -73,6 +83,7 @@ export class StreamEnds {
 		this.pending.set(targetKey(announcement), {
 			streamId: announcement.streamId,
 			userId: announcement.userId,
+			guildId: announcement.guildId,
 			channelId: announcement.channelId,
 			stream: endedStreamOf(announcement, state, this.watchOf(announcement)),
 			attempts: 0,
@@ -83,32 +94,41 @@ export class StreamEnds {
 	private async end(event: Extract<GoLiveEvent, { kind: 'ended' }>): Promise<void> {
 		const stream = announcedStreamFromState(event.state);
 		if (!stream) return;
-		const announcements = await this.o.announcements.listForStream(event.streamId);
+		// The guilds watching the user now: those of its announcements but for a watch removed meanwhile (read apart).
+		const guildIds = this.o.watches.watchesForUser(event.userId).map((watch) => watch.guildId);
+		const [announcements, settings] = await this.o.announcements.readTogether([
+			this.o.announcements.listing(event.streamId),
+			this.o.guildSettings.reading(guildIds),
+		]);
 		const vodUrl = this.vodLookup(event.userId, event.streamId);
 		await Promise.all(
 			announcements.map((announcement) =>
-				this.endAnnouncement(announcement, stream, event.endedAt, vodUrl).catch((error: unknown) => {
-					this.o.logger.error(
-						{ err: error, streamId: announcement.streamId, channelId: announcement.channelId },
-						'could not finish an announcement',
-					);
-				}),
+				this.endAnnouncement(announcement, stream, event.endedAt, vodUrl, settings.get(announcement.guildId)).catch(
+					(error: unknown) => {
+						this.o.logger.error(
+							{ err: error, streamId: announcement.streamId, channelId: announcement.channelId },
+							'could not finish an announcement',
+						);
+					},
+				),
 			),
 		);
 	}
 
+	/** `read`: the guild's settings when they were read with the announcement (else they are read here). */
 	private async endAnnouncement(
 		announcement: Announcement,
 		stream: AnnouncedStream,
 		endedAt: number,
 		vodUrl: () => Promise<string | null>,
+		read?: GuildSettings,
 	): Promise<void> {
-		const settings = await this.o.guildSettings.get(announcement.guildId);
+		const settings = read ?? (await this.o.guildSettings.get(announcement.guildId));
 		const watch = this.watchOf(announcement);
 		const plan = planEnd(announcement, settings.endAction, Boolean(watch?.paused));
 		if (plan.action === 'none') return;
 		if (plan.action === 'abandon') {
-			await this.o.announcements.put({ ...announcement, phase: 'abandoned' });
+			await this.store({ ...announcement, phase: 'abandoned' });
 			this.o.logger.info(
 				{ streamId: announcement.streamId, channelId: announcement.channelId },
 				'dropped an unposted announcement: the stream ended',
@@ -140,7 +160,7 @@ export class StreamEnds {
 		}
 		this.pending.delete(targetKey(announcement));
 		// A deleted post is recorded without its id: should the stream come back, it is posted anew (see resume).
-		await this.o.announcements.put({ ...announcement, phase: 'ended', endedAt, messageId });
+		await this.store({ ...announcement, phase: 'ended', endedAt, messageId });
 	}
 
 	private async scheduleRetry(
@@ -152,10 +172,11 @@ export class StreamEnds {
 		const key = targetKey(announcement);
 		const attempts = (this.pending.get(key)?.attempts ?? 0) + 1;
 		// Stays 'posted' with endedAt set: listed as unfinished, so even a restart tries again.
-		await this.o.announcements.put({ ...announcement, endedAt, streamStartedAt: stream.startedAt || null });
+		await this.store({ ...announcement, endedAt, streamStartedAt: stream.startedAt || null });
 		this.pending.set(key, {
 			streamId: announcement.streamId,
 			userId: announcement.userId,
+			guildId: announcement.guildId,
 			channelId: announcement.channelId,
 			stream,
 			attempts,
@@ -169,13 +190,18 @@ export class StreamEnds {
 
 	/** Another try of an end action that failed for a passing reason. */
 	private async retry(pending: PendingEnd): Promise<void> {
-		const announcement = await this.o.announcements.get(pending.streamId, pending.channelId);
+		const [announcements, settings] = await this.o.announcements.readTogether([
+			this.o.announcements.listing(pending.streamId),
+			this.o.guildSettings.reading([pending.guildId]),
+		]);
+		const announcement = announcements.find((stored) => stored.channelId === pending.channelId);
 		if (announcement?.phase !== 'posted' || announcement.endedAt === null) {
 			this.pending.delete(targetKey(pending));
 			return;
 		}
 		const vodUrl = this.vodLookup(pending.userId, pending.streamId);
-		await this.endAnnouncement(announcement, pending.stream, announcement.endedAt, vodUrl);
+		const guildSettings = settings.get(announcement.guildId);
+		await this.endAnnouncement(announcement, pending.stream, announcement.endedAt, vodUrl, guildSettings);
 	}
 
 	/**
@@ -238,7 +264,7 @@ export class StreamEnds {
 				ping: false,
 			});
 		}
-		await this.o.announcements.put({
+		await this.store({
 			...announcement,
 			phase: 'posted',
 			messageId,
@@ -247,6 +273,10 @@ export class StreamEnds {
 			renderedTitle: stream.title,
 			renderedGame: stream.gameName,
 		});
+	}
+
+	private async store(announcement: Announcement): Promise<void> {
+		await this.o.announcements.put(announcement);
 	}
 
 	/** The stream's VOD link, looked up once however many targets ask (null when Twitch has none or fails). */
