@@ -31,6 +31,15 @@ export function newIntent(state: StreamState, guildId: string, channelId: string
 	};
 }
 
+/**
+ * The record as this process writes it: with the fencing number of the notifier lease it holds (`fence`), or without
+ * one when it holds none (never with the number of the process that wrote the record before).
+ */
+export function withFence(announcement: Announcement, fence: number | undefined): Announcement {
+	const { fence: _earlier, ...record } = announcement;
+	return fence === undefined ? record : { ...record, fence };
+}
+
 /** What the "was live" post of an announcement shows, from the record itself and the user's current identity. */
 export function endedStreamOf(
 	announcement: Announcement,

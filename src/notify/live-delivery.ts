@@ -19,7 +19,7 @@
  */
 import type { Announcement, GuildSettings, StoredWrite, StreamState, Watch } from '../store/records.ts';
 import { announcedStreamFromState } from './announcement-port.ts';
-import { newIntent, PHASE_RANK, targetKey } from './announcement-records.ts';
+import { newIntent, PHASE_RANK, targetKey, withFence } from './announcement-records.ts';
 import { passesGuildFilters, targetChannelOf } from './announcement-rules.ts';
 import { noChannelProblem } from './delivery-problems.ts';
 import { unverifiablePostProblem } from './delivery-status.ts';
@@ -40,7 +40,7 @@ export interface LiveDeliveryOptions extends DeliveryContext {
 }
 
 export class LiveDelivery {
-	private readonly o: Required<LiveDeliveryOptions>;
+	private readonly o: LiveDeliveryOptions & Required<Pick<LiveDeliveryOptions, 'editThrottleMs' | 'nonceTrustMs'>>;
 
 	constructor(options: LiveDeliveryOptions) {
 		this.o = {
@@ -316,10 +316,11 @@ export class LiveDelivery {
 		target.decidedFor = recordSignature(edited);
 	}
 
-	/** Stores the record, with `also` in the same write; returns it. */
+	/** Stores the record as this process writes it (see withFence), with `also` in the same write; returns it. */
 	private async store(announcement: Announcement, ...also: StoredWrite[]): Promise<Announcement> {
-		await this.o.announcements.put(announcement, ...also);
-		return announcement;
+		const record = withFence(announcement, this.o.fence?.());
+		await this.o.announcements.put(record, ...also);
+		return record;
 	}
 }
 

@@ -16,7 +16,7 @@ import {
 } from '../store/records.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import { type AnnouncedStream, announcedStreamFromState } from './announcement-port.ts';
-import { endedStreamOf, targetKey } from './announcement-records.ts';
+import { endedStreamOf, targetKey, withFence } from './announcement-records.ts';
 import { isPassing } from './delivery-status.ts';
 import type { GoLiveEvent } from './go-live-state.ts';
 import { planEnd, planEndFailure, planResume } from './planner.ts';
@@ -275,8 +275,9 @@ export class StreamEnds {
 		});
 	}
 
+	/** Stores the record as this process writes it (see withFence). */
 	private async store(announcement: Announcement): Promise<void> {
-		await this.o.announcements.put(announcement);
+		await this.o.announcements.put(withFence(announcement, this.o.fence?.()));
 	}
 
 	/** The stream's VOD link, looked up once however many targets ask (null when Twitch has none or fails). */

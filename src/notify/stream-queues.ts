@@ -57,6 +57,11 @@ export interface DeliveryContext {
 	logger: Logger;
 	clock: Clock;
 	elapsed: ElapsedTime;
+	/**
+	 * The fencing number of the notifier lease this process holds, stamped on every announcement record it writes;
+	 * absent, or undefined, without a lease.
+	 */
+	fence?: () => number | undefined;
 }
 
 export class StreamQueues {

@@ -151,6 +151,11 @@ export const announcementSchema = z.object({
 	streamStartedAt: z.string().nullable().optional(),
 	/** Whether the post showed the stream's preview image (false: posted from EventSub before Get Streams listed it). */
 	renderedPreview: z.boolean().optional(),
+	/**
+	 * The fencing number of the notifier lease held by the process that wrote the record, when it held one: tells
+	 * which process wrote what after a takeover. Absent in records written before it was added, or without a lease.
+	 */
+	fence: z.number().int().nonnegative().optional(),
 });
 export type Announcement = z.infer<typeof announcementSchema>;
 

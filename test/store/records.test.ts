@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { UnreadableStoredValue } from '../../src/store/keyv.ts';
 import {
 	announcementNonce,
+	announcementSchema,
 	CorruptRecordError,
 	defaultGuildSettings,
 	guildSettingsSchema,
@@ -9,7 +10,7 @@ import {
 	parseStoredRecord,
 	watchSchema,
 } from '../../src/store/records.ts';
-import { makeWatch } from '../support/fixtures.ts';
+import { makeAnnouncement, makeWatch } from '../support/fixtures.ts';
 
 describe('announcementNonce', () => {
 	it('is deterministic for one stream and channel', () => {
@@ -34,6 +35,22 @@ describe('announcementNonce', () => {
 
 	it('does not confuse the boundary between stream id and channel id', () => {
 		expect(announcementNonce('401', '23')).not.toBe(announcementNonce('40', '123'));
+	});
+});
+
+describe('announcementSchema', () => {
+	it('reads a record with the fence of the lease that wrote it, and an older one without', () => {
+		const older = makeAnnouncement('40123456789', '300000000000000001');
+		expect(announcementSchema.parse(older)).toEqual(older);
+		expect(announcementSchema.parse({ ...older, fence: 0 }).fence).toBe(0);
+		expect(announcementSchema.parse({ ...older, fence: 12 }).fence).toBe(12);
+	});
+
+	it('rejects a fence that is not a non-negative integer', () => {
+		const record = makeAnnouncement('40123456789', '300000000000000001');
+		for (const fence of [-1, 1.5, '3', null]) {
+			expect(announcementSchema.safeParse({ ...record, fence }).success).toBe(false);
+		}
 	});
 });
 
