@@ -163,10 +163,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
 	const applyPushed = async ({ userId, observation, sentAt }: PushedObservation): Promise<void> => {
 		await states.load([userId]);
 		const events = states.observePushed(userId, observation, sentAt);
+		// stream.offline starts the grace period; its end comes without waiting for a poll. The timer starts in the same
+		// step as the state that says "missing", not after the store write: from the moment the stream is known to be
+		// missing, its end is already on the way (a slow store must neither delay it nor let the clock move first).
+		if (observation.kind === 'absent') void endAfterGrace(userId);
 		await states.save();
 		observeCycle({ events, liveStates: states.liveConfirmed([userId]) }, false);
-		// stream.offline starts the grace period; its end comes without waiting for a poll.
-		if (observation.kind === 'absent') void endAfterGrace(userId);
 	};
 	const endAfterGrace = async (userId: string): Promise<void> => {
 		try {
