@@ -133,7 +133,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
 				`unix_socket_directories = '${folder}'`,
 				'fsync = off',
 				'shared_buffers = 16MB',
-				'max_connections = 20',
+				'max_connections = 100',
 				'',
 			].join('\n'),
 		);
