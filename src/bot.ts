@@ -148,6 +148,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 						config,
 						graceMs: config.streamEndGraceSeconds * 1000,
 						writeWindowMs: term.writeWindowMs,
+						fence: () => term.fence,
 						...(config.twitchEventSub ? { eventsub: { url: config.twitchEventSubWsUrl, store, twitch } } : {}),
 						...(tuning.editThrottleMs === undefined ? {} : { editThrottleMs: tuning.editThrottleMs }),
 						...(tuning.nonceTrustMs === undefined ? {} : { nonceTrustMs: tuning.nonceTrustMs }),

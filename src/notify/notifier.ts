@@ -64,6 +64,8 @@ export interface NotifierOptions {
 	 * processes share the store (leased-notifier.ts); absent, writes are never held back.
 	 */
 	writeWindowMs?: () => number;
+	/** The fencing number of the lease this notifier writes under: stamped on every announcement record. */
+	fence?: () => number | undefined;
 	/** EventSub over a conduit WebSocket as the instant source (polling stays the safety net); absent: polling only. */
 	eventsub?: Omit<EventSubSourceOptions, 'watches' | 'logger' | 'onObservation'>;
 }
@@ -124,6 +126,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		clock,
 		elapsed,
 		...repositories,
+		...(options.fence ? { fence: options.fence } : {}),
 	};
 	const live = new LiveDelivery({
 		...shared,

@@ -5,6 +5,7 @@
  * Redis and a private PostgreSQL started for the test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
 import { openStore, type Store } from '../../src/store/keyv.ts';
 import { openCoordination } from '../../src/store/open-coordination.ts';
 import { WatchRepository } from '../../src/store/watch-repository.ts';
@@ -37,6 +38,7 @@ describe.each(servers)('four bot processes on one $kind store', ({ start }) => {
 	let twitch: FakeTwitch;
 	let store: Store;
 	let watches: WatchRepository;
+	let announcements: AnnouncementRepository;
 	let closeCoordination: () => Promise<void>;
 	const guilds: Array<{ id: string; shard: number; channel: FakeChannel }> = [];
 	let gateways: BotProcess[];
@@ -118,6 +120,7 @@ describe.each(servers)('four bot processes on one $kind store', ({ start }) => {
 		const coordination = openCoordination(store);
 		closeCoordination = () => coordination.close();
 		watches = new WatchRepository(store, { coordination });
+		announcements = new AnnouncementRepository(store);
 		await watches.load();
 
 		gateways = [
@@ -190,8 +193,9 @@ describe.each(servers)('four bot processes on one $kind store', ({ start }) => {
 		const [holder] = active();
 		const standby = notifiers.find((process) => process !== holder)!;
 		let killedAt = 0;
+		const streamIds: string[] = [];
 		for (const [index, id] of ids.entries()) {
-			twitch.goLive(id);
+			streamIds.push(twitch.goLive(id).id);
 			if (index === 9) {
 				await holder!.crash();
 				killedAt = Date.now();
@@ -202,6 +206,15 @@ describe.each(servers)('four bot processes on one $kind store', ({ start }) => {
 		expect(took.time - killedAt).toBeLessThan(LEASE_SECONDS * 1000 + SLACK_MS);
 		await until(() => postCount() === before + 30, (LEASE_SECONDS + POLL_SECONDS) * 1000 + SLACK_MS, '30 posts');
 		expectEachPostedOnce(before + 30);
+		// Each record carries the fencing number of the holder that wrote it: the old one's, or the new one's.
+		const oldFence = holder!.logged('this process is the active notifier').at(-1)?.fence;
+		const records = (await Promise.all(streamIds.map((id) => announcements.listForStream(id)))).flat();
+		expect(records).toHaveLength(30);
+		expect(new Set(records.map((record) => record.fence))).toEqual(
+			new Set([oldFence, took.fence].filter((fence) => records.some((record) => record.fence === fence))),
+		);
+		expect(records.some((record) => record.fence === took.fence)).toBe(true);
+		expect(took.fence).toBeGreaterThan(oldFence as number);
 		// The killed process comes back as the standby.
 		holder!.start();
 		await holder!.waitForLog('stands by', 20_000);
