@@ -188,6 +188,7 @@ describe.each(servers)('four bot processes on one $kind store', ({ start }) => {
 	it('SIGKILL of the active notifier during a burst of 30 go-lives: the standby takes over in time, 0 duplicates, 0 misses', async () => {
 		const before = postCount();
 		const ids = await watchNewUsers(30, 'burst');
+		const [late] = await watchNewUsers(1, 'afterkill');
 		// Let the active notifier see the new watches (the change feed) and subscribe them (after its next cycle).
 		await new Promise((resolve) => setTimeout(resolve, 1_000));
 		const [holder] = active();
@@ -215,6 +216,13 @@ describe.each(servers)('four bot processes on one $kind store', ({ start }) => {
 		);
 		expect(records.some((record) => record.fence === took.fence)).toBe(true);
 		expect(took.fence).toBeGreaterThan(oldFence as number);
+		// The new holder attached the EventSub shard with its own session: a go-live now is pushed and posted at
+		// once, long before its next poll.
+		await standby.waitForLog('EventSub subscriptions reconciled', 5_000, took.time);
+		const pushedAt = Date.now();
+		twitch.goLive(late!);
+		await until(() => postCount() === before + 31, 3_000, 'the pushed go-live posted');
+		expect(Date.now() - pushedAt).toBeLessThan(3_000);
 		// The killed process comes back as the standby.
 		holder!.start();
 		await holder!.waitForLog('stands by', 20_000);
