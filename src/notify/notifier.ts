@@ -259,6 +259,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		}
 	};
 
+	// A guild's delivery status changed elsewhere (a /watch test, another process): read it again when needed.
+	const stopTouched = repositories.watches.onGuildTouched((guildId) =>
+		repositories.deliveryStatus.forgetGuild(guildId),
+	);
+
 	let prepared: Promise<void> | undefined;
 	const prepare = (): Promise<void> => {
 		prepared ??= (async () => {
@@ -284,6 +289,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 			poller.start();
 		},
 		async stop() {
+			stopTouched();
 			stopping.abort();
 			eventsub?.stop();
 			await poller.stop();

@@ -35,6 +35,15 @@ export class DeliveryStatusRepository {
 		this.onCorrupt = options.onCorrupt;
 	}
 
+	/** Forgets what it read of a guild's statuses (all with null): they are read again when next needed. */
+	forgetGuild(guildId: string | null): void {
+		if (guildId === null) {
+			this.known.clear();
+			return;
+		}
+		for (const [key, status] of this.known) if (status.guildId === guildId) this.known.delete(key);
+	}
+
 	/** The status, from memory, or undefined when it was not read yet. */
 	peek(target: StatusTarget): TargetStatus | undefined {
 		return this.known.get(statusKey(target));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { KeyvStoreAdapter } from 'keyv';
 import type { Coordination, FencedWrite, LeaseHolding } from './coordination.ts';
 import { redisCoordination } from './coordination-redis.ts';
@@ -60,4 +61,28 @@ export function fencedAdapter(
 		throw new Error('a fenced store cannot be cleared');
 	};
 	return fenced;
+}
+
+/**
+ * Runs `work` holding the named lock in the store (a lease that lasts `waitMs`, released after), waiting up to
+ * `waitMs` for another holder to finish; `busy` says what to do when it never gets it.
+ */
+export async function withStoreLock<T>(
+	coordination: Pick<Coordination, 'acquire' | 'release'>,
+	name: string,
+	waitMs: number,
+	work: () => Promise<T>,
+	busy: () => never,
+): Promise<T> {
+	const holder = randomUUID();
+	const deadline = performance.now() + waitMs;
+	while (!(await coordination.acquire(name, holder, waitMs))) {
+		if (performance.now() > deadline) busy();
+		await new Promise((resolve) => setTimeout(resolve, 25 + Math.random() * 50));
+	}
+	try {
+		return await work();
+	} finally {
+		await coordination.release(name, holder).catch(() => {}); // it expires by itself
+	}
 }

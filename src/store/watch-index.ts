@@ -1,4 +1,4 @@
-import type { Watch } from './records.ts';
+import { type CorruptRecordHandler, parseStoredList, type Watch, watchSchema } from './records.ts';
 
 /**
  * The watches in memory, by guild and by Twitch user: the poller asks every cycle which users are watched, across
@@ -84,4 +84,20 @@ export function freezeWatch(watch: Watch): Watch {
 	if (watch.delivery?.lastError) Object.freeze(watch.delivery.lastError);
 	if (watch.delivery) Object.freeze(watch.delivery);
 	return Object.freeze(watch);
+}
+
+/** A guild's stored list as index entries: unreadable watches, and watches of another guild, are reported and left out. */
+export function parseGuildWatches(
+	guildId: string,
+	key: string,
+	stored: unknown,
+	onCorrupt: CorruptRecordHandler | undefined,
+): Watch[] {
+	return parseStoredList(key, stored, watchSchema, onCorrupt)
+		.filter((watch) => {
+			if (watch.guildId === guildId) return true;
+			onCorrupt?.(key, new Error(`a watch of guild ${watch.guildId} is stored in the list of guild ${guildId}`));
+			return false;
+		})
+		.map(freezeWatch);
 }

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Coordination } from './coordination.ts';
 import { createKeyLock } from './key-lock.ts';
 import type { Store } from './keyv.ts';
+import { withStoreLock } from './open-coordination.ts';
 import {
 	type CorruptRecordHandler,
 	parseStoredList,
@@ -11,7 +11,7 @@ import {
 	type WatchPause,
 	watchSchema,
 } from './records.ts';
-import { freezeWatch, WatchIndex } from './watch-index.ts';
+import { freezeWatch, parseGuildWatches, WatchIndex } from './watch-index.ts';
 
 /** Why a watch was not added: the guild already watches that Twitch user, or it has reached its watch limit. */
 export type AddWatchResult = { ok: true } | { ok: false; reason: 'exists' | 'limit' };
@@ -62,6 +62,7 @@ export class WatchRepository {
 	private seenVersion = 0;
 	private readonly heard = new Set<number>();
 	private stopSync: (() => Promise<void>) | undefined;
+	private readonly touchListeners = new Set<(guildId: string | null) => void>();
 
 	constructor(store: Store, options: WatchRepositoryOptions = {}) {
 		this.store = store;
@@ -241,12 +242,36 @@ export class WatchRepository {
 		await stop?.();
 	}
 
+	/**
+	 * Hears that something about a guild's targets changed outside the caller (another process's change to its
+	 * watches, or `touch`): the notifier then forgets what it cached of their delivery status. null: every guild
+	 * (the index was read again). Returns the function that stops listening.
+	 */
+	onGuildTouched(listener: (guildId: string | null) => void): () => void {
+		this.touchListeners.add(listener);
+		return () => this.touchListeners.delete(listener);
+	}
+
+	/**
+	 * Says that the guild's delivery status was changed here (a `/watch test` that worked, a new default channel):
+	 * listeners in this process and in every other one hear it (see onGuildTouched).
+	 */
+	async touch(guildId: string): Promise<void> {
+		this.emitTouched(guildId);
+		await this.tellOthers(guildId);
+	}
+
+	private emitTouched(guildId: string | null): void {
+		for (const listener of this.touchListeners) listener(guildId);
+	}
+
 	/** Reads the whole index again when the shared version is past what this process has seen (see startSync). */
 	async refresh(): Promise<boolean> {
 		if (!this.coordination) return false;
 		const version = await this.coordination.read(VERSION_COUNTER);
 		if (version <= this.seenVersion) return false;
 		await this.readIndex();
+		this.emitTouched(null);
 		return true;
 	}
 
@@ -258,6 +283,7 @@ export class WatchRepository {
 			this.index.setGuild(guildId, await this.readGuild(guildId));
 		});
 		this.markSeen(version);
+		this.emitTouched(guildId);
 	}
 
 	/** Versions are seen in any order: `seenVersion` moves over every version up to the first one not yet heard. */
@@ -298,23 +324,12 @@ export class WatchRepository {
 		);
 	}
 
-	/** Runs `work` holding the named lock in the store (when processes share it), waiting up to 5 s for it. */
-	private async acrossProcesses<T>(name: string, work: () => Promise<T>): Promise<T> {
-		const coordination = this.coordination;
-		if (!coordination) return work();
-		const holder = randomUUID();
-		const deadline = performance.now() + CHANGE_LOCK_WAIT_MS;
-		while (!(await coordination.acquire(name, holder, CHANGE_LOCK_WAIT_MS))) {
-			if (performance.now() > deadline) {
-				throw new WatchesBusyError('another process is changing these watches right now; try again in a moment');
-			}
-			await new Promise((resolve) => setTimeout(resolve, 25 + Math.random() * 50));
-		}
-		try {
-			return await work();
-		} finally {
-			await coordination.release(name, holder).catch(() => {}); // it expires by itself
-		}
+	/** Runs `work` holding the named lock in the store when processes share it (see withStoreLock). */
+	private acrossProcesses<T>(name: string, work: () => Promise<T>): Promise<T> {
+		if (!this.coordination) return work();
+		return withStoreLock(this.coordination, name, CHANGE_LOCK_WAIT_MS, work, () => {
+			throw new WatchesBusyError('another process is changing these watches right now; try again in a moment');
+		});
 	}
 
 	/** Bumps the shared version and publishes the guild: every other process re-reads it. */
@@ -329,17 +344,7 @@ export class WatchRepository {
 	/** The guild's watches as stored. */
 	private async readGuild(guildId: string): Promise<Watch[]> {
 		const key = watchesKey(guildId);
-		return this.parseGuild(guildId, key, await this.store.keyv.get(key));
-	}
-
-	private parseGuild(guildId: string, key: string, stored: unknown): Watch[] {
-		return parseStoredList(key, stored, watchSchema, this.onCorrupt)
-			.filter((watch) => {
-				if (watch.guildId === guildId) return true;
-				this.onCorrupt?.(key, new Error(`a watch of guild ${watch.guildId} is stored in the list of guild ${guildId}`));
-				return false;
-			})
-			.map(freezeWatch);
+		return parseGuildWatches(guildId, key, await this.store.keyv.get(key), this.onCorrupt);
 	}
 
 	private async readIndex(): Promise<void> {
@@ -354,7 +359,7 @@ export class WatchRepository {
 		const stale = new Set(this.index.guildIds());
 		for (const [index, guildId] of guildIds.entries()) {
 			stale.delete(guildId);
-			this.index.setGuild(guildId, this.parseGuild(guildId, watchesKey(guildId), lists[index]));
+			this.index.setGuild(guildId, parseGuildWatches(guildId, watchesKey(guildId), lists[index], this.onCorrupt));
 		}
 		for (const guildId of stale) this.index.setGuild(guildId, []);
 		this.storedGuildIds = new Set(guildIds);

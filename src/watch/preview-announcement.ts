@@ -121,4 +121,6 @@ async function clearDeliveryProblem(deps: WatchAdminDeps, watch: Watch): Promise
 		...withBackoffCleared(current),
 		lastError: null,
 	}));
+	// The notifier (in this process or another) reads the status again instead of keeping its backoff.
+	await deps.repositories.watches.touch(watch.guildId);
 }

@@ -91,11 +91,15 @@ export async function changeGuildSettings(
 	const settings = changed.length > 0 ? await guildSettings.update(guildId, patch) : await guildSettings.get(guildId);
 	if (request.defaultChannelId !== undefined) {
 		// Watches that post in the default channel and were paused over their old channel post in the new one.
+		let resumed = 0;
 		for (const watch of await watches.listByGuild(guildId)) {
 			if (watch.channelId !== null || !watch.paused || watch.paused.reason === 'left-guild') continue;
-			await watches.update(guildId, watch.twitchUserId, (current) => ({ ...current, paused: null }));
 			await deps.repositories.deliveryStatus.update(watch, withBackoffCleared);
+			await watches.update(guildId, watch.twitchUserId, (current) => ({ ...current, paused: null }));
+			resumed++;
 		}
+		// The notifier (in this process or another) reads the cleared statuses again.
+		if (resumed > 0) await watches.touch(guildId);
 	}
 	const watchCount = (await watches.listByGuild(guildId)).length;
 	return { settings, changed, uncheckedReason, watchCount };

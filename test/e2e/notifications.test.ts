@@ -192,6 +192,33 @@ describe('go-live notifications, the real bot against both fakes', () => {
 		expect(silent.content).toContain('GIVEAWAY');
 		expect(silent.mentions).toEqual({ everyone: false, roles: [], users: [] });
 	});
+
+	it('posts at the next cycle after a /watch test that worked, instead of waiting out the backoff', async () => {
+		const server = setUpServer();
+		const streamer = world.twitch.addUser({ login: 'alpha' });
+		const bot = await world.startBot();
+		await watchFromServer(server, 'alpha', false);
+		// Discord fails the post (both attempts): the target backs off for a minute.
+		world.discord.failNext(`POST /channels/${server.announcementsId}/messages`, { status: 500 }, 2);
+		world.twitch.goLive(streamer.id);
+		await pollOnce(bot);
+		expect(world.discord.channelMessages(server.announcementsId)).toHaveLength(0);
+		await pollOnce(bot);
+		expect(world.discord.channelMessages(server.announcementsId)).toHaveLength(0); // still backing off
+
+		// The admin checks the target: the preview posts, so the problem and its backoff are cleared.
+		const tested = await world.discord.runCommand({
+			guildId: server.guildId,
+			channelId: server.generalId,
+			name: 'watch',
+			subcommand: 'test',
+			options: { channel: 'alpha' },
+		});
+		expect(JSON.stringify(tested.final)).not.toContain('could not');
+		const previews = world.discord.channelMessages(server.announcementsId).length;
+		await pollOnce(bot);
+		expect(world.discord.channelMessages(server.announcementsId)).toHaveLength(previews + 1);
+	});
 });
 
 describe('a server that removes the bot', () => {

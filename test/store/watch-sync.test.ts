@@ -88,4 +88,20 @@ describe.each(storeBackends)('watches shared by several processes ($kind)', (bac
 		await coordination.close();
 		for (const close of closers.splice(0)) await close();
 	});
+
+	it('tells listeners here and in other processes that a guild was touched (its delivery statuses changed)', async () => {
+		const gateway = await processWatches();
+		const notifier = await processWatches();
+		const heardHere: Array<string | null> = [];
+		const heardThere: Array<string | null> = [];
+		gateway.onGuildTouched((guildId) => heardHere.push(guildId));
+		const stop = notifier.onGuildTouched((guildId) => heardThere.push(guildId));
+		await gateway.add(makeWatch(guildA, '5001'), 100);
+		await gateway.touch(guildA);
+		expect(heardHere).toEqual([guildA]);
+		// SQLite has no feed: the version check reads the index again and touches every guild (null).
+		await eventually(() => expect(heardThere.filter((id) => id === guildA || id === null).length).toBeGreaterThan(0));
+		stop();
+		for (const close of closers.splice(0)) await close();
+	});
 });
