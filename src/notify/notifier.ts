@@ -22,6 +22,7 @@ import type { StreamStateRepository } from '../store/stream-state-repository.ts'
 import type { WatchRepository } from '../store/watch-repository.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import type { AnnouncementRenderer } from './announcement-port.ts';
+import { withFence } from './announcement-records.ts';
 import type { BackoffPolicy } from './announcement-rules.ts';
 import { DeliveryStatusBook } from './delivery-status.ts';
 import { DiscordMessages } from './discord-messages.ts';
@@ -246,7 +247,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 			} else if (state?.status === 'live' && state.streamId === announcement.streamId) {
 				resumed++; // delivered by the first cycle that confirms the stream
 			} else {
-				await repositories.announcements.put({ ...announcement, phase: 'abandoned' });
+				await repositories.announcements.put(withFence({ ...announcement, phase: 'abandoned' }, options.fence?.()));
 				delivering.info(
 					{ streamId: announcement.streamId, channelId: announcement.channelId },
 					'dropped an unposted announcement: the stream is no longer live',
