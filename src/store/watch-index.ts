@@ -1,14 +1,21 @@
 import { type CorruptRecordHandler, parseStoredList, type Watch, watchSchema } from './records.ts';
 
+/** A user's watches: one watch alone (most users are watched by one guild), or a map by guild id. */
+type UserWatches = Watch | Map<string, Watch>;
+
 /**
  * The watches in memory, by guild and by Twitch user: the poller asks every cycle which users are watched, across
  * 1,000s of guilds, without any I/O. Holds what WatchRepository gives it; it never reads the store.
+ *
+ * Compact on purpose (100,000 watches must fit a small process): a user watched by one guild holds that watch
+ * alone instead of a map of one, and the ids that repeat across watches (guild, channel, role, the admin who added
+ * it) are one shared string each instead of a copy per watch, as JSON.parse makes them.
  */
 export class WatchIndex {
 	/** guild id → Twitch user id → watch, for guilds with at least one watch. */
 	private readonly byGuild = new Map<string, Map<string, Watch>>();
-	/** Twitch user id → guild id → watch, for users watched at least once. */
-	private readonly byUser = new Map<string, Map<string, Watch>>();
+	/** Twitch user id → its watch, or guild id → watch when several guilds watch it. */
+	private readonly byUser = new Map<string, UserWatches>();
 	private changes = 0;
 
 	/** Grows with every change (a guild's watches set): cheap to compare. */
@@ -35,18 +42,24 @@ export class WatchIndex {
 
 	/** Every guild's watch of one Twitch user. */
 	ofUser(twitchUserId: string): Watch[] {
-		return [...(this.byUser.get(twitchUserId)?.values() ?? [])];
+		const watches = this.byUser.get(twitchUserId);
+		if (watches === undefined) return [];
+		return watches instanceof Map ? [...watches.values()] : [watches];
 	}
 
 	/** The unique Twitch user ids with at least one active (not paused) watch. */
 	activeUserIds(): string[] {
 		const ids: string[] = [];
-		for (const [userId, guilds] of this.byUser) {
-			for (const watch of guilds.values()) {
-				if (!watch.paused) {
-					ids.push(userId);
-					break;
+		for (const [userId, watches] of this.byUser) {
+			if (watches instanceof Map) {
+				for (const watch of watches.values()) {
+					if (!watch.paused) {
+						ids.push(userId);
+						break;
+					}
 				}
+			} else if (!watches.paused) {
+				ids.push(userId);
 			}
 		}
 		return ids;
@@ -55,11 +68,7 @@ export class WatchIndex {
 	/** Makes the index of one guild match `watches` (its stored list); an empty list removes the guild. */
 	setGuild(guildId: string, watches: readonly Watch[]): void {
 		this.changes++;
-		for (const twitchUserId of this.byGuild.get(guildId)?.keys() ?? []) {
-			const guilds = this.byUser.get(twitchUserId);
-			guilds?.delete(guildId);
-			if (guilds?.size === 0) this.byUser.delete(twitchUserId);
-		}
+		for (const twitchUserId of this.byGuild.get(guildId)?.keys() ?? []) this.unlink(twitchUserId, guildId);
 		if (watches.length === 0) {
 			this.byGuild.delete(guildId);
 			return;
@@ -68,15 +77,46 @@ export class WatchIndex {
 		for (const watch of watches) {
 			if (byUserId.has(watch.twitchUserId)) continue;
 			byUserId.set(watch.twitchUserId, watch);
-			let guilds = this.byUser.get(watch.twitchUserId);
-			if (!guilds) {
-				guilds = new Map();
-				this.byUser.set(watch.twitchUserId, guilds);
-			}
-			guilds.set(guildId, watch);
+			this.link(watch);
 		}
 		this.byGuild.set(guildId, byUserId);
 	}
+
+	private link(watch: Watch): void {
+		const current = this.byUser.get(watch.twitchUserId);
+		if (current === undefined || (!(current instanceof Map) && current.guildId === watch.guildId)) {
+			this.byUser.set(watch.twitchUserId, watch);
+			return;
+		}
+		const guilds = current instanceof Map ? current : new Map([[current.guildId, current]]);
+		guilds.set(watch.guildId, watch);
+		this.byUser.set(watch.twitchUserId, guilds);
+	}
+
+	private unlink(twitchUserId: string, guildId: string): void {
+		const current = this.byUser.get(twitchUserId);
+		if (current === undefined) return;
+		if (!(current instanceof Map)) {
+			if (current.guildId === guildId) this.byUser.delete(twitchUserId);
+			return;
+		}
+		current.delete(guildId);
+		const [only] = current.values();
+		if (current.size === 1 && only) this.byUser.set(twitchUserId, only);
+		else if (current.size === 0) this.byUser.delete(twitchUserId);
+	}
+}
+
+/** One string per distinct id across the index's watches (ids repeat: every watch of a guild has its id). */
+const sharedIds = new Map<string, string>();
+const MAX_SHARED_IDS = 1_000_000;
+
+function shared<T extends string | null>(id: T): T {
+	if (id === null) return id;
+	const known = sharedIds.get(id);
+	if (known !== undefined) return known as T;
+	if (sharedIds.size < MAX_SHARED_IDS) sharedIds.set(id, id);
+	return id;
 }
 
 /** Index entries are shared with callers: freezing them keeps a caller's stray assignment out of the index. */
@@ -99,5 +139,13 @@ export function parseGuildWatches(
 			onCorrupt?.(key, new Error(`a watch of guild ${watch.guildId} is stored in the list of guild ${guildId}`));
 			return false;
 		})
-		.map(freezeWatch);
+		.map((watch) =>
+			freezeWatch({
+				...watch,
+				guildId: shared(watch.guildId),
+				channelId: shared(watch.channelId),
+				roleId: shared(watch.roleId),
+				createdBy: shared(watch.createdBy),
+			}),
+		);
 }
