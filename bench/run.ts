@@ -1,14 +1,39 @@
 import { startFakeTwitch } from '../test/fakes/twitch/index.ts';
 import { benchEventSub } from './eventsub.ts';
 import { benchHelix, type HelixBenchRow } from './helix.ts';
-import { benchNotifier } from './notifier.ts';
+import { benchNotifier, benchNotifierMemory, type NotifierMemoryResult } from './notifier.ts';
 import { benchPollSchedule } from './poll-schedule.ts';
+
+/** The parts of the benchmark, in the order `npm run bench` runs them. */
+const SECTIONS = ['helix', 'notifier', 'memory', 'schedule', 'eventsub'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** Watched channels of the memory run, unless the command line names others. */
+const MEMORY_CHANNELS = [10_000, 100_000];
 
 /**
  * `npm run bench`: every figure is measured here, against the local fakes on 127.0.0.1, on this machine.
  * Twitch's bucket is modelled as the real one (800 points, refilled over a minute).
+ *
+ * `node bench/run.ts <section…> [channels…]` (after `npm run build`) runs only the sections named, e.g.
+ * `node bench/run.ts memory 100000` for the memory run at 100,000 channels alone.
  */
 async function main(): Promise<void> {
+	const args = process.argv.slice(2);
+	const unknown = args.filter((arg) => !/^\d+$/.test(arg) && !SECTIONS.includes(arg as Section));
+	if (unknown.length > 0) throw new Error(`unknown bench section ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
+	const named = args.filter((arg): arg is Section => SECTIONS.includes(arg as Section));
+	const sizes = args.filter((arg) => /^\d+$/.test(arg)).map(Number);
+	const runs = (section: Section) => named.length === 0 || named.includes(section);
+
+	if (runs('helix')) await runHelix();
+	if (runs('notifier')) await runNotifier();
+	if (runs('memory')) await runMemory(sizes.length > 0 ? sizes : MEMORY_CHANNELS);
+	if (runs('schedule')) runSchedule();
+	if (runs('eventsub')) await runEventSub();
+}
+
+async function runHelix(): Promise<void> {
 	const fake = await startFakeTwitch({ rateLimit: { limit: 800, refillPerSecond: 800 / 60 } });
 	// 30% live: more than 20 live channels per 100 logins, so a lookup that relies on Twitch's default page size
 	// of 20 visibly misses some.
@@ -17,10 +42,12 @@ async function main(): Promise<void> {
 	const rows = await benchHelix(fake, logins);
 	await fake.close();
 	console.log(formatHelixTable(rows));
+}
 
+async function runNotifier(): Promise<void> {
 	console.log('\nGo-live notifier — 10,000 watched channels across 1,000 guilds, 10% live, SQLite store\n');
 	const n = await benchNotifier();
-	const table: Array<[string, string]> = [
+	printTable([
 		['watched channels / guilds / live', `${n.watched} / ${n.guilds} / ${n.live}`],
 		['Helix requests per cycle', String(n.helixRequestsPerCycle)],
 		['steady cycle wall time (median of 5)', `${n.cycleWallMs.toFixed(0)} ms`],
@@ -28,10 +55,40 @@ async function main(): Promise<void> {
 		['first cycle: go-lives decided and posted', `${n.postsInFirstCycle} posts in ${n.firstCycleWallMs.toFixed(0)} ms`],
 		['live in Twitch → post received (cycle run at once)', `${n.liveToPostMs.toFixed(0)} ms`],
 		['peak RSS of the notifier process', `${n.peakRssMb.toFixed(0)} MB`],
-	];
-	const width = Math.max(...table.map(([k]) => k.length));
-	console.log(table.map(([k, v]) => `| ${k.padEnd(width)} | ${v} |`).join('\n'));
+	]);
+}
 
+async function runMemory(sizes: readonly number[]): Promise<void> {
+	console.log(
+		'\nNotifier memory — 40 back-to-back cycles, 10 channels per guild, 10% live; before each cycle after the first, 0.1% go live, 0.1% end and the viewer counts change\n',
+	);
+	const results: NotifierMemoryResult[] = [];
+	for (const channels of sizes) {
+		const m = await benchNotifierMemory(channels);
+		results.push(m);
+		if (process.env.BENCH_DEBUG) console.error(m);
+	}
+	const mb = (value: number) => `${value.toFixed(0)} MB`;
+	const header = ['watched channels', ...results.map((m) => m.watched.toLocaleString('en'))];
+	const rows: string[][] = [
+		['guilds / live at start', ...results.map((m) => `${m.guilds} / ${m.live}`)],
+		['posts (first cycle, then churn)', ...results.map((m) => String(m.posts))],
+		['RSS, modules loaded (no data)', ...results.map((m) => mb(m.modules.rssMb))],
+		['RSS, watches and states loaded', ...results.map((m) => mb(m.loaded.rssMb))],
+		['RSS after the first cycle', ...results.map((m) => mb(m.afterFirstCycle.rssMb))],
+		['**peak RSS**', ...results.map((m) => mb(m.peakRssMb))],
+		['**steady RSS** (median after cycles 31–40)', ...results.map((m) => mb(m.steadyRssMb))],
+		['heap used, steady / peak', ...results.map((m) => `${mb(m.steadyHeapUsedMb)} / ${mb(m.peakHeapUsedMb)}`)],
+		[
+			'cycle wall time, first / median of the rest',
+			...results.map((m) => `${m.firstCycleWallMs.toFixed(0)} ms / ${m.cycleWallMs.toFixed(0)} ms`),
+		],
+		['seeding the store', ...results.map((m) => `${m.setupMs.seedMs.toFixed(0)} ms`)],
+	];
+	printTable([header, ...rows], { header: true });
+}
+
+function runSchedule(): void {
 	console.log(
 		'\nPolling under the real bucket (800/min, 70% for polling, 60 s interval, 10,000 covered by EventSub)\n',
 	);
@@ -41,12 +98,23 @@ async function main(): Promise<void> {
 			`| ${channels.toLocaleString('en')} channels | ${p.requestsPerCycle} requests a cycle | worst wait ${(p.worstUncoveredMs / 60_000).toFixed(0)} min (not covered), ${(p.worstMs / 60_000).toFixed(0)} min (any) |`,
 		);
 	}
+}
 
+async function runEventSub(): Promise<void> {
 	console.log('\nGo-live → post through EventSub (stream.online over the conduit WebSocket, Get Streams lagging)\n');
 	const e = await benchEventSub();
 	console.log(
 		`| go-lives | ${e.goLives} |\n| p50 | ${e.p50Ms.toFixed(0)} ms |\n| p99 | ${e.p99Ms.toFixed(0)} ms |\n| max | ${e.maxMs.toFixed(0)} ms |`,
 	);
+}
+
+/** A Markdown table, columns padded; with `header`, the first row is its header. */
+function printTable(rows: ReadonlyArray<readonly string[]>, options: { header?: boolean } = {}): void {
+	const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+	const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+	const lines = rows.map(line);
+	if (options.header) lines.splice(1, 0, `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+	console.log(lines.join('\n'));
 }
 
 function formatHelixTable(rows: readonly HelixBenchRow[]): string {
