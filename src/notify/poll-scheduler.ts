@@ -17,7 +17,8 @@
  * The bound: with S = users the budget holds (requests × 100), L live, C covered and U uncovered users (not live),
  * and q = ceil(C / coveredEveryCycles), a covered user waits at most `coveredEveryCycles` cycles and an uncovered one
  * at most ceil(U / (S - L - q)) cycles, as long as S > L + q (see `pollDelayBound`). The order is kept without
- * sorting: users sit in two insertion-ordered maps (never polled; polled, by time of last poll), so a cycle is O(N).
+ * sorting: users sit in two lists (never polled, by first sight; polled, by last poll), so a cycle is O(N), and a
+ * cycle allocates nothing per user but the plan it returns (see PollOrder).
  */
 import { HELIX_LIST_LIMIT } from '../twitch/batcher.ts';
 
@@ -109,10 +110,9 @@ export interface PollSchedulerOptions {
 export class PollScheduler {
 	readonly requestsPerCycle: number;
 	readonly coveredEveryCycles: number;
-	/** Users not polled yet in this process, by when they were first seen (monotonic ms), oldest first. */
-	private readonly neverPolled = new Map<string, number>();
-	/** Users polled, by when they were last polled (monotonic ms): insertion order is oldest first. */
-	private readonly lastPolled = new Map<string, number>();
+	private readonly order = new PollOrder();
+	/** Numbers the plans: a user's marks (watched, chosen) are the number of the plan that set them. */
+	private plans = 0;
 
 	constructor(options: PollSchedulerOptions) {
 		this.requestsPerCycle = Math.max(1, Math.floor(options.requestsPerCycle));
@@ -122,56 +122,61 @@ export class PollScheduler {
 	/** Decides who this cycle polls; tell back who was actually polled with `markPolled`. */
 	plan(input: PollPlanInput): PollPlan {
 		const { now, isLive, isCovered } = input;
-		const watched = new Set(input.watched);
-		this.forgetUnwatched(watched);
-		for (const userId of watched) {
-			if (!this.lastPolled.has(userId) && !this.neverPolled.has(userId)) this.neverPolled.set(userId, now);
+		const order = this.order;
+		const plan = ++this.plans;
+		const polled = { live: 0, uncovered: 0, covered: 0 };
+		let covered = 0;
+		let chosen = 0;
+		for (const userId of input.watched) {
+			const slot = order.slotOf(userId) ?? order.add(userId, now);
+			if (order.seenIn[slot] === plan) continue; // listed twice
+			order.seenIn[slot] = plan;
+			// A live user counts as live whether covered or not.
+			if (isLive(userId)) {
+				order.kind[slot] = LIVE;
+				order.chosenIn[slot] = plan;
+				chosen++;
+				polled.live++;
+			} else if (isCovered(userId)) {
+				order.kind[slot] = COVERED;
+				covered++;
+			} else order.kind[slot] = UNCOVERED;
 		}
+		order.removeUnless((slot) => order.seenIn[slot] === plan);
 
 		const capacity = this.requestsPerCycle * HELIX_LIST_LIMIT;
-		const chosen = new Set<string>();
-		const polled = { live: 0, uncovered: 0, covered: 0 };
-		const live = new Set<string>();
-		let covered = 0;
-		for (const userId of watched) {
-			if (isLive(userId)) {
-				live.add(userId);
-				chosen.add(userId);
-				polled.live++;
-			} else if (isCovered(userId)) covered++;
-		}
 		const coveredQuota = Math.ceil(covered / this.coveredEveryCycles);
 		// Longest unpolled first: never polled (by first sight), then by last poll; live users are already chosen.
-		const takeOldest = (wanted: (userId: string) => boolean, limit: number, counter: 'uncovered' | 'covered') => {
+		const takeOldest = (kind: typeof COVERED | typeof UNCOVERED, limit: number) => {
 			let taken = 0;
-			for (const order of [this.neverPolled, this.lastPolled]) {
-				for (const userId of order.keys()) {
-					if (taken >= limit || chosen.size >= capacity) return;
-					if (chosen.has(userId) || !wanted(userId)) continue;
-					chosen.add(userId);
-					polled[counter]++;
+			order.forEachOldestFirst((slot) => {
+				if (taken >= limit || chosen >= capacity) return false;
+				if (order.chosenIn[slot] !== plan && order.kind[slot] === kind) {
+					order.chosenIn[slot] = plan;
+					chosen++;
 					taken++;
 				}
-			}
+				return true;
+			});
+			return taken;
 		};
-		takeOldest(isCovered, coveredQuota, 'covered');
-		takeOldest((userId) => !isCovered(userId), Number.POSITIVE_INFINITY, 'uncovered');
-		takeOldest(isCovered, Number.POSITIVE_INFINITY, 'covered');
+		polled.covered += takeOldest(COVERED, coveredQuota);
+		polled.uncovered += takeOldest(UNCOVERED, Number.POSITIVE_INFINITY);
+		polled.covered += takeOldest(COVERED, Number.POSITIVE_INFINITY);
 
 		const waiting = { uncovered: 0, covered: 0 };
 		let worstDelayMs = 0;
 		let worstUncoveredDelayMs = 0;
-		for (const order of [this.neverPolled, this.lastPolled]) {
-			for (const [userId, since] of order) {
-				const delay = now - since;
-				const isUserCovered = !live.has(userId) && isCovered(userId);
-				if (delay > worstDelayMs) worstDelayMs = delay;
-				if (!isUserCovered && delay > worstUncoveredDelayMs) worstUncoveredDelayMs = delay;
-				if (!chosen.has(userId)) waiting[isUserCovered ? 'covered' : 'uncovered']++;
-			}
-		}
+		order.forEachOldestFirst((slot) => {
+			const delay = now - (order.since[slot] ?? now);
+			const isUserCovered = order.kind[slot] === COVERED;
+			if (delay > worstDelayMs) worstDelayMs = delay;
+			if (!isUserCovered && delay > worstUncoveredDelayMs) worstUncoveredDelayMs = delay;
+			if (order.chosenIn[slot] !== plan) waiting[isUserCovered ? 'covered' : 'uncovered']++;
+			return true;
+		});
 		return {
-			userIds: input.watched.filter((userId) => chosen.has(userId)),
+			userIds: input.watched.filter((userId) => order.chosenIn[order.slotOf(userId) ?? -1] === plan),
 			report: {
 				budgetRequests: this.requestsPerCycle,
 				polled,
@@ -187,21 +192,134 @@ export class PollScheduler {
 	 * they stay the longest unpolled and go first next cycle.
 	 */
 	markPolled(userIds: Iterable<string>, now: number): void {
-		for (const userId of userIds) {
-			this.neverPolled.delete(userId);
-			this.lastPolled.delete(userId); // re-inserted at the end: the newest
-			this.lastPolled.set(userId, now);
-		}
+		for (const userId of userIds) this.order.markPolled(this.order.slotOf(userId) ?? this.order.add(userId, now), now);
 	}
 
 	/** When a user was last polled (monotonic ms), if ever in this process. */
 	lastPolledAt(userId: string): number | undefined {
-		return this.lastPolled.get(userId);
+		const slot = this.order.slotOf(userId);
+		return slot === undefined || this.order.list[slot] !== POLLED ? undefined : this.order.since[slot];
+	}
+}
+
+/** A user's class in the current plan. */
+const LIVE = 1;
+const COVERED = 2;
+const UNCOVERED = 3;
+/** The two lists of PollOrder. */
+const NEVER_POLLED = 0;
+const POLLED = 1;
+const NONE = -1;
+
+/**
+ * The scheduler's users in the order it serves them: those never polled by first sight, then those polled by last
+ * poll, oldest first. Two doubly linked lists over slots, one slot a user, with what the scheduler keeps of each user
+ * in typed arrays: a poll moves the user to the end of the polled list in place. (Two insertion-ordered Maps,
+ * deleted from and re-inserted into at every poll, made V8 rehash a 100,000-entry table once or twice a cycle, and
+ * the per-cycle Sets of watched and chosen users cost as much again: megabytes that outlived the young generation.)
+ */
+class PollOrder {
+	/** Monotonic ms: first seen (never polled) or last polled. */
+	since = new Float64Array(0);
+	/** Which list the slot is in. */
+	list = new Uint8Array(0);
+	/** LIVE, COVERED or UNCOVERED in the last plan that saw the user. */
+	kind = new Uint8Array(0);
+	/** The number of the last plan that saw the user watched, and of the last one that chose it. */
+	seenIn = new Uint32Array(0);
+	chosenIn = new Uint32Array(0);
+	private previous = new Int32Array(0);
+	private next = new Int32Array(0);
+	private userIds: Array<string | undefined> = [];
+	private readonly slots = new Map<string, number>();
+	private readonly freeSlots: number[] = [];
+	private readonly first = [NONE, NONE];
+	private readonly last = [NONE, NONE];
+
+	slotOf(userId: string): number | undefined {
+		return this.slots.get(userId);
 	}
 
-	private forgetUnwatched(watched: ReadonlySet<string>): void {
-		for (const order of [this.neverPolled, this.lastPolled]) {
-			for (const userId of order.keys()) if (!watched.has(userId)) order.delete(userId);
+	/** Adds a user, never polled, seen first at `now`; returns its slot. */
+	add(userId: string, now: number): number {
+		const slot = this.freeSlots.pop() ?? this.userIds.length;
+		if (slot >= this.since.length) this.grow(Math.max(64, this.since.length * 2));
+		this.userIds[slot] = userId;
+		this.slots.set(userId, slot);
+		this.since[slot] = now;
+		this.seenIn[slot] = 0;
+		this.chosenIn[slot] = 0;
+		this.append(slot, NEVER_POLLED);
+		return slot;
+	}
+
+	/** Moves the slot to the end of the polled list, polled at `now`. */
+	markPolled(slot: number, now: number): void {
+		this.unlink(slot);
+		this.since[slot] = now;
+		this.append(slot, POLLED);
+	}
+
+	/** Calls `visit` with every slot, oldest first, until it returns false. */
+	forEachOldestFirst(visit: (slot: number) => boolean): void {
+		for (const list of [NEVER_POLLED, POLLED]) {
+			for (let slot = this.first[list] ?? NONE; slot !== NONE; slot = this.next[slot] ?? NONE) {
+				if (!visit(slot)) return;
+			}
 		}
 	}
+
+	/** Removes the users whose slot does not pass `keep`. */
+	removeUnless(keep: (slot: number) => boolean): void {
+		for (const list of [NEVER_POLLED, POLLED]) {
+			let slot = this.first[list] ?? NONE;
+			while (slot !== NONE) {
+				const following = this.next[slot] ?? NONE;
+				if (!keep(slot)) {
+					this.unlink(slot);
+					this.slots.delete(this.userIds[slot] ?? '');
+					this.userIds[slot] = undefined;
+					this.freeSlots.push(slot);
+				}
+				slot = following;
+			}
+		}
+	}
+
+	private append(slot: number, list: number): void {
+		const tail = this.last[list] ?? NONE;
+		this.list[slot] = list;
+		this.previous[slot] = tail;
+		this.next[slot] = NONE;
+		if (tail === NONE) this.first[list] = slot;
+		else this.next[tail] = slot;
+		this.last[list] = slot;
+	}
+
+	private unlink(slot: number): void {
+		const list = this.list[slot] ?? NEVER_POLLED;
+		const before = this.previous[slot] ?? NONE;
+		const after = this.next[slot] ?? NONE;
+		if (before === NONE) this.first[list] = after;
+		else this.next[before] = after;
+		if (after === NONE) this.last[list] = before;
+		else this.previous[after] = before;
+	}
+
+	private grow(size: number): void {
+		this.since = grown(this.since, size);
+		this.list = grown(this.list, size);
+		this.kind = grown(this.kind, size);
+		this.seenIn = grown(this.seenIn, size);
+		this.chosenIn = grown(this.chosenIn, size);
+		this.previous = grown(this.previous, size);
+		this.next = grown(this.next, size);
+	}
+}
+
+/** A copy of `old` in a new array of `size` (zeros after it). */
+function grown<T extends Float64Array | Uint8Array | Uint32Array | Int32Array>(old: T, size: number): T {
+	const made = new (old.constructor as new (length: number) => T)(size);
+	made.set(old);
+	return made;
 }

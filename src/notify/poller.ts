@@ -74,6 +74,10 @@ type BatchResult = { userIds: string[]; streams: TwitchStream[] | null };
 /** Get Streams requests of one cycle in flight at once (the rest wait their turn; answers are used as they come). */
 const BATCHES_IN_FLIGHT = 8;
 
+/** What most users are observed as every cycle: one object for all of them, not one each. */
+const ABSENT: StreamObservation = Object.freeze({ kind: 'absent' });
+const UNKNOWN: StreamObservation = Object.freeze({ kind: 'unknown' });
+
 export class StreamPoller {
 	private readonly twitch: Pick<TwitchClient, 'getLiveStreams'>;
 	private readonly watches: WatchRepository;
@@ -158,8 +162,9 @@ export class StreamPoller {
 
 	private async cycle(): Promise<PollCycleReport> {
 		const started = performance.now();
-		await this.loadStates();
+		await this.watches.load();
 		const userIds = this.watches.watchedUserIds();
+		await this.states.load(userIds);
 		const scheduledAt = this.clock.monotonic();
 		const plan = this.scheduler.plan({
 			watched: userIds,
@@ -195,7 +200,7 @@ export class StreamPoller {
 			for (const userId of result.userIds) {
 				const stream = byUser.get(userId);
 				const observation: StreamObservation =
-					result.streams === null ? { kind: 'unknown' } : stream ? { kind: 'live', stream } : { kind: 'absent' };
+					result.streams === null ? UNKNOWN : stream ? { kind: 'live', stream } : ABSENT;
 				for (const event of this.states.observe(userId, observation)) events.push(event);
 				if (stream && this.isRenamed(stream)) renames.set(userId, stream);
 			}

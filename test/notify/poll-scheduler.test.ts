@@ -171,6 +171,23 @@ describe('poll scheduler', () => {
 		expect(scheduler.lastPolledAt('u0')).toBeUndefined();
 	});
 
+	it('a user watched again after being forgotten starts afresh, and is listed once however often it is given', () => {
+		const scheduler = new PollScheduler({ requestsPerCycle: 1 });
+		const all = users(100);
+		const idle = { isLive: () => false, isCovered: () => false };
+		scheduler.markPolled(scheduler.plan({ watched: all, now: 0, ...idle }).userIds, 0);
+		const kept = all.slice(50);
+		scheduler.markPolled(scheduler.plan({ watched: kept, now: INTERVAL_MS, ...idle }).userIds, INTERVAL_MS);
+		expect(scheduler.lastPolledAt('u0')).toBeUndefined();
+
+		const back = [...kept, 'u0', 'x1', 'u0'];
+		const plan = scheduler.plan({ watched: back, now: 3 * INTERVAL_MS, ...idle });
+		expect(plan.userIds).toEqual(back);
+		expect(plan.report.polled).toEqual({ live: 0, uncovered: 52, covered: 0 });
+		// u0 counts from its return, not from its poll before it was forgotten.
+		expect(plan.report.worstDelayMs).toBe(2 * INTERVAL_MS);
+	});
+
 	it('scheduler: 200,000 channels with 10,000 subscribed under an 800/min bucket → no channel unpolled longer than the bound', () => {
 		const requestsPerCycle = pollRequestBudget(INTERVAL_MS); // 560 requests: 56,000 users a cycle
 		for (const channels of [100_000, 200_000]) {
