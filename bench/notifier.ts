@@ -330,7 +330,7 @@ async function seedWatches(
 }
 
 /** The node flags of package.json's `start` script (`node <flags> dist/src/index.js`): the bench runs as production. */
-function productionNodeFlags(): string[] {
+export function productionNodeFlags(): string[] {
 	const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
 		scripts?: { start?: string };
 	};

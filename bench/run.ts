@@ -1,11 +1,13 @@
 import { startFakeTwitch } from '../test/fakes/twitch/index.ts';
 import { benchEventSub } from './eventsub.ts';
+import { benchGatewayMemory } from './gateway.ts';
 import { benchHelix, type HelixBenchRow } from './helix.ts';
 import { benchNotifier, benchNotifierMemory, type NotifierMemoryResult } from './notifier.ts';
 import { benchPollSchedule } from './poll-schedule.ts';
+import { benchTakeover } from './takeover.ts';
 
 /** The parts of the benchmark, in the order `npm run bench` runs them. */
-const SECTIONS = ['helix', 'notifier', 'memory', 'schedule', 'eventsub'] as const;
+const SECTIONS = ['helix', 'notifier', 'memory', 'schedule', 'eventsub', 'gateway', 'takeover'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Watched channels of the memory run, unless the command line names others. */
@@ -31,6 +33,32 @@ async function main(): Promise<void> {
 	if (runs('memory')) await runMemory(sizes.length > 0 ? sizes : MEMORY_CHANNELS);
 	if (runs('schedule')) runSchedule();
 	if (runs('eventsub')) await runEventSub();
+	if (runs('gateway')) await runGateway();
+	if (runs('takeover')) await runTakeover();
+}
+
+async function runGateway(): Promise<void> {
+	console.log('\nGateway process (BOT_ROLES=gateway, one shard) — RSS once ready, servers of 5 channels and 3 roles\n');
+	const rows = [['servers', 'RSS']];
+	for (const guilds of [100, 2_500]) {
+		const result = await benchGatewayMemory(guilds, 1);
+		rows.push([String(guilds), `${result.rssMb.toFixed(0)} MB`]);
+	}
+	printTable(rows, { header: true });
+}
+
+/** Takeover after SIGKILL of the active notifier, 10 runs on each store, the default 15 s lease. */
+async function runTakeover(): Promise<void> {
+	console.log('\nNotifier takeover after SIGKILL of the active one (two notifier processes, 15 s lease, 10 runs)\n');
+	const rows = [['store', 'standby holds the lease (p50 / max)', 'go-live made at the kill posted (p50 / max)']];
+	const median = (values: number[]) => values[Math.floor((values.length - 1) / 2)] ?? Number.NaN;
+	const seconds = (values: number[]) =>
+		`${(median(values) / 1000).toFixed(1)} s / ${((values.at(-1) ?? Number.NaN) / 1000).toFixed(1)} s`;
+	for (const store of ['redis', 'postgres'] as const) {
+		const result = await benchTakeover({ store, runs: 10 });
+		rows.push([store, seconds(result.leaseTakenMs), seconds(result.postedMs)]);
+	}
+	printTable(rows, { header: true });
 }
 
 async function runHelix(): Promise<void> {

@@ -22,9 +22,13 @@ export class BotProcess {
 	private exited: Promise<number | null> = Promise.resolve(null);
 	private output = '';
 
-	constructor(name: string, env: Record<string, string>) {
+	private readonly nodeFlags: readonly string[];
+
+	/** `nodeFlags`: node's own flags (the bench runs processes with those of production). */
+	constructor(name: string, env: Record<string, string>, nodeFlags: readonly string[] = []) {
 		this.name = name;
 		this.env = env;
+		this.nodeFlags = nodeFlags;
 	}
 
 	get pid(): number | undefined {
@@ -39,7 +43,7 @@ export class BotProcess {
 	start(): this {
 		this.lines.length = 0;
 		this.output = '';
-		const child = spawn(process.execPath, [entry], {
+		const child = spawn(process.execPath, [...this.nodeFlags, entry], {
 			env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...this.env },
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
