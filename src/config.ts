@@ -227,6 +227,9 @@ export function loadConfig(scope: ConfigScope = 'bot', envFile = '.env'): Config
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
 	}
+	// discord.js reads SHARD_COUNT and SHARDS from the environment by itself, and throws at `new Client` on a blank
+	// one (Number('') is 0); blank means unset here, so it goes.
+	for (const name of ['SHARD_COUNT', 'SHARDS']) if (process.env[name]?.trim() === '') delete process.env[name];
 	return parseConfig(process.env, scope);
 }
 

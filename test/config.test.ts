@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, parseConfig } from '../src/config.ts';
+import { gatewayShardOptions } from '../src/discord/sharding.ts';
 
 const valid = {
 	DISCORD_TOKEN: 'MTAwMDAwMDAwMDAwMDAwMDAw.GfAkEd.fake_bot_token_for_local_tests_only',
@@ -133,5 +138,28 @@ describe('configuration', () => {
 			'SHARD_IDS must be below SHARD_COUNT (shard ids run from 0 to 1)',
 		]);
 		expect(problemsOf({ ...valid, SHARD_COUNT: 'two' }).problems).toEqual(['SHARD_COUNT must be a whole number']);
+	});
+
+	it('takes a blank SHARD_COUNT in .env as unset, for discord.js too (it reads the environment by itself)', () => {
+		const folder = mkdtempSync(join(tmpdir(), 'twitchbot-config-'));
+		const saved = { ...process.env };
+		try {
+			const envFile = join(folder, '.env');
+			writeFileSync(
+				envFile,
+				Object.entries({ ...valid, SHARD_COUNT: '' })
+					.map(([name, value]) => `${name}=${value}`)
+					.join('\n'),
+			);
+			const config = loadConfig('bot', envFile);
+			expect(config.shardCount).toBeUndefined();
+			const client = new Client({ intents: [], ...gatewayShardOptions(config) });
+			expect(client.options.shards).toBe('auto');
+			void client.destroy();
+		} finally {
+			for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+			Object.assign(process.env, saved);
+			rmSync(folder, { recursive: true, force: true });
+		}
 	});
 });
