@@ -1,4 +1,4 @@
-import { type CorruptRecordHandler, parseStoredList, type Watch, watchSchema } from './records.ts';
+import { type CorruptRecordHandler, parseStoredList, type Watch, type WatchPause, watchSchema } from './records.ts';
 
 /** A user's watches: one watch alone (most users are watched by one guild), or a map by guild id. */
 type UserWatches = Watch | Map<string, Watch>;
@@ -148,4 +148,25 @@ export function parseGuildWatches(
 				createdBy: shared(watch.createdBy),
 			}),
 		);
+}
+
+/** The watches with `pause` set on the active ones, or (pause null) lifted where it is one of `resumeReasons`. */
+export function withPause(
+	watches: readonly Watch[],
+	pause: WatchPause | null,
+	resumeReasons: ReadonlyArray<WatchPause['reason']>,
+): { next: Watch[]; changed: number } {
+	let changed = 0;
+	const next = watches.map((watch) => {
+		if (pause !== null && !watch.paused) {
+			changed++;
+			return freezeWatch({ ...watch, paused: pause });
+		}
+		if (pause === null && watch.paused && resumeReasons.includes(watch.paused.reason)) {
+			changed++;
+			return freezeWatch({ ...watch, paused: null });
+		}
+		return watch;
+	});
+	return { next, changed };
 }

@@ -11,7 +11,7 @@ import {
 	type WatchPause,
 	watchSchema,
 } from './records.ts';
-import { freezeWatch, parseGuildWatches, WatchIndex } from './watch-index.ts';
+import { freezeWatch, parseGuildWatches, WatchIndex, withPause } from './watch-index.ts';
 
 /** Why a watch was not added: the guild already watches that Twitch user, or it has reached its watch limit. */
 export type AddWatchResult = { ok: true } | { ok: false; reason: 'exists' | 'limit' };
@@ -22,6 +22,8 @@ const VERSION_COUNTER = 'watch-index';
 const FEED_TOPIC = 'watches';
 /** How long a process waits for another one's change to the same guild's watches before giving up. */
 const CHANGE_LOCK_WAIT_MS = 5_000;
+/** Guild lists read per round trip when the index is loaded. */
+const LOAD_BATCH = 500;
 
 export interface WatchRepositoryOptions extends RepositoryOptions {
 	/**
@@ -169,18 +171,7 @@ export class WatchRepository {
 	): Promise<number> {
 		await this.load();
 		return this.changeGuild(guildId, (current) => {
-			let changed = 0;
-			const next = current.map((watch) => {
-				if (pause !== null && !watch.paused) {
-					changed++;
-					return freezeWatch({ ...watch, paused: pause });
-				}
-				if (pause === null && watch.paused && resumeReasons.includes(watch.paused.reason)) {
-					changed++;
-					return freezeWatch({ ...watch, paused: null });
-				}
-				return watch;
-			});
+			const { next, changed } = withPause(current, pause, resumeReasons);
 			return { next: changed === 0 ? null : next, result: changed };
 		});
 	}
@@ -355,11 +346,15 @@ export class WatchRepository {
 				parseStoredList(guildListKey, await this.store.keyv.get(guildListKey), z.string().min(1), this.onCorrupt),
 			),
 		];
-		const lists: unknown[] = guildIds.length > 0 ? await this.store.keyv.getMany(guildIds.map(watchesKey)) : [];
 		const stale = new Set(this.index.guildIds());
-		for (const [index, guildId] of guildIds.entries()) {
-			stale.delete(guildId);
-			this.index.setGuild(guildId, parseGuildWatches(guildId, watchesKey(guildId), lists[index], this.onCorrupt));
+		// In batches: each batch's raw lists are garbage once indexed, instead of every guild's at once.
+		for (let start = 0; start < guildIds.length; start += LOAD_BATCH) {
+			const batch = guildIds.slice(start, start + LOAD_BATCH);
+			const lists: unknown[] = await this.store.keyv.getMany(batch.map(watchesKey));
+			for (const [index, guildId] of batch.entries()) {
+				stale.delete(guildId);
+				this.index.setGuild(guildId, parseGuildWatches(guildId, watchesKey(guildId), lists[index], this.onCorrupt));
+			}
 		}
 		for (const guildId of stale) this.index.setGuild(guildId, []);
 		this.storedGuildIds = new Set(guildIds);
