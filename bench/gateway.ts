@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startFakeDiscord } from '../test/fakes/discord/index.ts';
 import { startFakeTwitch } from '../test/fakes/twitch/index.ts';
 import { BotProcess } from '../test/support/bot-fleet.ts';
-import { FAKE_BOT_TOKEN, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } from '../test/support/bot-world.ts';
+import { FAKE_BOT_TOKEN, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, fakesEnv } from '../test/support/bot-world.ts';
 import { productionNodeFlags } from './notifier.ts';
 
 export interface GatewayMemoryResult {
@@ -36,13 +36,7 @@ export async function benchGatewayMemory(guilds: number, shards: number): Promis
 	const bot = new BotProcess(
 		'gateway',
 		{
-			DISCORD_TOKEN: FAKE_BOT_TOKEN,
-			TWITCH_CLIENT_ID: FAKE_CLIENT_ID,
-			TWITCH_CLIENT_SECRET: FAKE_CLIENT_SECRET,
-			TWITCH_API_URL: twitch.helixUrl,
-			TWITCH_AUTH_URL: twitch.authUrl,
-			DISCORD_API_URL: discord.apiUrl,
-			STORAGE_URL: `sqlite://${join(folder, 'bot.sqlite')}`,
+			...fakesEnv(twitch, discord, `sqlite://${join(folder, 'bot.sqlite')}`),
 			BOT_ROLES: 'gateway',
 			SHARD_COUNT: String(shards),
 		},

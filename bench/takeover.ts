@@ -12,7 +12,7 @@ import { startFakeDiscord } from '../test/fakes/discord/index.ts';
 import { startFakeTwitch } from '../test/fakes/twitch/index.ts';
 import { startThrowawayPostgres, startThrowawayRedis } from '../test/store/throwaway-servers.ts';
 import { BotProcess, until } from '../test/support/bot-fleet.ts';
-import { FAKE_BOT_TOKEN, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } from '../test/support/bot-world.ts';
+import { FAKE_BOT_TOKEN, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, fakesEnv } from '../test/support/bot-world.ts';
 import { watchOfUser } from '../test/support/fixtures.ts';
 import { productionNodeFlags } from './notifier.ts';
 
@@ -51,14 +51,7 @@ export async function benchTakeover(options: {
 		users.push(user);
 	}
 	const env = {
-		DISCORD_TOKEN: FAKE_BOT_TOKEN,
-		TWITCH_CLIENT_ID: FAKE_CLIENT_ID,
-		TWITCH_CLIENT_SECRET: FAKE_CLIENT_SECRET,
-		TWITCH_API_URL: twitch.helixUrl,
-		TWITCH_AUTH_URL: twitch.authUrl,
-		TWITCH_EVENTSUB_WS_URL: twitch.eventsubWsUrl,
-		DISCORD_API_URL: discord.apiUrl,
-		STORAGE_URL: server.url,
+		...fakesEnv(twitch, discord, server.url),
 		BOT_ROLES: 'notifier',
 		POLL_INTERVAL_SECONDS: String(pollSeconds),
 		NOTIFIER_LEASE_SECONDS: String(leaseSeconds),

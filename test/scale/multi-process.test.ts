@@ -14,7 +14,7 @@ import { startFakeDiscord } from '../fakes/discord/index.ts';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/twitch/index.ts';
 import { startThrowawayPostgres, startThrowawayRedis } from '../store/throwaway-servers.ts';
 import { BotProcess, until } from '../support/bot-fleet.ts';
-import { FAKE_BOT_TOKEN, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } from '../support/bot-world.ts';
+import { FAKE_BOT_TOKEN, FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, fakesEnv } from '../support/bot-world.ts';
 import { watchOfUser } from '../support/fixtures.ts';
 
 const LEASE_SECONDS = 5;
@@ -45,14 +45,7 @@ describe.each(servers)('four bot processes on one $kind store', ({ start }) => {
 	let notifiers: BotProcess[];
 
 	const env = (roles: string, extra: Record<string, string> = {}) => ({
-		DISCORD_TOKEN: FAKE_BOT_TOKEN,
-		TWITCH_CLIENT_ID: FAKE_CLIENT_ID,
-		TWITCH_CLIENT_SECRET: FAKE_CLIENT_SECRET,
-		TWITCH_API_URL: twitch.helixUrl,
-		TWITCH_AUTH_URL: twitch.authUrl,
-		TWITCH_EVENTSUB_WS_URL: twitch.eventsubWsUrl,
-		DISCORD_API_URL: discord.apiUrl,
-		STORAGE_URL: server.url,
+		...fakesEnv(twitch, discord, server.url),
 		BOT_ROLES: roles,
 		POLL_INTERVAL_SECONDS: String(POLL_SECONDS),
 		NOTIFIER_LEASE_SECONDS: String(LEASE_SECONDS),

@@ -36,6 +36,24 @@ export interface World {
 	close(): Promise<void>;
 }
 
+/** The settings that point the bot at both fakes with the fakes' credentials, and at `storageUrl`. */
+export function fakesEnv(
+	twitch: Pick<FakeTwitch, 'helixUrl' | 'authUrl' | 'eventsubWsUrl'>,
+	discord: Pick<FakeDiscord, 'apiUrl'>,
+	storageUrl: string,
+): Record<string, string> {
+	return {
+		DISCORD_TOKEN: FAKE_BOT_TOKEN,
+		TWITCH_CLIENT_ID: FAKE_CLIENT_ID,
+		TWITCH_CLIENT_SECRET: FAKE_CLIENT_SECRET,
+		TWITCH_API_URL: twitch.helixUrl,
+		TWITCH_AUTH_URL: twitch.authUrl,
+		TWITCH_EVENTSUB_WS_URL: twitch.eventsubWsUrl,
+		DISCORD_API_URL: discord.apiUrl,
+		STORAGE_URL: storageUrl,
+	};
+}
+
 /** Both fakes on 127.0.0.1 and the settings that point the real bot at them, with a SQLite store in a temp dir. */
 export async function createWorld(extraEnv: Record<string, string> = {}, options: WorldOptions = {}): Promise<World> {
 	const clock = options.clock;
@@ -48,15 +66,8 @@ export async function createWorld(extraEnv: Record<string, string> = {}, options
 	const discord = await startFakeDiscord({ botToken: FAKE_BOT_TOKEN, ...(now ? { now } : {}) });
 	const dataDir = mkdtempSync(join(tmpdir(), 'twitch-bot-e2e-'));
 	const env = {
-		DISCORD_TOKEN: FAKE_BOT_TOKEN,
-		TWITCH_CLIENT_ID: FAKE_CLIENT_ID,
-		TWITCH_CLIENT_SECRET: FAKE_CLIENT_SECRET,
-		TWITCH_API_URL: twitch.helixUrl,
-		TWITCH_AUTH_URL: twitch.authUrl,
-		DISCORD_API_URL: discord.apiUrl,
-		STORAGE_URL: `sqlite://${join(dataDir, 'bot.sqlite')}`,
+		...fakesEnv(twitch, discord, `sqlite://${join(dataDir, 'bot.sqlite')}`),
 		LOG_LEVEL: 'silent',
-		TWITCH_EVENTSUB_WS_URL: twitch.eventsubWsUrl,
 		...extraEnv,
 	};
 	const bots: RunningBot[] = [];
