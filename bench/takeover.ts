@@ -58,9 +58,7 @@ export async function benchTakeover(options: {
 	};
 	const flags = productionNodeFlags();
 	const notifiers = [new BotProcess('a', env, flags).start(), new BotProcess('b', env, flags).start()];
-	const isActive = (process: BotProcess) =>
-		process.lines.filter((line) => line.msg.includes('active notifier')).at(-1)?.msg ===
-		'this process is the active notifier';
+	const isActive = (process: BotProcess) => process.isActiveNotifier();
 	const leaseTakenMs: number[] = [];
 	const postedMs: number[] = [];
 	try {

@@ -95,7 +95,7 @@ export class NotifierLease {
 		await this.running;
 		if (!this.grant) return;
 		await beforeRelease?.();
-		this.stepDown('this process is stopping');
+		this.stepDown('this process is stopping', 'info');
 		await this.o.coordination.release(NOTIFIER_LEASE, this.holder).catch((error: unknown) => {
 			this.o.logger.warn({ err: error }, 'could not give the notifier lease up; it expires by itself');
 		});
@@ -151,11 +151,12 @@ export class NotifierLease {
 		this.storeFailing = false;
 	}
 
-	private stepDown(reason: string): void {
+	/** Stops being the holder; `level` info when that is the plan (a stop), warn when the lease was lost. */
+	private stepDown(reason: string, level: 'info' | 'warn' = 'warn'): void {
 		if (!this.grant) return;
 		const fence = this.grant.fence;
 		this.grant = null;
-		this.o.logger.warn({ fence, reason }, 'this process is no longer the active notifier');
+		this.o.logger[level]({ fence, reason }, 'this process is no longer the active notifier');
 		this.o.onLost(reason);
 	}
 }

@@ -38,8 +38,7 @@ export function sqlCoordination(backend: SqlBackend, namespace: string, deadline
 		for (const sql of statements) {
 			// Two processes creating the table at once: PostgreSQL may fail one with a unique violation; the table is
 			// there all the same.
-			const run = () => (postgres ? backend.query(sql) : backend.query(sql));
-			await run().catch((error: { code?: string }) => {
+			await backend.query(sql).catch((error: { code?: string }) => {
 				if (error.code !== '23505' && error.code !== '42P07') throw error;
 			});
 		}

@@ -52,16 +52,7 @@ describe.each(servers)('four bot processes on one $kind store', ({ start }) => {
 		...extra,
 	});
 	const everyone = () => [...gateways, ...notifiers];
-	const active = () => notifiers.filter((process) => process.running && isActive(process));
-	/** Whether the process's last word on the lease is that it holds it. */
-	const isActive = (process: BotProcess) => {
-		const words = process.lines.filter(
-			(line) =>
-				line.msg === 'this process is the active notifier' ||
-				line.msg === 'this process is no longer the active notifier',
-		);
-		return words.at(-1)?.msg === 'this process is the active notifier';
-	};
+	const active = () => notifiers.filter((process) => process.isActiveNotifier());
 	/** Every go-live post in the watched channels, by the stream id in its footer, to count duplicates. */
 	const postsByStream = () => {
 		const byStream = new Map<string, number>();
@@ -125,7 +116,7 @@ describe.each(servers)('four bot processes on one $kind store', ({ start }) => {
 		await Promise.all(gateways.map((process) => process.waitForLog('connected to Discord', 30_000)));
 		await until(() => active().length === 1, 20_000, 'one active notifier');
 		await until(
-			() => notifiers.every((process) => isActive(process) || process.logged('stands by').length > 0),
+			() => notifiers.every((process) => process.isActiveNotifier() || process.logged('stands by').length > 0),
 			20_000,
 			'the other notifier standing by',
 		);

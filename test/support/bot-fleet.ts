@@ -69,6 +69,16 @@ export class BotProcess {
 		return this;
 	}
 
+	/** Whether its last word on the notifier lease is that it holds it (a notifier process that is running). */
+	isActiveNotifier(): boolean {
+		const words = this.lines.filter(
+			(line) =>
+				line.msg === 'this process is the active notifier' ||
+				line.msg === 'this process is no longer the active notifier',
+		);
+		return this.running && words.at(-1)?.msg === 'this process is the active notifier';
+	}
+
 	/** Log lines whose message contains `text`. */
 	logged(text: string): LogLine[] {
 		return this.lines.filter((line) => typeof line.msg === 'string' && line.msg.includes(text));
