@@ -13,9 +13,13 @@ RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: Node 24 and the compiled JavaScript, as a non-root user, the SQLite store on a volume.
 FROM node:24-bookworm-slim
+# glibc malloc: two arenas (not eight per core for sqlite3's worker threads), and freed blocks over 128 KB given back
+# to the system instead of kept for reuse (-8 MB of peak RSS at 10,000 watched channels, -10 at 100,000).
 ENV NODE_ENV=production \
     STORAGE_URL=sqlite:///data/bot.sqlite \
-    MALLOC_ARENA_MAX=2
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_TRIM_THRESHOLD_=131072 \
+    MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
@@ -27,5 +31,7 @@ USER node
 STOPSIGNAL SIGTERM
 # The flags of package.json's start script: a 1 MB young generation (the bot's garbage is short-lived), an old
 # generation capped at 512 MB (V8 collects before garbage piles up; raise it past ~300,000 watched channels), and no
-# allocation-site pretenuring (it put every parsed Twitch answer straight into the old generation).
-CMD ["node", "--max-semi-space-size=1", "--max-old-space-size=512", "--no-allocation-site-pretenuring", "--enable-source-maps", "dist/src/index.js"]
+# allocation-site pretenuring (it put every parsed Twitch answer straight into the old generation), and V8's
+# optimize-for-size mode (collects sooner and keeps less around: -35 MB of peak RSS at 100,000 watched channels, for
+# a poll cycle that takes 1.6x the CPU).
+CMD ["node", "--max-semi-space-size=1", "--max-old-space-size=512", "--no-allocation-site-pretenuring", "--optimize-for-size", "--enable-source-maps", "dist/src/index.js"]

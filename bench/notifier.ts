@@ -238,8 +238,8 @@ async function startNotifierWorld(options: {
 		writeFileSync(setupFile, JSON.stringify(setup));
 
 		// The compiled worker (npm run build), started as the bot is started in production: the node flags of
-		// `npm start` (the Dockerfile's CMD has the same) and the image's MALLOC_ARENA_MAX=2 (fewer glibc arenas for
-		// sqlite3's worker threads).
+		// `npm start` (the Dockerfile's CMD has the same) and the image's glibc malloc settings (fewer arenas for
+		// sqlite3's worker threads; freed memory given back to the system sooner).
 		const workerScript = fileURLToPath(new URL('../dist/bench/notifier-worker.js', import.meta.url));
 		if (!existsSync(workerScript)) throw new Error('run `npm run build` first (npm run bench does)');
 		const workerStarted = performance.now();
@@ -247,7 +247,7 @@ async function startNotifierWorld(options: {
 			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 			// BENCH_NODE_FLAGS: extra flags for experiments (e.g. --trace-gc, --max-old-space-size=…).
 			execArgv: [...productionNodeFlags(), ...(process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [])],
-			env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+			env: { ...process.env, ...imageMallocEnv() },
 		});
 		worker = spawned;
 		const replies: WorkerReply[] = [];
@@ -336,6 +336,12 @@ export function productionNodeFlags(): string[] {
 	};
 	const words = (pkg.scripts?.start ?? '').split(/\s+/);
 	return words.slice(words.indexOf('node') + 1).filter((word) => word.startsWith('--'));
+}
+
+/** The glibc malloc settings of the Docker image (its `ENV` lines `MALLOC_…=n`), for running the bot as the image does. */
+export function imageMallocEnv(): Record<string, string> {
+	const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+	return Object.fromEntries([...dockerfile.matchAll(/\b(MALLOC_[A-Z_]+)=(\d+)/g)].map((match) => [match[1], match[2]]));
 }
 
 function median(values: number[]): number {
