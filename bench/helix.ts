@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ApiClient } from '@twurple/api';
 import { AppTokenAuthProvider } from '@twurple/auth';
 import { Pool } from 'undici';
@@ -5,7 +7,7 @@ import { createSilentLogger } from '../src/logger.ts';
 import { TwitchClient } from '../src/twitch/client.ts';
 import type { FakeTwitch } from '../test/fakes/twitch/index.ts';
 
-/** One measured run of one scenario by one client. */
+/** One scenario run by one client: the median of the timed rounds. */
 export interface HelixBenchRow {
 	scenario: string;
 	client: string;
@@ -13,6 +15,9 @@ export interface HelixBenchRow {
 	wallMs: number;
 	/** What the workload found (live streams, users): shows whether a client missed anything. */
 	found: number;
+	/** Fastest and slowest of the timed runs (`wallMs` is their median). */
+	minMs?: number;
+	maxMs?: number;
 }
 
 interface Workload {
@@ -139,66 +144,146 @@ function workloads(logins: string[]): Workload[] {
 	];
 }
 
+/** The contenders, in the order of the first round; later rounds rotate it. */
+const CONTENDERS = ['bare undici (floor)', 'ours', '@twurple/api'] as const;
+type Contender = (typeof CONTENDERS)[number];
+
+/** Timed rounds: 9 puts each contender in each position (first, middle, last) three times. */
+export const HELIX_BENCH_ROUNDS = 9;
+
 /**
- * Runs the Helix workloads against the fake: our client, @twurple/api and the bare floor, each fresh (cold token,
- * empty cache) on the same server, with the bucket refilled before each run so that no client pays for another.
+ * Runs the Helix workloads against the fake: our client, @twurple/api and the bare floor. First one untimed run of
+ * every scenario by every contender (the JIT compiles each one's hot paths, the fake's too), then `rounds` timed
+ * rounds in which the order of the contenders rotates, so that none is always first (cold) or always last (paying
+ * for the garbage of the others). Every run, warm-up included, uses a fresh client (token minted before the clock
+ * starts, empty cache, new connection pool) and a refilled bucket, and starts after a full garbage collection.
+ *
+ * Prints the order of every round and each contender's runs; returns one row per scenario and contender whose
+ * `wallMs` is the median of the timed runs.
  */
-export async function benchHelix(fake: FakeTwitch, logins: string[]): Promise<HelixBenchRow[]> {
-	const rows: HelixBenchRow[] = [];
+export async function benchHelix(
+	fake: FakeTwitch,
+	logins: string[],
+	rounds = HELIX_BENCH_ROUNDS,
+): Promise<HelixBenchRow[]> {
 	// twurple reaches a local server only through its Twitch-CLI mock support: localhost:PORT/mock and /auth.
 	process.env.TWURPLE_MOCK_API_PORT = new URL(fake.origin).port;
-	for (const workload of workloads(logins)) {
-		const measure = async (client: string, run: () => Promise<number>, prepare?: () => Promise<void>) => {
-			fake.setRateLimit({ remaining: 800 });
-			await prepare?.();
-			const before = helixRequests(fake);
-			const started = performance.now();
-			const found = await run();
-			rows.push({
-				scenario: workload.name,
-				client,
-				requests: helixRequests(fake) - before,
-				wallMs: performance.now() - started,
-				found,
-			});
-		};
-		const http = new BareHelix(fake);
-		await measure(
-			'bare undici (floor)',
-			() => workload.floor(http),
-			() => http.mint(),
-		);
-		await http.close();
+	const collectGarbage = exposeGc();
+	const scenarios = workloads(logins);
 
-		const ours = new TwitchClient({
-			clientId: fake.clientId,
-			clientSecret: fake.clientSecret,
-			apiUrl: fake.helixUrl,
-			authUrl: fake.authUrl,
-			logger: createSilentLogger(),
-		});
-		await measure(
-			'ours',
-			() => workload.ours(ours),
-			async () => {
-				await ours.tokens.getToken();
-			},
-		);
-		await ours.close();
+	const once = async (workload: Workload, contender: Contender): Promise<TimedRun> => {
+		collectGarbage();
+		fake.setRateLimit({ remaining: 800 });
+		const prepared = await prepare(fake, workload, contender);
+		const before = helixRequests(fake);
+		const started = performance.now();
+		const found = await prepared.run();
+		const wallMs = performance.now() - started;
+		const requests = helixRequests(fake) - before;
+		await prepared.close();
+		return { requests, wallMs, found };
+	};
 
-		const api = new ApiClient({
-			authProvider: new AppTokenAuthProvider(fake.clientId, fake.clientSecret),
-			batchDelay: 1,
-		});
-		await measure(
-			'@twurple/api',
-			() => workload.twurple(api),
-			async () => {
-				await api.users.getUserById('0').catch(() => null);
-			},
-		);
+	for (const workload of scenarios) for (const contender of CONTENDERS) await once(workload, contender);
+	console.log('Warm-up: one untimed run of every scenario by every client, in the order of round 1.');
+
+	const runs = new Map(scenarios.map((workload) => [workload, new Map<Contender, TimedRun[]>()]));
+	for (let round = 0; round < rounds; round++) {
+		const order = CONTENDERS.map((_, i) => CONTENDERS[(i + round) % CONTENDERS.length] as Contender);
+		console.log(`Round ${round + 1}: ${order.join(' → ')} (in every scenario)`);
+		for (const workload of scenarios) {
+			const byContender = runs.get(workload);
+			for (const contender of order) {
+				const run = await once(workload, contender);
+				byContender?.set(contender, [...(byContender.get(contender) ?? []), run]);
+			}
+		}
 	}
+
+	const rows: HelixBenchRow[] = [];
+	const lines = ['| scenario | client | median | min–max | each round |', '|---|---|---|---|---|'];
+	for (const workload of scenarios) {
+		for (const contender of CONTENDERS) {
+			const list = runs.get(workload)?.get(contender) ?? [];
+			const sorted = list.map((run) => run.wallMs).sort((a, b) => a - b);
+			const row: HelixBenchRow = {
+				scenario: workload.name,
+				client: contender,
+				requests: list.at(-1)?.requests ?? 0,
+				wallMs: median(sorted),
+				found: list.at(-1)?.found ?? 0,
+				minMs: sorted[0] ?? Number.NaN,
+				maxMs: sorted.at(-1) ?? Number.NaN,
+			};
+			rows.push(row);
+			// Requests and finds do not depend on timing: if they varied between rounds, that is a finding of its own.
+			const varied = new Set(list.map((run) => `${run.requests} requests, found ${run.found}`));
+			lines.push(
+				`| ${row.scenario} | ${row.client} | ${row.wallMs.toFixed(1)} ms | ${row.minMs?.toFixed(1)}–${row.maxMs?.toFixed(1)} ms | ${list.map((run) => run.wallMs.toFixed(0)).join(' ')} |${varied.size > 1 ? ` varied: ${[...varied].join('; ')}` : ''}`,
+			);
+		}
+	}
+	console.log(`\nWall time of each timed run (ms, rounds 1–${rounds}), median and spread:\n\n${lines.join('\n')}\n`);
 	return rows;
+}
+
+interface TimedRun {
+	requests: number;
+	wallMs: number;
+	found: number;
+}
+
+interface PreparedRun {
+	run(): Promise<number>;
+	close(): Promise<void>;
+}
+
+/** A fresh client of this contender with its token already minted: the clock measures the workload alone. */
+async function prepare(fake: FakeTwitch, workload: Workload, contender: Contender): Promise<PreparedRun> {
+	switch (contender) {
+		case 'bare undici (floor)': {
+			const http = new BareHelix(fake);
+			await http.mint();
+			return { run: () => workload.floor(http), close: () => http.close() };
+		}
+		case 'ours': {
+			const ours = new TwitchClient({
+				clientId: fake.clientId,
+				clientSecret: fake.clientSecret,
+				apiUrl: fake.helixUrl,
+				authUrl: fake.authUrl,
+				logger: createSilentLogger(),
+			});
+			await ours.tokens.getToken();
+			return { run: () => workload.ours(ours), close: () => ours.close() };
+		}
+		case '@twurple/api': {
+			const api = new ApiClient({
+				authProvider: new AppTokenAuthProvider(fake.clientId, fake.clientSecret),
+				batchDelay: 1,
+			});
+			await api.users.getUserById('0').catch(() => null);
+			return { run: () => workload.twurple(api), close: async () => {} };
+		}
+	}
+}
+
+/**
+ * A full garbage collection between runs, so that no run pays for the garbage of the one before. `--expose-gc` can
+ * be switched on at run time; the function itself then lives only in a fresh context.
+ */
+function exposeGc(): () => void {
+	if (typeof globalThis.gc === 'function') return globalThis.gc;
+	setFlagsFromString('--expose-gc');
+	return runInNewContext('gc') as () => void;
+}
+
+function median(sorted: readonly number[]): number {
+	if (sorted.length === 0) return Number.NaN;
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 === 1
+		? (sorted[middle] ?? Number.NaN)
+		: ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
 }
 
 function helixRequests(fake: FakeTwitch): number {
