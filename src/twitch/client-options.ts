@@ -2,6 +2,7 @@ import type { Keyv } from 'keyv';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import type { HelixObserver } from './metrics.ts';
 
 /** What a TwitchClient is made from. */
 export interface TwitchClientOptions {
@@ -27,6 +28,8 @@ export interface TwitchClientOptions {
 	connections?: number;
 	/** Bypass and disable the response cache (the benchmark's uncached scenarios). */
 	cache?: boolean;
+	/** Hears of every HTTP attempt and of the rate-limit bucket, for Prometheus; nothing is reported without one. */
+	observer?: HelixObserver | undefined;
 }
 
 /** The client's settings as the bot's Config names them: every tool (bot, CLI, doctor) builds it the same way. */

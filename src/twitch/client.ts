@@ -5,7 +5,7 @@ import type { TwitchClientOptions } from './client-options.ts';
 import { EventSubApi } from './eventsub-api.ts';
 import { HelixLists } from './helix-lists.ts';
 import { normalizeLogin } from './login.ts';
-import { createTwitchMetrics, type TwitchMetrics } from './metrics.ts';
+import { createTwitchMetrics, guardObserver, type TwitchMetrics } from './metrics.ts';
 import { type HelixPriority, HelixRateLimiter } from './rate-limit.ts';
 import { CACHE_TTL_MS, ResponseCache } from './response-cache.ts';
 import {
@@ -75,6 +75,7 @@ export class TwitchClient {
 		const connections = options.connections ?? 16;
 		this.agent = new Agent({ connections, keepAliveTimeout: 30_000 });
 		const dispatcher: Dispatcher = this.agent;
+		const observer = guardObserver(options.observer, options.logger);
 		this.tokens = new AppTokenProvider({
 			clientId: options.clientId,
 			clientSecret: options.clientSecret,
@@ -83,6 +84,7 @@ export class TwitchClient {
 			clock: this.clock,
 			logger: options.logger,
 			metrics: this.metrics,
+			observer,
 			dispatcher,
 			...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
 			...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
@@ -97,6 +99,7 @@ export class TwitchClient {
 			clock: this.clock,
 			logger: options.logger,
 			metrics: this.metrics,
+			observer,
 			dispatcher,
 			...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
 			...(options.attempts === undefined ? {} : { attempts: options.attempts }),

@@ -17,7 +17,7 @@ export {
 } from './errors.ts';
 export { HELIX_MAX_PAGES } from './helix-lists.ts';
 export { isValidLogin, normalizeLogin } from './login.ts';
-export type { TwitchMetrics } from './metrics.ts';
+export type { HelixObserver, TwitchMetrics } from './metrics.ts';
 export type { HelixPriority } from './rate-limit.ts';
 export type {
 	TwitchChannel,

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { TwitchAuthError, TwitchUnavailableError } from './errors.ts';
 import { requestText } from './http-deadline.ts';
-import type { TwitchMetrics } from './metrics.ts';
+import type { HelixObserver, TwitchMetrics } from './metrics.ts';
 import { errorBodySchema, tokenResponseSchema, validateResponseSchema } from './schemas.ts';
 
 const storedTokenSchema = z.object({
@@ -26,6 +26,8 @@ export interface AppTokenProviderOptions {
 	clock: Clock;
 	logger: Logger;
 	metrics: TwitchMetrics;
+	/** Hears of every mint and validation attempt (Prometheus); guarded by the client. */
+	observer?: HelixObserver | undefined;
 	dispatcher?: Dispatcher | undefined;
 	/** Deadline for each whole exchange with id.twitch.tv, headers and body (default 10 s). */
 	timeoutMs?: number;
@@ -53,8 +55,8 @@ export class AppTokenProvider {
 	private loaded = false;
 	private pending: Promise<StoredToken> | undefined;
 	private validationTimer: NodeJS.Timeout | undefined;
-	private readonly options: Required<Omit<AppTokenProviderOptions, 'store' | 'dispatcher'>> &
-		Pick<AppTokenProviderOptions, 'store' | 'dispatcher'>;
+	private readonly options: Required<Omit<AppTokenProviderOptions, 'store' | 'dispatcher' | 'observer'>> &
+		Pick<AppTokenProviderOptions, 'store' | 'dispatcher' | 'observer'>;
 
 	constructor(options: AppTokenProviderOptions) {
 		this.options = {
@@ -222,10 +224,13 @@ export class AppTokenProvider {
 		headers: Record<string, string>,
 		body?: string,
 	): Promise<HttpResult> {
+		const { observer } = this.options;
 		const response = await requestText(
 			`${this.options.authUrl}${path}`,
 			{ method, headers, body: body ?? null, dispatcher: this.options.dispatcher },
 			this.options.timeoutMs,
+			// '/token' → 'oauth2/token', whatever the auth URL (the fakes serve it elsewhere).
+			observer ? { observer, endpoint: `oauth2${path}` } : undefined,
 		);
 		let json: unknown;
 		try {

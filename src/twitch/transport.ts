@@ -1,10 +1,10 @@
-import { type Dispatcher, errors as undiciErrors } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { TwitchApiError, TwitchRateLimitError, TwitchResponseError, TwitchUnavailableError } from './errors.ts';
-import { HttpDeadlineError, requestText, type TextAnswer } from './http-deadline.ts';
-import type { TwitchMetrics } from './metrics.ts';
+import { HttpDeadlineError, isUndiciTimeout, requestText, type TextAnswer } from './http-deadline.ts';
+import type { HelixObserver, TwitchMetrics } from './metrics.ts';
 import { type HelixPriority, type HelixRateLimiter, readRateLimitHeaders } from './rate-limit.ts';
 import { errorBodySchema, helixListEnvelope } from './schemas.ts';
 import type { AppTokenProvider } from './token.ts';
@@ -45,6 +45,8 @@ export interface HelixTransportOptions {
 	clock: Clock;
 	logger: Logger;
 	metrics: TwitchMetrics;
+	/** Hears of every attempt and of the bucket's state (Prometheus); guarded by the client. */
+	observer?: HelixObserver | undefined;
 	dispatcher?: Dispatcher | undefined;
 	/** Per-attempt deadline for the whole answer, headers and body (default 10 s). */
 	timeoutMs?: number;
@@ -62,7 +64,8 @@ export interface HelixTransportOptions {
  * jittered backoff for network errors, timeouts, 5xx and bodies that are not JSON, and zod parsing of the result.
  */
 export class HelixTransport {
-	private readonly o: Required<Omit<HelixTransportOptions, 'dispatcher'>> & Pick<HelixTransportOptions, 'dispatcher'>;
+	private readonly o: Required<Omit<HelixTransportOptions, 'dispatcher' | 'observer'>> &
+		Pick<HelixTransportOptions, 'dispatcher' | 'observer'>;
 
 	constructor(options: HelixTransportOptions) {
 		this.o = { timeoutMs: 10_000, attempts: 3, retryBaseMs: 250, maxRateLimitWaitMs: 30_000, ...options };
@@ -120,8 +123,10 @@ export class HelixTransport {
 		schema: S,
 		options: HelixRequestOptions,
 	): Promise<z.output<S>> {
-		const { clock, limiter, tokens, metrics, logger } = this.o;
+		const { clock, limiter, tokens, metrics, logger, observer } = this.o;
 		const path = request.path;
+		// The route as the observer names it: '/games/top' → 'games/top' (paths carry no ids: those are in the query).
+		const observed = observer ? { observer, endpoint: path.slice(1) } : undefined;
 		const attempts = options.attempts ?? this.o.attempts;
 		const url = `${this.o.apiUrl}${path}?${toSearchParams(request.query ?? {})}`;
 		const body = request.body === undefined ? undefined : JSON.stringify(request.body);
@@ -151,6 +156,7 @@ export class HelixTransport {
 							dispatcher: this.o.dispatcher,
 						},
 						this.o.timeoutMs,
+						observed,
 					);
 				} catch (error) {
 					permit.release();
@@ -158,6 +164,9 @@ export class HelixTransport {
 				}
 				const rateLimit = readRateLimitHeaders(answer.headers);
 				permit.release(rateLimit);
+				if (observer && rateLimit.remaining !== undefined && rateLimit.limit !== undefined) {
+					observer.rateLimit(rateLimit.remaining, rateLimit.limit);
+				}
 				({ status, text } = answer);
 				// A 429 while the bucket still has points is not the rate limit (EventSub answers 429 when the
 				// subscription budget is used up): the caller gets it as an API error.
@@ -268,9 +277,7 @@ function identifyItem(raw: unknown): Record<string, string> {
 
 function describeNetworkError(error: unknown): string {
 	if (error instanceof HttpDeadlineError) return error.message;
-	if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-		return 'timed out';
-	}
+	if (isUndiciTimeout(error)) return 'timed out';
 	const code = (error as { code?: string }).code;
 	return code ? `${code}: ${(error as Error).message}` : String((error as Error).message ?? error);
 }
