@@ -12,6 +12,16 @@ const storageUrl = z
 		'must start with sqlite://, redis://, rediss:// or postgres://',
 	);
 
+/**
+ * A whole number read from the environment, every problem in plain words: zod's own ("Invalid input: expected
+ * number, received NaN", "Too small: expected number to be >=500") would reach the operator otherwise.
+ * `unit` completes "must be a whole number of …" ('' for a plain count).
+ */
+function wholeNumber(unit: string, bounds: { min: [number, string]; max: [number, string] }) {
+	const kind = unit === '' ? 'must be a whole number' : `must be a whole number of ${unit}`;
+	return z.coerce.number(kind).int(kind).min(bounds.min[0], bounds.min[1]).max(bounds.max[0], bounds.max[1]);
+}
+
 const environmentSchema = z.object({
 	// A bot token is three base64url parts joined by dots; an application id or client secret pasted here is not.
 	DISCORD_TOKEN: z
@@ -34,13 +44,18 @@ const environmentSchema = z.object({
 	TWITCH_API_URL: url.default('https://api.twitch.tv/helix'),
 	TWITCH_AUTH_URL: url.default('https://id.twitch.tv/oauth2'),
 	DISCORD_API_URL: url.default('https://discord.com/api'),
-	POLL_INTERVAL_SECONDS: z.coerce
-		.number()
-		.int()
-		.min(15, 'must be at least 15 (Twitch asks clients not to poll faster)')
-		.default(60),
-	STREAM_END_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600, 'must be at most 3600 (one hour)').default(180),
-	HTTP_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
+	POLL_INTERVAL_SECONDS: wholeNumber('seconds', {
+		min: [15, 'must be at least 15 (Twitch asks clients not to poll faster)'],
+		max: [86_400, 'must be at most 86400 (one day)'],
+	}).default(60),
+	STREAM_END_GRACE_SECONDS: wholeNumber('seconds', {
+		min: [0, 'must be 0 or more'],
+		max: [3600, 'must be at most 3600 (one hour)'],
+	}).default(180),
+	HTTP_TIMEOUT_MS: wholeNumber('milliseconds', {
+		min: [500, 'must be at least 500 (half a second)'],
+		max: [60_000, 'must be at most 60000 (one minute)'],
+	}).default(10_000),
 	TWITCH_EVENTSUB: z.enum(['on', 'off'], 'must be on or off').default('on'),
 	TWITCH_EVENTSUB_WS_URL: z
 		.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' })
@@ -56,12 +71,7 @@ const environmentSchema = z.object({
 			return roles as Array<'gateway' | 'notifier'>;
 		})
 		.default(['gateway', 'notifier']),
-	SHARD_COUNT: z.coerce
-		.number('must be a whole number')
-		.int('must be a whole number')
-		.min(1, 'must be at least 1')
-		.max(100_000)
-		.optional(),
+	SHARD_COUNT: wholeNumber('', { min: [1, 'must be at least 1'], max: [100_000, 'must be at most 100000'] }).optional(),
 	SHARD_IDS: z
 		.string()
 		.transform((value, context) => {
@@ -73,12 +83,10 @@ const environmentSchema = z.object({
 			return ids;
 		})
 		.optional(),
-	NOTIFIER_LEASE_SECONDS: z.coerce
-		.number('must be a whole number of seconds')
-		.int('must be a whole number of seconds')
-		.min(3, 'must be at least 3')
-		.max(300, 'must be at most 300')
-		.default(15),
+	NOTIFIER_LEASE_SECONDS: wholeNumber('seconds', {
+		min: [3, 'must be at least 3'],
+		max: [300, 'must be at most 300 (five minutes)'],
+	}).default(15),
 });
 
 /** `0,1`, `0-3`, `4-7,9` → the sorted unique shard ids; null when the text is not such a list. */
@@ -132,10 +140,12 @@ export class ConfigError extends Error {
 	override readonly name = 'ConfigError';
 	readonly problems: readonly string[];
 
-	constructor(problems: readonly string[]) {
+	/** `tool`: who cannot go on, for the first line (the bot by default; a CLI tool speaks for itself). */
+	constructor(problems: readonly string[], tool?: string) {
+		const who = tool === undefined ? 'The bot cannot start' : `${tool} cannot run`;
 		super(
 			[
-				`The bot cannot start: ${problems.length} setting${problems.length === 1 ? ' is' : 's are'} missing or invalid.`,
+				`${who}: ${problems.length} setting${problems.length === 1 ? ' is' : 's are'} missing or invalid.`,
 				...problems.map((problem) => `  - ${problem}`),
 				'Set them in the environment or in a .env file; every setting is described in .env.example.',
 			].join('\n'),
@@ -148,9 +158,14 @@ type ConfigScope = 'bot' | 'twitch' | 'discord';
 
 /**
  * Parses the environment once into a frozen Config.
- * `scope` relaxes what is required for tools that need only one side (the Twitch CLI does not need a bot token).
+ * `scope` relaxes what is required for tools that need only one side (the Twitch CLI does not need a bot token);
+ * `tool` names the CLI tool reading the settings in a ConfigError (default: the bot).
  */
-export function parseConfig(env: Record<string, string | undefined>, scope: ConfigScope = 'bot'): Config {
+export function parseConfig(
+	env: Record<string, string | undefined>,
+	scope: ConfigScope = 'bot',
+	tool?: string,
+): Config {
 	const cleaned = Object.fromEntries(
 		Object.entries(env)
 			.filter(([, value]) => value !== undefined && value.trim() !== '')
@@ -168,12 +183,18 @@ export function parseConfig(env: Record<string, string | undefined>, scope: Conf
 	}
 	const result = schema.safeParse(cleaned);
 	if (!result.success) {
-		const problems = result.error.issues.map((issue) => {
+		// One problem per setting: "-1.5" is not a whole number and too small, and the first says enough.
+		const problemBySetting = new Map<string, string>();
+		for (const issue of result.error.issues) {
 			const name = String(issue.path[0] ?? 'environment');
 			const missing = issue.code === 'invalid_type' && cleaned[name] === undefined;
-			return missing ? `${name} is required but not set` : `${name} ${describeIssue(issue.message)}`;
-		});
-		throw new ConfigError([...new Set(problems)]);
+			if (!problemBySetting.has(name))
+				problemBySetting.set(
+					name,
+					missing ? `${name} is required but not set` : `${name} ${describeIssue(issue.message)}`,
+				);
+		}
+		throw new ConfigError([...problemBySetting.values()], tool);
 	}
 	const e = result.data;
 	const shardProblems: string[] = [];
@@ -183,7 +204,7 @@ export function parseConfig(env: Record<string, string | undefined>, scope: Conf
 	if (e.SHARD_IDS !== undefined && e.SHARD_COUNT !== undefined && e.SHARD_IDS.some((id) => id >= e.SHARD_COUNT!)) {
 		shardProblems.push(`SHARD_IDS must be below SHARD_COUNT (shard ids run from 0 to ${e.SHARD_COUNT - 1})`);
 	}
-	if (shardProblems.length > 0) throw new ConfigError(shardProblems);
+	if (shardProblems.length > 0) throw new ConfigError(shardProblems, tool);
 	return Object.freeze({
 		discordToken: e.DISCORD_TOKEN,
 		twitchClientId: e.TWITCH_CLIENT_ID,
@@ -217,11 +238,20 @@ function describeIssue(message: string): string {
 	return `is invalid (${message})`;
 }
 
+/** Where loadConfig reads from, and for whom. */
+export interface LoadConfigOptions {
+	/** Default `.env` in the current folder. */
+	envFile?: string;
+	/** The CLI tool reading the settings, named in a ConfigError ("deploy-commands cannot run: …"); default the bot. */
+	tool?: string;
+}
+
 /**
  * Reads `.env` (when present) into process.env without overriding what the environment already sets, then
  * parses. The only place that touches process.env.
  */
-export function loadConfig(scope: ConfigScope = 'bot', envFile = '.env'): Config {
+export function loadConfig(scope: ConfigScope = 'bot', options: LoadConfigOptions = {}): Config {
+	const { envFile = '.env', tool } = options;
 	try {
 		process.loadEnvFile(envFile);
 	} catch (error) {
@@ -230,7 +260,7 @@ export function loadConfig(scope: ConfigScope = 'bot', envFile = '.env'): Config
 	// discord.js reads SHARD_COUNT and SHARDS from the environment by itself, and throws at `new Client` on a blank
 	// one (Number('') is 0); blank means unset here, so it goes.
 	for (const name of ['SHARD_COUNT', 'SHARDS']) if (process.env[name]?.trim() === '') delete process.env[name];
-	return parseConfig(process.env, scope);
+	return parseConfig(process.env, scope, tool);
 }
 
 /** Whether stdout is a terminal, for the default log format of CLI tools. */

@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatChecks, runDoctor } from '../src/cli/doctor.ts';
 import { runTwitchVerb } from '../src/cli/twitch.ts';
 import { parseConfig } from '../src/config.ts';
+import { describeDeployError } from '../src/discord/deploy-commands.ts';
 import { openStore } from '../src/store/keyv.ts';
 import { WatchRepository } from '../src/store/watch-repository.ts';
 import type { TwitchClient } from '../src/twitch/client.ts';
+import { freePort } from './store/throwaway-servers.ts';
 import { createWorld, FAKE_CLIENT_SECRET, type World } from './support/bot-world.ts';
 import { watchOfUser } from './support/fixtures.ts';
 import { clientFor } from './twitch/helpers.ts';
@@ -185,6 +188,97 @@ async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
 		await new Promise((resolve) => setTimeout(resolve, 20));
 	}
 }
+
+/** Runs one of the tools as `npm run` does (in a folder without .env), to its exit code and output. */
+function runTool(
+	script: string,
+	args: string[],
+	env: Record<string, string>,
+	cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+	const child = spawn(process.execPath, [fileURLToPath(new URL(`../${script}`, import.meta.url)), ...args], {
+		env: { PATH: process.env.PATH ?? '', ...env },
+		cwd,
+	});
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (chunk) => {
+		stdout += chunk;
+	});
+	child.stderr.on('data', (chunk) => {
+		stderr += chunk;
+	});
+	return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('the CLI tools speak for themselves, in plain words', () => {
+	it('npm run twitch -- --help prints the usage and exits 0; a command line it cannot run exits 2', async () => {
+		const twitchTool = (...args: string[]) => runTool('src/cli/twitch.ts', args, {}, world.dataDir);
+		for (const help of ['--help', '-h', 'help']) {
+			const shown = await twitchTool(help);
+			expect(shown).toMatchObject({ code: 0, stderr: '' });
+			expect(shown.stdout).toMatch(/^Usage: npm run twitch -- <verb>/);
+		}
+		expect(await twitchTool()).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^Usage:/) });
+		expect(await twitchTool('dance')).toMatchObject({
+			code: 2,
+			stderr: expect.stringMatching(/^Unknown verb “dance”/),
+		});
+		const typo = await twitchTool('top-games', '--frist', '3');
+		expect(typo.code).toBe(2);
+		expect(typo.stderr).toMatch(/^Unknown option '--frist'\.\n\nUsage:/);
+		expect(typo.stderr).not.toContain('positional argument');
+		expect(await twitchTool('top-games', '--first', 'ten')).toMatchObject({ code: 2 });
+	});
+
+	it('names the tool, not the bot, when its settings are missing', async () => {
+		const twitchTool = await runTool('src/cli/twitch.ts', ['validate'], {}, world.dataDir);
+		expect(twitchTool.code).toBe(1);
+		expect(twitchTool.stderr).toMatch(/^twitch cannot run: 2 settings are missing or invalid\./);
+		const deploy = await runTool('src/discord/deploy-commands.ts', [], {}, world.dataDir);
+		expect(deploy.code).toBe(1);
+		expect(deploy.stderr).toMatch(
+			/^deploy-commands cannot run: 1 setting is missing or invalid\.\n {2}- DISCORD_TOKEN/,
+		);
+		for (const output of [twitchTool.stderr, deploy.stderr]) {
+			expect(output).not.toContain('The bot cannot start');
+			expect(output).not.toMatch(/\n\s+at /);
+		}
+	});
+
+	it('says Discord did not answer in time, instead of "Cannot reach Discord (20)"', async () => {
+		// What discord.js's REST client throws when its timeout aborts a request: a DOMException whose code is 20.
+		const timedOut = new DOMException('This operation was aborted', 'AbortError');
+		const config = { discordApplicationId: undefined, devGuildId: undefined, discordApiUrl: 'https://discord.com/api' };
+		const message = describeDeployError(timedOut, { config });
+		expect(message).toBe(
+			"Discord did not answer at https://discord.com/api within 10 seconds: Discord may be having trouble, or the network is slow or blocked. Check this machine's network connection (and DISCORD_API_URL, if you set it), then try again.",
+		);
+		expect(message).not.toContain('(20)');
+	});
+
+	it('doctor says in words that Discord refused the connection, or did not answer within HTTP_TIMEOUT_MS', async () => {
+		const closed = await freePort();
+		const refused = formatChecks(
+			await runDoctor((scope) =>
+				parseConfig({ ...world.env, DISCORD_API_URL: `http://127.0.0.1:${closed}/api` }, scope),
+			),
+		);
+		expect(refused).toContain(
+			`✗ discord: Nothing accepts connections at http://127.0.0.1:${closed}/api (the connection was refused).`,
+		);
+		const silent = createServer(() => {});
+		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+		try {
+			const { port } = silent.address() as AddressInfo;
+			const env = { ...world.env, DISCORD_API_URL: `http://127.0.0.1:${port}/api`, HTTP_TIMEOUT_MS: '500' };
+			const report = formatChecks(await runDoctor((scope) => parseConfig(env, scope)));
+			expect(report).toContain(`✗ discord: Discord did not answer at http://127.0.0.1:${port}/api within 0.5 seconds`);
+		} finally {
+			silent.close();
+		}
+	});
+});
 
 describe('npm start', () => {
 	const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));

@@ -80,6 +80,63 @@ describe('configuration', () => {
 		expect(error.message).not.toContain('not a token');
 	});
 
+	it('says what is wrong with every numeric setting in plain words, one problem per setting', () => {
+		const wrong = (name: string, value: string) => problemsOf({ ...valid, [name]: value }).problems;
+		const seconds = ['POLL_INTERVAL_SECONDS', 'STREAM_END_GRACE_SECONDS', 'NOTIFIER_LEASE_SECONDS'];
+		for (const name of seconds) {
+			for (const value of ['soon', '1.5', 'Infinity'])
+				expect(wrong(name, value)).toEqual([`${name} must be a whole number of seconds`]);
+		}
+		expect(wrong('HTTP_TIMEOUT_MS', '10s')).toEqual(['HTTP_TIMEOUT_MS must be a whole number of milliseconds']);
+		expect(wrong('SHARD_COUNT', '2.5')).toEqual(['SHARD_COUNT must be a whole number']);
+		expect(wrong('POLL_INTERVAL_SECONDS', '-1.5')).toEqual(['POLL_INTERVAL_SECONDS must be a whole number of seconds']);
+		expect(wrong('POLL_INTERVAL_SECONDS', '10')).toEqual([
+			'POLL_INTERVAL_SECONDS must be at least 15 (Twitch asks clients not to poll faster)',
+		]);
+		expect(wrong('POLL_INTERVAL_SECONDS', '100000')).toEqual(['POLL_INTERVAL_SECONDS must be at most 86400 (one day)']);
+		expect(wrong('STREAM_END_GRACE_SECONDS', '-1')).toEqual(['STREAM_END_GRACE_SECONDS must be 0 or more']);
+		expect(wrong('STREAM_END_GRACE_SECONDS', '7200')).toEqual([
+			'STREAM_END_GRACE_SECONDS must be at most 3600 (one hour)',
+		]);
+		expect(wrong('HTTP_TIMEOUT_MS', '100')).toEqual(['HTTP_TIMEOUT_MS must be at least 500 (half a second)']);
+		expect(wrong('HTTP_TIMEOUT_MS', '120000')).toEqual(['HTTP_TIMEOUT_MS must be at most 60000 (one minute)']);
+		expect(wrong('SHARD_COUNT', '0')).toEqual(['SHARD_COUNT must be at least 1']);
+		expect(wrong('NOTIFIER_LEASE_SECONDS', '600')).toEqual([
+			'NOTIFIER_LEASE_SECONDS must be at most 300 (five minutes)',
+		]);
+		const everything = problemsOf({
+			...valid,
+			...Object.fromEntries([...seconds, 'HTTP_TIMEOUT_MS', 'SHARD_COUNT'].map((name) => [name, 'NaN'])),
+		});
+		expect(everything.problems).toHaveLength(5);
+		expect(everything.message).not.toMatch(/expected|received|Invalid input|Too (small|big)|NaN/);
+	});
+
+	it('says who cannot go on: the bot at start, or the CLI tool that read the settings', () => {
+		expect(problemsOf({}).message).toMatch(/^The bot cannot start: 3 settings are missing or invalid\./);
+		const folder = mkdtempSync(join(tmpdir(), 'twitchbot-config-'));
+		const saved = { ...process.env };
+		try {
+			for (const name of ['DISCORD_TOKEN', 'TWITCH_CLIENT_ID', 'TWITCH_CLIENT_SECRET']) delete process.env[name];
+			const error = (() => {
+				try {
+					loadConfig('discord', { envFile: join(folder, '.env'), tool: 'deploy-commands' });
+				} catch (caught) {
+					return caught as Error;
+				}
+				throw new Error('expected a ConfigError');
+			})();
+			expect(error).toBeInstanceOf(ConfigError);
+			expect(error.message).toMatch(
+				/^deploy-commands cannot run: 1 setting is missing or invalid\.\n {2}- DISCORD_TOKEN/,
+			);
+			expect(error.message).not.toContain('The bot');
+		} finally {
+			Object.assign(process.env, saved);
+			rmSync(folder, { recursive: true, force: true });
+		}
+	});
+
 	it('treats blank values as unset and trims the rest', () => {
 		const config = parseConfig({ ...valid, DEV_GUILD_ID: '  ', TWITCH_CLIENT_ID: ` ${valid.TWITCH_CLIENT_ID}\n` });
 		expect(config.devGuildId).toBeUndefined();
@@ -151,7 +208,7 @@ describe('configuration', () => {
 					.map(([name, value]) => `${name}=${value}`)
 					.join('\n'),
 			);
-			const config = loadConfig('bot', envFile);
+			const config = loadConfig('bot', { envFile });
 			expect(config.shardCount).toBeUndefined();
 			const client = new Client({ intents: [], ...gatewayShardOptions(config) });
 			expect(client.options.shards).toBe('auto');

@@ -6,6 +6,7 @@ import { openStore, redactUrl } from '../store/keyv.ts';
 import { TwitchClient, twitchClientOptionsFrom } from '../twitch/client.ts';
 import type { Check } from './doctor-check.ts';
 import { checkEventSub } from './doctor-eventsub.ts';
+import { describeNoAnswer } from './network-failure.ts';
 import { isMainModule } from './run-main.ts';
 
 export type { Check };
@@ -127,8 +128,7 @@ async function checkDiscord(config: Config): Promise<Check[]> {
 				},
 			];
 		}
-		if (me.status !== 200)
-			return [{ ok: false, what: 'discord token', detail: `Discord answered ${me.status} to /users/@me` }];
+		if (me.status !== 200) return [{ ok: false, what: 'discord token', detail: describeDiscordStatus(me.status) }];
 		checks.push({ ok: true, what: 'discord token', detail: `logged in as ${String(me.body?.username ?? 'the bot')}` });
 		const applicationId = config.discordApplicationId ?? String((await get('/applications/@me')).body?.id ?? '');
 		if (!applicationId) {
@@ -150,10 +150,25 @@ async function checkDiscord(config: Config): Promise<Check[]> {
 		checks.push({
 			ok: false,
 			what: 'discord',
-			detail: `cannot reach Discord at ${config.discordApiUrl}: ${(error as Error).message}`,
+			detail:
+				describeNoAnswer(error as Error, {
+					service: 'Discord',
+					url: config.discordApiUrl,
+					setting: 'DISCORD_API_URL',
+					timeoutMs: config.httpTimeoutMs,
+				}) ?? `cannot reach Discord at ${config.discordApiUrl}: ${(error as Error).message}`,
 		});
 	}
 	return checks;
+}
+
+/** An answer to GET /users/@me other than 200 or 401, in words. */
+function describeDiscordStatus(status: number): string {
+	if (status === 429)
+		return 'Discord is rate limiting this machine (429 Too Many Requests): wait a minute and run it again.';
+	if (status >= 500)
+		return `Discord is having trouble (it answered ${status} to the token check): try again later; https://discordstatus.com says more.`;
+	return `Discord refused the token check with ${status}: DISCORD_TOKEN may be wrong; copy a new one from the developer portal (your application → Bot → Reset Token).`;
 }
 
 /** Renders the report: a ✓, ! or ✗ line per check and a last line saying whether the bot can start. */
@@ -171,7 +186,7 @@ export function formatChecks(checks: readonly Check[]): string {
 }
 
 if (isMainModule(import.meta.url)) {
-	runDoctor((scope) => loadConfig(scope)).then(
+	runDoctor((scope) => loadConfig(scope, { tool: 'doctor' })).then(
 		(checks) => {
 			console.log(formatChecks(checks));
 			process.exitCode = checks.every((check) => check.ok) ? 0 : 1;

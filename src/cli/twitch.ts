@@ -14,11 +14,17 @@ const USAGE = `Usage: npm run twitch -- <verb> [arguments] [--json]
   live <login...>                which of these channels are live, with title, game and viewers
   top-games [--first N]          the current top categories (default 10)
   search <query> [--live-only]   search channels by name
+  help, --help, -h               this text
 
 Reads the same settings as the bot (.env or the environment): TWITCH_CLIENT_ID, TWITCH_CLIENT_SECRET,
 TWITCH_API_URL, TWITCH_AUTH_URL, STORAGE_URL.`;
 
+const VERBS = ['validate', 'users', 'live', 'top-games', 'search'];
+
 type Output = { json: unknown; text: string };
+
+/** A command line the tool cannot run (unknown verb or option, missing argument): exit code 2, with the usage. */
+export class UsageError extends UserError {}
 
 /** Runs one CLI verb with a ready client; returns what to print (human text or JSON). */
 export async function runTwitchVerb(
@@ -79,12 +85,12 @@ export async function runTwitchVerb(
 			return { json: { results }, text };
 		}
 		default:
-			throw new UserError(`Unknown verb “${verb}”.\n\n${USAGE}`);
+			throw new UsageError(`Unknown verb “${verb}”.\n\n${USAGE}`);
 	}
 }
 
 function requireArgs(args: string[], what: string): void {
-	if (args.length === 0) throw new UserError(`This verb needs ${what}.\n\n${USAGE}`);
+	if (args.length === 0) throw new UsageError(`This verb needs ${what}.\n\n${USAGE}`);
 }
 
 function formatDuration(seconds: number): string {
@@ -93,27 +99,38 @@ function formatDuration(seconds: number): string {
 	return days > 0 ? `${days} d ${hours} h` : `${hours} h ${Math.floor((seconds % 3600) / 60)} min`;
 }
 
-async function main(): Promise<number> {
-	const { values, positionals } = parseArgs({
-		allowPositionals: true,
-		options: {
-			json: { type: 'boolean', default: false },
-			first: { type: 'string' },
-			'live-only': { type: 'boolean', default: false },
-			help: { type: 'boolean', short: 'h', default: false },
-		},
-	});
+/** `npm run twitch`: the exit code is 0 done (or help shown), 1 failed, 2 a command line it cannot run. */
+async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
+	let parsed: ReturnType<typeof parseCommandLine>;
+	try {
+		parsed = parseCommandLine(argv);
+	} catch (error) {
+		// node:util's parseArgs says what is wrong in its first sentence ("Unknown option '--frist'."), then gives
+		// advice about '--' that does not apply here; the usage says what is right.
+		const [whatIsWrong] = (error as Error).message.split(/(?<=\.) /);
+		console.error(`${whatIsWrong}\n\n${USAGE}`);
+		return 2;
+	}
+	const { values, positionals } = parsed;
 	const [verb, ...args] = positionals;
-	if (!verb || values.help) {
+	if (values.help || verb === 'help') {
 		console.log(USAGE);
-		return verb ? 0 : 2;
+		return 0;
+	}
+	if (!verb) {
+		console.error(USAGE);
+		return 2;
+	}
+	if (!VERBS.includes(verb)) {
+		console.error(`Unknown verb “${verb}”.\n\n${USAGE}`);
+		return 2;
 	}
 	const first = values.first === undefined ? undefined : Number(values.first);
 	if (first !== undefined && !(Number.isInteger(first) && first >= 1 && first <= 500)) {
 		console.error('--first must be a whole number from 1 to 500');
 		return 2;
 	}
-	const config = loadConfig('twitch');
+	const config = loadConfig('twitch', { tool: 'twitch' });
 	const store = await openStore(config.storageUrl);
 	const twitch = new TwitchClient({
 		...twitchClientOptionsFrom(config),
@@ -133,6 +150,19 @@ async function main(): Promise<number> {
 	}
 }
 
+function parseCommandLine(argv: string[]) {
+	return parseArgs({
+		args: argv,
+		allowPositionals: true,
+		options: {
+			json: { type: 'boolean', default: false },
+			first: { type: 'string' },
+			'live-only': { type: 'boolean', default: false },
+			help: { type: 'boolean', short: 'h', default: false },
+		},
+	});
+}
+
 if (isMainModule(import.meta.url)) {
 	main().then(
 		(code) => {
@@ -145,7 +175,7 @@ if (isMainModule(import.meta.url)) {
 			} else {
 				console.error(`Unexpected error: ${(error as Error).message}`);
 			}
-			process.exitCode = 1;
+			process.exitCode = error instanceof UsageError ? 2 : 1;
 		},
 	);
 }

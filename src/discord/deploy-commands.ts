@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DiscordAPIError, HTTPError, REST, Routes } from 'discord.js';
 import { z } from 'zod';
+import { describeNoAnswer } from '../cli/network-failure.ts';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Command } from './command.ts';
@@ -80,6 +81,8 @@ export function describeDeployError(
 	context: {
 		config: Pick<Config, 'discordApplicationId' | 'devGuildId' | 'discordApiUrl'>;
 		secrets?: readonly string[];
+		/** How long one request may wait for Discord (default DEPLOY_TIMEOUT_MS), to say so when it ran out. */
+		timeoutMs?: number;
 	},
 ): string {
 	const { config } = context;
@@ -115,11 +118,13 @@ export function describeDeployError(
 	} else if (error instanceof HTTPError) {
 		message = `Discord answered ${error.status} ${error.name} at ${config.discordApiUrl}. Discord may be having trouble: try again later.`;
 	} else if (error instanceof Error) {
-		const cause = (error.cause as NodeJS.ErrnoException | undefined)?.code ?? (error as NodeJS.ErrnoException).code;
 		message =
-			cause || error.message === 'fetch failed' || error.name === 'AbortError'
-				? `Cannot reach Discord at ${config.discordApiUrl} (${cause ?? error.name}). Check the network, or DISCORD_API_URL.`
-				: `Deploying the commands failed: ${error.message}`;
+			describeNoAnswer(error, {
+				service: 'Discord',
+				url: config.discordApiUrl,
+				setting: 'DISCORD_API_URL',
+				timeoutMs: context.timeoutMs ?? DEPLOY_TIMEOUT_MS,
+			}) ?? `Deploying the commands failed: ${error.message}`;
 	} else {
 		message = `Deploying the commands failed: ${String(error)}`;
 	}
@@ -127,18 +132,23 @@ export function describeDeployError(
 	return secrets.reduce((text, secret) => text.replaceAll(secret, '[REDACTED]'), message);
 }
 
+/** Per request; a person is waiting at the terminal. */
+const DEPLOY_TIMEOUT_MS = 10_000;
+
 /** `npm run deploy-commands`: returns the exit code (0 done, 1 failed with a message on stderr). */
 export async function main(): Promise<number> {
 	let config: Config;
 	try {
-		config = loadConfig('discord');
+		config = loadConfig('discord', { tool: 'deploy-commands' });
 	} catch (error) {
 		if (!(error instanceof ConfigError)) throw error;
 		console.error(error.message);
 		return 1;
 	}
 	// Few retries: a person is waiting at the terminal, and a dead host should fail in seconds, not minutes.
-	const rest = new REST({ api: config.discordApiUrl, retries: 1, timeout: 10_000 }).setToken(config.discordToken);
+	const rest = new REST({ api: config.discordApiUrl, retries: 1, timeout: DEPLOY_TIMEOUT_MS }).setToken(
+		config.discordToken,
+	);
 	try {
 		const commands = await loadCommands();
 		console.log(describeDeployResult(await deployCommands({ config, commands, rest })));
