@@ -16,11 +16,8 @@
  * DEMO_VERBOSE=1 shows the bot's logs (DEMO_VERBOSE=debug for every poll); DEMO_PAUSE_MS sets the pause between
  * steps (default 900; 0 runs straight through).
  */
-import { REST } from 'discord.js';
-import pinoPretty from 'pino-pretty';
 import type { RunningBot } from '../src/bot.ts';
-import { deployCommands } from '../src/discord/deploy-commands.ts';
-import { createLogger, createSilentLogger, type Logger } from '../src/logger.ts';
+import type { Logger } from '../src/logger.ts';
 import type { PollCycleReport } from '../src/notify/poller.ts';
 import { formatElapsed as formatDuration } from '../src/views/quantities.ts';
 import type { FakeMessage, InteractionResult, RunCommandOptions } from '../test/fakes/discord/index.ts';
@@ -28,21 +25,12 @@ import { Permission } from '../test/fakes/discord/index.ts';
 import { createWorld, type World } from '../test/support/bot-world.ts';
 import { createAdjustableClock } from '../test/support/clock.ts';
 import { createTerminalStyle, type DiscordNames, quoteBlock, relativeTime, renderBody } from './demo-render.ts';
+import { describePings, registerCommandsInGuild, scriptLogger } from './fake-world.ts';
 
 const verbosity = process.env.DEMO_VERBOSE;
 const pauseMs = Math.max(0, Number(process.env.DEMO_PAUSE_MS ?? 900) || 0);
 const colors = process.stdout.isTTY === true && !process.env.NO_COLOR;
 const style = createTerminalStyle(colors);
-
-/** The bot's logs: nowhere, unless DEMO_VERBOSE asks for them (printed in order with the story, on stderr). */
-function demoLogger(): Logger {
-	if (!verbosity || verbosity === '0') return createSilentLogger();
-	return createLogger({
-		level: verbosity === 'debug' ? 'debug' : 'info',
-		format: 'pretty',
-		destination: pinoPretty({ colorize: colors, sync: true, translateTime: 'SYS:HH:MM:ss', destination: 2 }),
-	});
-}
 
 const say = (text = '') => console.log(text);
 const pause = () => new Promise<void>((resolve) => setTimeout(resolve, pauseMs));
@@ -134,14 +122,9 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 	const botName = bot.client?.user?.username ?? 'The bot';
 	note(`${style.good('✓')} Twitch app token minted and validated (client credentials)`);
 	note(`${style.good('✓')} connected to the Discord gateway: in ${bot.client?.guilds.cache.size ?? 0} server`);
-	// What `npm run deploy-commands` does once for a development server: register the slash commands there.
-	const deployed = await deployCommands({
-		config: { discordApplicationId: discord.applicationId, devGuildId: guild.id },
-		commands: bot.commands,
-		rest: new REST({ api: discord.apiUrl }).setToken(discord.botToken),
-	});
+	const registered = await registerCommandsInGuild(discord, bot, guild.id);
 	note(
-		`${style.good('✓')} slash commands registered in ${guild.name}: ${deployed.registered.map((name) => `/${name}`).join(' ')}`,
+		`${style.good('✓')} slash commands registered in ${guild.name}: ${registered.map((name) => `/${name}`).join(' ')}`,
 	);
 	const eventsub = bot.context.notifier?.eventsub;
 	if (!eventsub) throw new Error('the bot started without EventSub');
@@ -204,7 +187,7 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 			const channel = names.channels.get(message.channelId) ?? message.channelId;
 			note(`${style.accent(`#${channel}`)}  ${style.bold(botName)} ${verb}:`);
 			if (kind !== 'deleted') say(quoteBlock(renderBody(message, names, clock.now(), style), style, '      '));
-			if (kind === 'posted') note(describePings(message, names));
+			if (kind === 'posted') note(describePings(message, names, style));
 		}
 	};
 
@@ -374,20 +357,6 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 	note(`${style.good('✓')} bot stopped cleanly`);
 }
 
-/** Who a new message actually notified, as the fake Discord recorded it. */
-function describePings(message: FakeMessage, names: DiscordNames): string {
-	const { mentions } = message;
-	const pinged = [
-		...(mentions.everyone ? ['@everyone'] : []),
-		...mentions.roles.map((id) => `@${names.roles.get(id) ?? id}`),
-		...mentions.users.map((id) => `@${names.users.get(id) ?? id}`),
-	];
-	const who = pinged.length === 0 ? 'nobody' : pinged.join(', ');
-	const everyoneInText = /@\u200b?(everyone|here)/.test(message.content);
-	const safety = everyoneInText && !mentions.everyone ? ' The “@everyone” in the title pinged nobody.' : '';
-	return `${style.dim('Pinged:')} ${style.bold(who)}.${safety}`;
-}
-
 async function main(): Promise<number> {
 	// `npm run demo | head` closes stdout early: keep going quietly, so that the temporary store is still deleted.
 	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -400,7 +369,7 @@ async function main(): Promise<number> {
 	};
 	process.once('SIGINT', interrupted);
 	try {
-		await tellStory(world, clock, demoLogger());
+		await tellStory(world, clock, scriptLogger(verbosity, colors));
 		say();
 		say(style.bold('That is the whole story.'));
 		aside(
