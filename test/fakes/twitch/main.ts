@@ -1,14 +1,19 @@
 /**
- * Runs a seeded fake Twitch until Ctrl-C, for trying the bot or the CLI by hand:
+ * Runs a seeded fake Twitch alone until Ctrl-C, for pointing the Twitch CLI (or a bot of your own) at it by hand:
  *   node test/fakes/twitch/main.ts [--bulk N]
- * then set TWITCH_API_URL, TWITCH_AUTH_URL, TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET to what it prints.
+ * then export the TWITCH_… settings it prints and run, e.g., `npm run twitch -- live twitchdev`.
+ *
+ * To try the whole bot without accounts, `npm run try` is the way: it starts this fake, the fake Discord and the
+ * real bot together, and lets you type slash commands and make channels go live (scripts/try.ts).
  */
 import { parseArgs } from 'node:util';
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET } from '../../support/bot-world.ts';
 import { startFakeTwitch } from './index.ts';
 
 const { values } = parseArgs({ options: { bulk: { type: 'string', default: '0' } } });
 
-const fake = await startFakeTwitch();
+// Credentials the bot's config check accepts (letters and digits, 10–64): the fake's own defaults have dashes.
+const fake = await startFakeTwitch({ clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET });
 
 const justChatting = fake.addGame({ id: '509658', name: 'Just Chatting' });
 const minecraft = fake.addGame({ id: '27471', name: 'Minecraft' });
@@ -40,6 +45,7 @@ console.log(`fake Twitch listening on ${fake.origin}
   TWITCH_AUTH_URL=${fake.authUrl}
   TWITCH_CLIENT_ID=${fake.clientId}
   TWITCH_CLIENT_SECRET=${fake.clientSecret}
+  TWITCH_EVENTSUB_WS_URL=${fake.eventsubWsUrl}
 seeded users: twitchdev (live), sandysanderman (live), quietcoder (offline)${bulk > 0 ? ` and ${bulk} bulk users` : ''}
 Ctrl-C to stop.`);
 
