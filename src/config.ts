@@ -39,7 +39,8 @@ const environmentSchema = z.object({
 	DISCORD_APPLICATION_ID: snowflake.optional(),
 	DEV_GUILD_ID: snowflake.optional(),
 	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-	LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+	// No default: unset means readable lines in a terminal and JSON otherwise (src/logger.ts decides).
+	LOG_FORMAT: z.enum(['json', 'pretty'], 'must be json or pretty').optional(),
 	STORAGE_URL: storageUrl.default('sqlite://data/bot.sqlite'),
 	TWITCH_API_URL: url.default('https://api.twitch.tv/helix'),
 	TWITCH_AUTH_URL: url.default('https://id.twitch.tv/oauth2'),
@@ -83,6 +84,14 @@ const environmentSchema = z.object({
 			return ids;
 		})
 		.optional(),
+	// 0: any free port (the address is logged); tests use it.
+	HTTP_PORT: z.coerce
+		.number('must be a port number from 0 to 65535')
+		.int('must be a port number from 0 to 65535')
+		.min(0, 'must be a port number from 0 to 65535')
+		.max(65_535, 'must be a port number from 0 to 65535')
+		.optional(),
+	HTTP_HOST: z.string().default('0.0.0.0'),
 	NOTIFIER_LEASE_SECONDS: wholeNumber('seconds', {
 		min: [3, 'must be at least 3'],
 		max: [300, 'must be at most 300 (five minutes)'],
@@ -110,7 +119,8 @@ export type Config = Readonly<{
 	discordApplicationId: string | undefined;
 	devGuildId: string | undefined;
 	logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
-	logFormat: 'json' | 'pretty';
+	/** undefined: pretty when stdout is a terminal, JSON otherwise. */
+	logFormat: 'json' | 'pretty' | undefined;
 	storageUrl: string;
 	twitchApiUrl: string;
 	twitchAuthUrl: string;
@@ -130,6 +140,10 @@ export type Config = Readonly<{
 	shardIds: readonly number[] | undefined;
 	/** How long the notifier's lease in the store lasts; a standby takes over this long after the holder dies. */
 	notifierLeaseSeconds: number;
+	/** The port of the health and metrics endpoints (/healthz, /readyz, /metrics); undefined: no HTTP server. */
+	httpPort: number | undefined;
+	/** The address that server listens on (default 0.0.0.0: every interface, as a container needs). */
+	httpHost: string;
 }>;
 
 /** Names of the settings that hold secrets: their values never appear in messages or logs. */
@@ -226,14 +240,22 @@ export function parseConfig(
 		shardCount: e.SHARD_COUNT,
 		shardIds: e.SHARD_IDS,
 		notifierLeaseSeconds: e.NOTIFIER_LEASE_SECONDS,
+		httpPort: e.HTTP_PORT,
+		httpHost: e.HTTP_HOST,
 	});
 }
 
 // zod's own wording ("Invalid input: expected string") is for developers; keep the custom messages as they are.
 function describeIssue(message: string): string {
 	if (message.startsWith('must')) return message;
-	if (message.startsWith('Invalid option'))
-		return `must be one of ${message.replace(/^Invalid option: expected one of /, '')}`;
+	if (message.startsWith('Invalid option')) {
+		// 'Invalid option: expected one of "fatal"|"error"|…' → 'must be one of fatal, error, …'
+		const options = message
+			.replace(/^Invalid option: expected one of /, '')
+			.replaceAll('"', '')
+			.split('|');
+		return `must be one of ${options.join(', ')}`;
+	}
 	if (message.startsWith('Invalid URL') || message.startsWith('Invalid url')) return 'must be an http(s) URL';
 	return `is invalid (${message})`;
 }

@@ -33,7 +33,9 @@ describe('configuration', () => {
 			pollIntervalSeconds: 60,
 			streamEndGraceSeconds: 180,
 			logLevel: 'info',
-			logFormat: 'json',
+			logFormat: undefined,
+			httpPort: undefined,
+			httpHost: '0.0.0.0',
 		});
 		expect(Object.isFrozen(config)).toBe(true);
 	});
@@ -110,6 +112,30 @@ describe('configuration', () => {
 		});
 		expect(everything.problems).toHaveLength(5);
 		expect(everything.message).not.toMatch(/expected|received|Invalid input|Too (small|big)|NaN/);
+	});
+
+	it('turns the health and metrics server on with HTTP_PORT, on 0.0.0.0 unless HTTP_HOST says otherwise', () => {
+		expect(parseConfig({ ...valid, HTTP_PORT: '8080' })).toMatchObject({ httpPort: 8080, httpHost: '0.0.0.0' });
+		expect(parseConfig({ ...valid, HTTP_PORT: '0' })).toMatchObject({ httpPort: 0 }); // any free port
+		expect(parseConfig({ ...valid, HTTP_PORT: '9464', HTTP_HOST: '127.0.0.1' })).toMatchObject({
+			httpPort: 9464,
+			httpHost: '127.0.0.1',
+		});
+		for (const port of ['65536', 'http', '80.5', '-1']) {
+			expect(problemsOf({ ...valid, HTTP_PORT: port }).problems).toEqual([
+				'HTTP_PORT must be a port number from 0 to 65535',
+			]);
+		}
+	});
+
+	it('leaves LOG_FORMAT to the logger when unset (pretty in a terminal, JSON otherwise), and takes json or pretty', () => {
+		expect(parseConfig(valid).logFormat).toBeUndefined();
+		expect(parseConfig({ ...valid, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+		expect(parseConfig({ ...valid, LOG_FORMAT: 'json' }).logFormat).toBe('json');
+		expect(problemsOf({ ...valid, LOG_FORMAT: 'xml' }).problems).toEqual(['LOG_FORMAT must be json or pretty']);
+		expect(problemsOf({ ...valid, LOG_LEVEL: 'loud' }).problems).toEqual([
+			'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+		]);
 	});
 
 	it('says who cannot go on: the bot at start, or the CLI tool that read the settings', () => {
