@@ -52,8 +52,9 @@ async function main(): Promise<void> {
 		bot = await startBot({ config, logger });
 	} catch (error) {
 		if (error instanceof StartupError) {
+			// Once: in the log, and on stderr as well only when a person sees stderr but not the log.
 			logger.fatal(error.message);
-			console.error(error.message);
+			if (!process.stdout.isTTY && process.stderr.isTTY) console.error(error.message);
 		} else {
 			logger.fatal({ err: error }, 'the bot could not start');
 		}

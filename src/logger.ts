@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { type Logger, pino } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -33,7 +35,10 @@ export const REDACTED_PATHS = [
 
 export interface LoggerOptions {
 	level: string;
-	format: 'json' | 'pretty';
+	/** LOG_FORMAT; unset: pretty when stdout is a terminal (a person reading), JSON otherwise (a log collector). */
+	format?: 'json' | 'pretty' | undefined;
+	/** Whether stdout is a terminal (default: process.stdout.isTTY); tests set it. */
+	terminal?: boolean;
 	/**
 	 * Exact secret values to scrub from every log line, wherever they appear (a message, a field, an error's text,
 	 * stack or cause): the bot token inside a library's error, the STORAGE_URL password inside a client's error.
@@ -43,7 +48,12 @@ export interface LoggerOptions {
 	destination?: pino.DestinationStream;
 }
 
-/** Creates the process logger: JSON lines by default, human-readable with format 'pretty'. */
+/** The format a logger with these options writes. */
+export function logFormatOf(options: Pick<LoggerOptions, 'format' | 'terminal'>): 'json' | 'pretty' {
+	return options.format ?? ((options.terminal ?? process.stdout.isTTY === true) ? 'pretty' : 'json');
+}
+
+/** Creates the process logger: JSON lines for collectors, readable lines in a terminal (see logFormatOf). */
 export function createLogger(options: LoggerOptions): Logger {
 	const secrets = (options.secrets ?? []).filter((secret) => secret.length >= 6);
 	// A line is JSON: a secret holding a quote or a backslash appears there escaped.
@@ -55,14 +65,33 @@ export function createLogger(options: LoggerOptions): Logger {
 		// The whole serialized line, just before it is written: no field can carry a secret past this.
 		...(forms.length > 0 ? { hooks: { streamWrite: scrub } } : {}),
 	};
-	if (options.destination) return pino(pinoOptions, options.destination);
-	if (options.format === 'pretty') {
-		return pino({
-			...pinoOptions,
-			transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } },
-		});
+	if (logFormatOf(options) === 'pretty') {
+		// In this thread and synchronous (not pino's worker transport): a fatal line is on screen before the exit.
+		const terminal = options.terminal ?? process.stdout.isTTY === true;
+		return pino(
+			pinoOptions,
+			pinoPretty({
+				colorize: terminal && !options.destination,
+				translateTime: 'SYS:HH:MM:ss',
+				ignore: 'pid,hostname',
+				sync: true,
+				...(options.destination ? { destination: writableOver(options.destination) } : {}),
+			}),
+		);
 	}
+	if (options.destination) return pino(pinoOptions, options.destination);
 	return pino(pinoOptions);
+}
+
+/** pino-pretty writes to a Node stream; a bare `{ write }` destination (tests) is wrapped in one. */
+function writableOver(destination: pino.DestinationStream): Writable {
+	if (destination instanceof Writable) return destination;
+	return new Writable({
+		write(chunk, _encoding, done) {
+			destination.write(String(chunk));
+			done();
+		},
+	});
 }
 
 /** A logger that writes nothing, for tests and tools that print their own output. */

@@ -61,3 +61,45 @@ describe('logging', () => {
 		expect(JSON.parse(lines[0] ?? '').detail).toBe('login with [REDACTED]');
 	});
 });
+
+describe('log format', () => {
+	function lines(options: { format?: 'json' | 'pretty'; terminal: boolean }) {
+		const written: string[] = [];
+		const logger = createLogger({
+			level: 'info',
+			...options,
+			destination: { write: (line: string) => written.push(line) },
+		});
+		logger.info({ guildId: '1' }, 'hello there');
+		return written.join('');
+	}
+
+	it('is readable lines in a terminal and JSON otherwise when LOG_FORMAT is unset', () => {
+		const pretty = lines({ terminal: true });
+		expect(pretty).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: hello there\n/);
+		expect(pretty).toContain('guildId: "1"');
+		expect(() => JSON.parse(pretty)).toThrow();
+
+		const json = lines({ terminal: false });
+		expect(JSON.parse(json)).toMatchObject({ msg: 'hello there', guildId: '1', level: 30 });
+	});
+
+	it('follows LOG_FORMAT when it is set, terminal or not', () => {
+		expect(JSON.parse(lines({ format: 'json', terminal: true }))).toMatchObject({ msg: 'hello there' });
+		expect(lines({ format: 'pretty', terminal: false })).toMatch(/INFO: hello there/);
+	});
+
+	it('scrubs secrets from pretty lines too', () => {
+		const written: string[] = [];
+		const secret = 'hunter2-pretty-secret';
+		const logger = createLogger({
+			level: 'info',
+			format: 'pretty',
+			secrets: [secret],
+			destination: { write: (line: string) => written.push(line) },
+		});
+		logger.error({ err: new Error(`login with ${secret} failed`) }, `token ${secret}`);
+		expect(written.join('')).not.toContain(secret);
+		expect(written.join('')).toContain('[REDACTED]');
+	});
+});
