@@ -3,7 +3,7 @@
  * identifies spaced through the shared store (identify-throttle.ts), slash commands through the one interaction
  * boundary, and the server events that pause and resume watches.
  */
-import { Client, Events, GatewayIntentBits, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, type Interaction, Routes } from 'discord.js';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
@@ -28,6 +28,8 @@ export interface GatewayRole {
 	readonly client: Client;
 	/** Stops taking interactions and resolves once those in flight are answered. */
 	finishInteractions(): Promise<void>;
+	/** This process's shards: discord.js's status (0 ready) and heartbeat ping (ms, -1 before the first). */
+	shards(): Array<{ id: number; status: number; pingMs: number }>;
 }
 
 /** Discord refused the bot's login, or could not be reached: the message says what to fix. */
@@ -41,7 +43,8 @@ export async function startGateway(options: GatewayRoleOptions): Promise<Gateway
 	const repositories = context.repositories;
 	const client = new Client({
 		intents: [GatewayIntentBits.Guilds],
-		rest: { api: config.discordApiUrl },
+		// HTTP_TIMEOUT_MS for every REST call, as for Twitch (discord.js's own default is 15 s, tried 4 times).
+		rest: { api: config.discordApiUrl, timeout: config.httpTimeoutMs },
 		...gatewayShardOptions(
 			config,
 			storeIdentifyThrottler({ leases: options.coordination, clock, logger: logger.child({ component: 'gateway' }) }),
@@ -100,9 +103,15 @@ export async function startGateway(options: GatewayRoleOptions): Promise<Gateway
 		});
 	});
 
+	logger.info({ api: config.discordApiUrl }, 'connecting to Discord…');
 	try {
+		await probeDiscord(client, config);
 		await client.login(config.discordToken);
 	} catch (error) {
+		if (error instanceof GatewayLoginError) {
+			await client.destroy();
+			throw error;
+		}
 		await client.destroy();
 		const code = (error as { code?: string }).code;
 		if (code === 'TokenInvalid' || /401|invalid token/i.test((error as Error).message)) {
@@ -115,9 +124,38 @@ export async function startGateway(options: GatewayRoleOptions): Promise<Gateway
 	await ready;
 	return {
 		client,
+		shards: () =>
+			[...client.ws.shards.values()].map((shard) => ({ id: shard.id, status: shard.status, pingMs: shard.ping })),
 		finishInteractions: async () => {
 			accepting = false;
 			await Promise.allSettled([...inFlight]);
 		},
 	};
+}
+
+/**
+ * Asks Discord for the gateway's address once, within HTTP_TIMEOUT_MS, before discord.js logs in: a Discord that
+ * accepts connections and never answers would otherwise keep the start silent for a minute (discord.js retries each
+ * request up to four times). A 401 is the token's fault; that is left to the login, which says so.
+ */
+async function probeDiscord(client: Client, config: Pick<Config, 'discordApiUrl' | 'httpTimeoutMs' | 'discordToken'>) {
+	client.rest.setToken(config.discordToken);
+	const deadline = AbortSignal.timeout(config.httpTimeoutMs);
+	try {
+		await client.rest.get(Routes.gatewayBot(), { signal: deadline });
+	} catch (error) {
+		const status = (error as { status?: unknown }).status;
+		if (typeof status === 'number' && status < 500) return;
+		const seconds = config.httpTimeoutMs / 1000;
+		// discord.js's own timeout (the same HTTP_TIMEOUT_MS) may fire first: an AbortError is the deadline too.
+		const timedOut = deadline.aborted || (error as Error).name === 'AbortError';
+		const what = timedOut
+			? `did not answer within ${seconds} s (HTTP_TIMEOUT_MS=${config.httpTimeoutMs})`
+			: typeof status === 'number'
+				? `answered with an error (HTTP ${status}); Discord may be having an outage (discordstatus.com)`
+				: `could not be reached (${(error as Error).message})`;
+		throw new GatewayLoginError(
+			`Discord at ${config.discordApiUrl} ${what}. Check this machine's network, firewall or proxy, and DISCORD_API_URL if you set it; on a slow link raise HTTP_TIMEOUT_MS.`,
+		);
+	}
 }
