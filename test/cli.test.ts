@@ -77,6 +77,46 @@ describe('npm run doctor', () => {
 	});
 });
 
+describe('doctor with a wrong secret and a cached token', () => {
+	it('checks TWITCH_CLIENT_SECRET itself, reports it as wrong and exits 1, though the stored token still works', async () => {
+		// The bot ran once with the right secret: its app token is in the store, valid for two months.
+		const store = await openStore(world.env.STORAGE_URL ?? '');
+		const bot = clientFor(world.twitch, { store: store.keyv });
+		const cached = await bot.tokens.getToken();
+		await bot.close();
+		await store.close();
+		expect(world.twitch.tokens.has(cached)).toBe(true);
+
+		const env = { ...world.env, TWITCH_CLIENT_SECRET: 'wrongsecretwrongsecret00' };
+		const report = formatChecks(await runDoctor((scope) => parseConfig(env, scope)));
+		expect(report).toMatch(/✗ twitch: Twitch rejected TWITCH_CLIENT_SECRET/);
+		expect(report).not.toContain('✓ twitch secret');
+		expect(report).not.toContain('wrongsecretwrongsecret00');
+
+		const doctor = await runTool('src/cli/doctor.ts', [], env, world.dataDir);
+		expect(doctor.code).toBe(1);
+		expect(doctor.stdout).toMatch(/✗ twitch: Twitch rejected TWITCH_CLIENT_SECRET/);
+		expect(world.twitch.tokens.has(cached)).toBe(true);
+	});
+
+	it('with the right secret, mints a token of its own, validates it and revokes it, leaving the cached one alone', async () => {
+		const store = await openStore(world.env.STORAGE_URL ?? '');
+		const bot = clientFor(world.twitch, { store: store.keyv });
+		const cached = await bot.tokens.getToken();
+		await bot.close();
+		await store.close();
+		const mintsBefore = world.twitch.stats.mints;
+
+		const report = formatChecks(await runDoctor((scope) => parseConfig(world.env, scope)));
+		expect(report).toContain(
+			'✓ twitch secret: TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET work: Twitch gave a new app access token for them',
+		);
+		expect(report).toContain("✓ twitch revoke: the doctor's token is revoked again");
+		expect(world.twitch.stats.mints).toBe(mintsBefore + 1);
+		expect([...world.twitch.tokens.keys()]).toEqual([cached]);
+	});
+});
+
 describe('npm run doctor: EventSub', () => {
 	const doctor = async (env: Record<string, string> = world.env) => {
 		const checks = await runDoctor((scope) => parseConfig(env, scope));

@@ -14,9 +14,10 @@ export type { Check };
 type ConfigLoader = (scope: 'bot' | 'twitch' | 'discord') => Config;
 
 /**
- * Checks everything the bot needs, as far as it can get: every setting, the store, a Twitch app token (minted and
- * validated, client id matching), EventSub (conduit, shard, subscriptions and budget; read only), and the Discord
- * bot token (GET /users/@me). Each failed check says what to fix.
+ * Checks everything the bot needs, as far as it can get: every setting, the store, the Twitch client id and secret (a
+ * token of the doctor's own, minted every time, validated, client id matching, and revoked at the end), EventSub
+ * (conduit, shard, subscriptions and budget; read only), and the Discord bot token (GET /users/@me). Each failed
+ * check says what to fix.
  */
 export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
 	const checks: Check[] = [];
@@ -48,22 +49,28 @@ export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
 	}
 
 	if (twitchConfig) {
+		// No store: the token the bot keeps there would go on working with a wrong TWITCH_CLIENT_SECRET until it
+		// expires (about two months), so the doctor mints a token of its own every time, and revokes it at the end.
 		const twitch = new TwitchClient({
 			...twitchClientOptionsFrom(twitchConfig),
-			store: store?.keyv,
 			logger: createSilentLogger(),
 			attempts: 2,
 		});
 		let twitchWorks = true;
+		let mintedToken: string | undefined;
 		try {
-			await twitch.tokens.getToken();
-			checks.push({ ok: true, what: 'twitch token', detail: 'app access token obtained (client credentials)' });
+			mintedToken = await twitch.tokens.getToken();
+			checks.push({
+				ok: true,
+				what: 'twitch secret',
+				detail: 'TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET work: Twitch gave a new app access token for them',
+			});
 			const validation = await twitch.validateToken();
 			if (validation.status === 'valid') {
 				checks.push({
 					ok: true,
 					what: 'twitch validate',
-					detail: `token belongs to TWITCH_CLIENT_ID and is valid for ${Math.round(validation.expiresInSeconds / 86_400)} more days`,
+					detail: `the token belongs to TWITCH_CLIENT_ID and is valid for ${Math.round(validation.expiresInSeconds / 86_400)} days`,
 				});
 			} else {
 				checks.push({ ok: validation.status === 'replaced', what: 'twitch validate', detail: validation.reason });
@@ -88,6 +95,7 @@ export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
 					detail: 'not checked: it needs the Twitch app token above',
 				});
 		} finally {
+			if (mintedToken !== undefined) checks.push(await revokeToken(twitchConfig, mintedToken));
 			await twitch.close();
 		}
 	}
@@ -95,6 +103,35 @@ export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
 	if (discordConfig) checks.push(...(await checkDiscord(discordConfig)));
 	await store?.close();
 	return checks;
+}
+
+/** POST /oauth2/revoke for the doctor's own token, so that each run leaves no token behind. */
+async function revokeToken(config: Config, token: string): Promise<Check> {
+	const what = 'twitch revoke';
+	try {
+		const response = await request(`${config.twitchAuthUrl}/revoke`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({ client_id: config.twitchClientId, token }).toString(),
+			headersTimeout: config.httpTimeoutMs,
+			bodyTimeout: config.httpTimeoutMs,
+		});
+		await response.body.dump();
+		if (response.statusCode === 200) return { ok: true, what, detail: "the doctor's token is revoked again" };
+		return {
+			ok: true,
+			warning: true,
+			what,
+			detail: `Twitch did not revoke the doctor's token (it answered ${response.statusCode}); it expires by itself`,
+		};
+	} catch (error) {
+		return {
+			ok: true,
+			warning: true,
+			what,
+			detail: `could not revoke the doctor's token (${(error as Error).message}); it expires by itself`,
+		};
+	}
 }
 
 function tryLoad(load: ConfigLoader, scope: 'twitch' | 'discord'): Config | undefined {

@@ -62,3 +62,19 @@ export function validateToken(authorization: string | undefined, tokens: TokenSt
 	if (!record) throw new TwitchHttpError(401, 'invalid access token');
 	return { client_id: record.clientId, scopes: [], expires_in: tokens.secondsLeft(record) };
 }
+
+/**
+ * POST /oauth2/revoke: `client_id` and `token` from the form body (or the query string). Twitch answers 200 with an
+ * empty body; 404 "client does not exist" for an unknown client, 400 "Invalid token" for a token it does not know,
+ * and 403 "invalid client" for a token of another client.
+ */
+export function revokeAppToken(params: URLSearchParams, apps: ReadonlyMap<string, FakeApp>, tokens: TokenStore): void {
+	const clientId = params.get('client_id');
+	if (!clientId) throw new TwitchHttpError(400, 'missing client id');
+	if (!apps.has(clientId)) throw new TwitchHttpError(404, 'client does not exist');
+	const token = params.get('token');
+	const record = token ? tokens.findValid(token) : undefined;
+	if (!token || !record) throw new TwitchHttpError(400, 'Invalid token');
+	if (record.clientId !== clientId) throw new TwitchHttpError(403, 'invalid client');
+	tokens.revoke(token);
+}

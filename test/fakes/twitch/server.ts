@@ -6,7 +6,7 @@ import { EVENTSUB_WS_PATH } from './eventsub-socket.ts';
 import type { FakeEventSub } from './eventsub-types.ts';
 import { FaultQueue, HTML_502_PAGE, INVALID_SHAPE_BODY, TRUNCATED_JSON_BODY } from './faults.ts';
 import { HELIX_ROUTES } from './helix.ts';
-import { type FakeApp, mintAppToken, validateToken } from './oauth.ts';
+import { type FakeApp, mintAppToken, revokeAppToken, validateToken } from './oauth.ts';
 import { encodeCursor } from './params.ts';
 import {
 	DEFAULT_RATE_LIMIT,
@@ -320,6 +320,8 @@ class FakeTwitchServer implements FakeTwitch {
 			this.#serveTokenMint(exchange).catch((error: unknown) => this.#serveError(exchange, error, 'oauth'));
 		} else if (route === '/oauth2/validate') {
 			this.#serveValidate(exchange);
+		} else if (route === '/oauth2/revoke') {
+			this.#serveRevoke(exchange).catch((error: unknown) => this.#serveError(exchange, error, 'oauth'));
 		} else if (route.startsWith('/helix/eventsub/')) {
 			this.#serveEventSub(exchange).catch((error: unknown) => this.#serveError(exchange, error, 'helix'));
 		} else if (route.startsWith('/helix/')) {
@@ -401,6 +403,18 @@ class FakeTwitchServer implements FakeTwitch {
 		const minted = mintAppToken(params, this.#apps, this.#tokens, this.#tokenTtlSeconds);
 		this.#stats.mints += 1;
 		this.#replyJson(exchange, 200, minted);
+	}
+
+	async #serveRevoke(exchange: Exchange): Promise<void> {
+		if (exchange.req.method !== 'POST') {
+			this.#replyJson(exchange, 404, { status: 404, message: 'Not Found' });
+			return;
+		}
+		const body = await readBody(exchange.req);
+		const params = new URLSearchParams(exchange.url.searchParams);
+		for (const [name, value] of parseTokenBody(body, exchange.req.headers['content-type'])) params.set(name, value);
+		revokeAppToken(params, this.#apps, this.#tokens);
+		this.#reply(exchange, 200, '', 'text/plain');
 	}
 
 	#serveValidate(exchange: Exchange): void {
