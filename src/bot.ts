@@ -9,7 +9,8 @@ import type { Logger } from './logger.ts';
 import { notifierRestOptions } from './notify/discord-messages.ts';
 import { LeasedNotifier } from './notify/leased-notifier.ts';
 import { createNotifier } from './notify/notifier.ts';
-import { openStore } from './store/keyv.ts';
+import { createOps, type Ops } from './observe/ops.ts';
+import { credentialsOf, openStore } from './store/keyv.ts';
 import { openCoordination } from './store/open-coordination.ts';
 import { fencedRepositories, openRepositories } from './store/repositories.ts';
 import { TwitchClient, twitchClientOptionsFrom } from './twitch/client.ts';
@@ -37,6 +38,9 @@ export interface RunningBot {
 	readonly notifierRole: LeasedNotifier | undefined;
 	readonly context: AppContext;
 	readonly commands: ReadonlyMap<string, Command>;
+	/** Metrics and the health/metrics endpoints (their URL when HTTP_PORT is set). */
+	readonly ops: Ops;
+	readonly opsUrl: string | undefined;
 	/** Stops taking work, finishes what is in flight, then closes Discord, Twitch and the store. Idempotent. */
 	stop(): Promise<void>;
 }
@@ -81,8 +85,16 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	const store = await openStore(config.storageUrl, { logger: storeLogger }).catch((error: unknown) => {
 		throw new StartupError(`${(error as Error).message}. Check STORAGE_URL.`);
 	});
+	const ops = createOps({
+		config,
+		logger: logger.child({ component: 'ops' }),
+		clock,
+		store,
+		secrets: [config.discordToken, config.twitchClientSecret, ...credentialsOf(config.storageUrl)],
+	});
 	const twitch = new TwitchClient({
 		...twitchClientOptionsFrom(config),
+		observer: ops.metrics.helix,
 		store: store.keyv,
 		logger: logger.child({ component: 'twitch' }),
 		clock,
@@ -91,6 +103,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 	// Coordination between processes through the store: the notifier lease, the watch change feed, identify slots.
 	const coordination = openCoordination(store);
 	const closeBackends = async () => {
+		await ops.close();
 		await twitch.close();
 		await coordination.close();
 		await store.close();
@@ -149,6 +162,7 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 						graceMs: config.streamEndGraceSeconds * 1000,
 						writeWindowMs: term.writeWindowMs,
 						fence: () => term.fence,
+						observer: ops.notifierHealth,
 						...(config.twitchEventSub ? { eventsub: { url: config.twitchEventSubWsUrl, store, twitch } } : {}),
 						...(tuning.editThrottleMs === undefined ? {} : { editThrottleMs: tuning.editThrottleMs }),
 						...(tuning.nonceTrustMs === undefined ? {} : { nonceTrustMs: tuning.nonceTrustMs }),
@@ -168,11 +182,26 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 		},
 		logger,
 		clock,
+		commandObserver: ops.metrics.commands,
 	};
 	let gateway: GatewayRole | undefined;
+	// Up before Discord is: /healthz answers and /readyz says what start-up still waits for.
+	const opsUrl = await ops
+		.serve({
+			...(runsGateway
+				? { gateway: () => (gateway ? { ready: gateway.client.isReady(), shards: gateway.shards() } : undefined) }
+				: {}),
+			...(notifierRole ? { notifier: () => ({ active: notifierRole.notifier !== undefined }) } : {}),
+		})
+		.catch(async (error: unknown) => {
+			await closeBackends();
+			throw new StartupError((error as Error).message);
+		});
 	if (runsGateway) {
 		try {
 			gateway = await startGateway({ config, logger, context, commands, coordination, clock });
+			const shards = gateway;
+			ops.metrics.watchShards({ shards: () => shards.shards() });
 		} catch (error) {
 			await repositories.watches.endSync();
 			await closeBackends();
@@ -215,5 +244,5 @@ export async function startBot(options: BotOptions): Promise<RunningBot> {
 		})();
 		return stopping;
 	};
-	return { client: gateway?.client, notifierRole, context, commands, stop };
+	return { client: gateway?.client, notifierRole, context, commands, ops, opsUrl, stop };
 }

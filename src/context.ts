@@ -20,4 +20,13 @@ export interface AppContext {
 	readonly notifier?: Notifier | undefined;
 	readonly logger: Logger;
 	readonly clock: Clock;
+	/** Told each slash command's name, outcome and duration (the /metrics counters); absent in most tests. */
+	readonly commandObserver?: CommandObserver | undefined;
+}
+
+/** What a slash command came to: answered, a UserError shown to the person, or a failure (Twitch down, a bug). */
+export type CommandOutcome = 'ok' | 'user-error' | 'error';
+
+export interface CommandObserver {
+	command(name: string, outcome: CommandOutcome, durationSeconds: number): void;
 }

@@ -5,7 +5,7 @@ import {
 	MessageFlags,
 } from 'discord.js';
 import { type Clock, systemClock } from '../clock.ts';
-import type { AppContext } from '../context.ts';
+import type { AppContext, CommandOutcome } from '../context.ts';
 import { UserError } from '../errors.ts';
 import { incidentHint, newIncidentId } from '../incident-id.ts';
 import { TwitchRateLimitError, TwitchUnavailableError } from '../twitch/errors.ts';
@@ -60,18 +60,28 @@ async function runChatInputCommand(
 ): Promise<void> {
 	const command = commands.get(interaction.commandName);
 	const where = describeInteraction(interaction);
+	const started = ctx.clock.monotonic();
+	// Only names this bot has become metric labels: an old registration's name could be anything.
+	const report = (outcome: CommandOutcome) =>
+		ctx.commandObserver?.command(
+			command ? interaction.commandName : 'unknown',
+			outcome,
+			(ctx.clock.monotonic() - started) / 1000,
+		);
 	if (!command) {
 		// Discord still shows a command that was registered earlier and is gone from commands/ now.
 		ctx.logger.warn(where, 'Received a command this bot does not have');
 		await answerWithError(interaction, UNKNOWN_COMMAND_MESSAGE, ctx);
+		report('user-error');
 		return;
 	}
-	const started = ctx.clock.now();
 	try {
 		await command.execute(interaction, ctx);
-		ctx.logger.debug({ ...where, ms: ctx.clock.now() - started }, 'Command answered');
+		ctx.logger.debug({ ...where, ms: ctx.clock.monotonic() - started }, 'Command answered');
+		report('ok');
 	} catch (error) {
 		await answerWithError(interaction, describeFailure(error, where, ctx), ctx);
+		report(error instanceof UserError ? 'user-error' : 'error');
 	}
 }
 

@@ -10,6 +10,7 @@ import type { WatchRepository } from '../store/watch-repository.ts';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './announcement-rules.ts';
 import { type DeliveryProblem, DiscordErrorCode, describeDeliveryError } from './delivery-problems.ts';
 import type { ElapsedTime } from './elapsed-time.ts';
+import type { NotifierObserver } from './notifier-observer.ts';
 
 export interface DeliveryStatusBookOptions {
 	watches: WatchRepository;
@@ -18,6 +19,8 @@ export interface DeliveryStatusBookOptions {
 	clock: Clock;
 	elapsed: ElapsedTime;
 	backoff?: BackoffPolicy;
+	/** Metrics: each problem recorded counts as a failed announcement step. */
+	observer?: NotifierObserver;
 }
 
 export class DeliveryStatusBook {
@@ -27,8 +30,10 @@ export class DeliveryStatusBook {
 	private readonly clock: Clock;
 	private readonly elapsed: ElapsedTime;
 	private readonly backoff: BackoffPolicy;
+	private readonly observer: NotifierObserver | undefined;
 
 	constructor(options: DeliveryStatusBookOptions) {
+		this.observer = options.observer;
 		this.watches = options.watches;
 		this.statuses = options.deliveryStatus;
 		this.logger = options.logger;
@@ -63,6 +68,7 @@ export class DeliveryStatusBook {
 
 	/** Records a failure: its message and the backoff in the target's status, and a pause on the watch when it is gone. */
 	async recordProblem(watch: Watch, channelId: string | null, problem: DeliveryProblem): Promise<void> {
+		this.observer?.announcement('failed');
 		const now = this.clock.now();
 		this.logger.warn(
 			{ guildId: watch.guildId, twitchUserId: watch.twitchUserId, channelId, code: problem.code },

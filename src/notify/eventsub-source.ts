@@ -21,6 +21,7 @@ import type { EventSubSubscription, StreamEventType } from '../twitch/eventsub-a
 import { type EventSubNotification, EventSubSocket, type WebSocketConstructor } from '../twitch/eventsub-socket.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
 import type { StreamObservation } from './go-live-state.ts';
+import type { NotifierObserver } from './notifier-observer.ts';
 
 /** Where the conduit's id is kept in the store (npm run doctor reads it too). */
 export const CONDUIT_KEY = 'eventsub-conduit';
@@ -54,6 +55,8 @@ export interface EventSubSourceOptions {
 	url: string;
 	/** Told every observation the push brings (the coordinator hands it to the stream states and on). */
 	onObservation: (pushed: PushedObservation) => void | Promise<void>;
+	/** Metrics and readiness: notifications, redeliveries dropped, and whether the shard is attached. */
+	observer?: NotifierObserver;
 	/** Tests: the WebSocket implementation and a faster reconnect backoff. */
 	WebSocket?: WebSocketConstructor;
 	backoff?: { baseMs: number; maxMs: number };
@@ -100,8 +103,12 @@ export class EventSubSource {
 				const error = await this.o.twitch.eventsub.attachShard(conduitId, SHARD_ID, sessionId);
 				if (error) throw new Error(`Twitch refused to attach the session to the conduit's shard: ${error}`);
 				this.o.logger.info({ conduitId, sessionId }, 'EventSub shard attached');
+				this.o.observer?.eventSubConnected(true);
 			},
+			onDuplicate: () => this.o.observer?.eventSubDuplicate(),
+			onSessionLost: () => this.o.observer?.eventSubConnected(false),
 			onNotification: (notification) => {
+				this.o.observer?.eventSubNotification(notification.type);
 				// One at a time, in the order they came: an online still reading the channel's title must not be
 				// overtaken by the offline that followed it.
 				this.handling = this.handling
@@ -124,6 +131,7 @@ export class EventSubSource {
 
 	stop(): void {
 		this.socket?.stop();
+		this.o.observer?.eventSubConnected(false);
 	}
 
 	/** Whether the subscriptions changed on Twitch's side (a revocation) since the last reconciliation. */

@@ -174,6 +174,7 @@ export class LiveDelivery {
 				return;
 			case 'filter':
 				memory.targets.set(watch.guildId, { announcement: null, decidedFor: signature });
+				this.o.observer?.announcement('filtered');
 				return;
 			case 'no-channel':
 				await this.o.status.recordProblem(watch, null, noChannelProblem());
@@ -260,6 +261,11 @@ export class LiveDelivery {
 		);
 		this.o.elapsed.since(`edit:${targetKey(posted)}`, now); // the edit throttle counts from here, monotonically
 		target.announcement = posted;
+		if (adopted === null) {
+			this.o.observer?.announcement('posted');
+			const startedAt = Date.parse(stream.startedAt);
+			if (Number.isFinite(startedAt)) this.o.observer?.goLivePosted((now - startedAt) / 1000);
+		}
 		target.decidedFor = recordSignature(posted);
 		this.o.logger.info(
 			{ streamId: posted.streamId, guildId: posted.guildId, channelId: posted.channelId, messageId },
@@ -313,6 +319,7 @@ export class LiveDelivery {
 		);
 		this.o.elapsed.since(`edit:${targetKey(edited)}`, now);
 		target.announcement = edited;
+		this.o.observer?.announcement('edited');
 		target.decidedFor = recordSignature(edited);
 	}
 

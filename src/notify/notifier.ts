@@ -30,6 +30,7 @@ import { ElapsedTime } from './elapsed-time.ts';
 import { EventSubSource, type EventSubSourceOptions, type PushedObservation } from './eventsub-source.ts';
 import { DEFAULT_END_GRACE_MS } from './go-live-state.ts';
 import { LiveDelivery } from './live-delivery.ts';
+import type { NotifierObserver } from './notifier-observer.ts';
 import { type PollCycle, type PollCycleReport, StreamPoller } from './poller.ts';
 import { END_RETRY_WINDOW_MS, StreamEnds } from './stream-end.ts';
 import { StreamQueues } from './stream-queues.ts';
@@ -68,7 +69,9 @@ export interface NotifierOptions {
 	/** The fencing number of the lease this notifier writes under: stamped on every announcement record. */
 	fence?: () => number | undefined;
 	/** EventSub over a conduit WebSocket as the instant source (polling stays the safety net); absent: polling only. */
-	eventsub?: Omit<EventSubSourceOptions, 'watches' | 'logger' | 'onObservation'>;
+	eventsub?: Omit<EventSubSourceOptions, 'watches' | 'logger' | 'onObservation' | 'observer'>;
+	/** Metrics and readiness (src/observe): what the notifier did, as it does it. */
+	observer?: NotifierObserver;
 }
 
 export interface Notifier {
@@ -117,6 +120,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		clock,
 		elapsed,
 		...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+		...(options.observer ? { observer: options.observer } : {}),
 	});
 	const shared = {
 		queues,
@@ -128,6 +132,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		elapsed,
 		...repositories,
 		...(options.fence ? { fence: options.fence } : {}),
+		...(options.observer ? { observer: options.observer } : {}),
 	};
 	const live = new LiveDelivery({
 		...shared,
@@ -191,6 +196,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 				watches: repositories.watches,
 				logger: logger.child({ component: 'eventsub' }),
 				onObservation: applyPushed,
+				...(options.observer ? { observer: options.observer } : {}),
 			})
 		: undefined;
 	let reconciledAt = -1; // the watch index's revision the subscriptions were last brought in line with
@@ -223,6 +229,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		...(options.cycleDeadlineMs === undefined ? {} : { cycleDeadlineMs: options.cycleDeadlineMs }),
 		// Users EventSub covers are polled as a safety net every few cycles once the budget is short (poll-scheduler.ts).
 		isCovered: (id) => eventsub?.isCovered(id) ?? false,
+		...(options.observer ? { observer: options.observer } : {}),
 		onCycle: (cycle) => {
 			observeCycle(cycle);
 			reconcileIfWatchesChanged();

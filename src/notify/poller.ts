@@ -14,6 +14,7 @@ import { HELIX_LIST_LIMIT } from '../twitch/batcher.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
 import type { GoLiveEvent, StreamObservation } from './go-live-state.ts';
+import type { NotifierObserver } from './notifier-observer.ts';
 import { type PollBudgetOptions, type PollScheduleReport, PollScheduler, pollRequestBudget } from './poll-scheduler.ts';
 import type { StreamStates } from './stream-states.ts';
 
@@ -39,6 +40,8 @@ export interface StreamPollerOptions {
 	 * covered users are polled (every 5th cycle at least). See poll-scheduler.ts.
 	 */
 	budget?: PollBudgetOptions;
+	/** Metrics and readiness: each cycle's duration and channels, or its failure. */
+	observer?: NotifierObserver;
 }
 
 /** What one cycle found, for the announcer. */
@@ -88,6 +91,7 @@ export class StreamPoller {
 	private readonly cycleDeadlineMs: number;
 	private readonly onCycle: StreamPollerOptions['onCycle'];
 	private readonly isCovered: (userId: string) => boolean;
+	private readonly observer: NotifierObserver | undefined;
 	private readonly scheduler: PollScheduler;
 	private cycleTail: Promise<unknown> = Promise.resolve();
 	private loop: Promise<void> | undefined;
@@ -103,6 +107,7 @@ export class StreamPoller {
 		this.cycleDeadlineMs = options.cycleDeadlineMs ?? options.intervalMs;
 		this.onCycle = options.onCycle;
 		this.isCovered = options.isCovered ?? (() => false);
+		this.observer = options.observer;
 		this.scheduler = new PollScheduler({
 			requestsPerCycle: pollRequestBudget(options.intervalMs, options.budget),
 			...(options.budget?.coveredEveryCycles === undefined
@@ -119,7 +124,20 @@ export class StreamPoller {
 
 	/** Runs one cycle now; cycles never overlap (a call during a cycle runs after it). */
 	runCycle(): Promise<PollCycleReport> {
-		const cycle = this.cycleTail.then(() => this.cycle());
+		const cycle = this.cycleTail
+			.then(() => this.cycle())
+			.then(
+				(report) => {
+					// A cycle whose every Get Streams batch failed learned nothing: Twitch was not answering.
+					if (report.batches > 0 && report.failedBatches === report.batches) this.observer?.pollFailed();
+					else this.observer?.pollCycle(report.durationMs / 1000, report.batches === 0 ? 0 : sumPolled(report));
+					return report;
+				},
+				(error: unknown) => {
+					this.observer?.pollFailed();
+					throw error;
+				},
+			);
 		this.cycleTail = cycle.catch(() => {});
 		return cycle;
 	}
@@ -297,4 +315,10 @@ export class StreamPoller {
 		);
 		return renamed;
 	}
+}
+
+/** Channels a cycle asked Twitch about (its plan, every class). */
+function sumPolled(report: PollCycleReport): number {
+	const { live, uncovered, covered } = report.schedule.polled;
+	return live + uncovered + covered;
 }

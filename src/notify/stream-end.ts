@@ -161,6 +161,7 @@ export class StreamEnds {
 		this.pending.delete(targetKey(announcement));
 		// A deleted post is recorded without its id: should the stream come back, it is posted anew (see resume).
 		await this.store({ ...announcement, phase: 'ended', endedAt, messageId });
+		this.o.observer?.announcement('ended');
 	}
 
 	private async scheduleRetry(
@@ -171,6 +172,7 @@ export class StreamEnds {
 	): Promise<void> {
 		const key = targetKey(announcement);
 		const attempts = (this.pending.get(key)?.attempts ?? 0) + 1;
+		this.o.observer?.announcement('failed');
 		// Stays 'posted' with endedAt set: listed as unfinished, so even a restart tries again.
 		await this.store({ ...announcement, endedAt, streamStartedAt: stream.startedAt || null });
 		this.pending.set(key, {

@@ -16,6 +16,7 @@ import type { AnnouncementRenderer } from './announcement-port.ts';
 import type { DeliveryStatusBook } from './delivery-status.ts';
 import type { MessagePort } from './discord-messages.ts';
 import type { ElapsedTime } from './elapsed-time.ts';
+import type { NotifierObserver } from './notifier-observer.ts';
 import { Turns } from './turns.ts';
 
 /** A stream's task still running after this long stops holding a turn. */
@@ -62,6 +63,8 @@ export interface DeliveryContext {
 	 * absent, or undefined, without a lease.
 	 */
 	fence?: () => number | undefined;
+	/** Metrics: announcements by outcome, go-live → post delay. */
+	observer?: NotifierObserver;
 }
 
 export class StreamQueues {

@@ -96,6 +96,10 @@ export interface EventSubSocketOptions {
 	backoff?: { baseMs: number; maxMs: number };
 	/** Message ids remembered for deduplication (default 10,000). */
 	dedupeSize?: number;
+	/** Told when a message is dropped because its id was seen before (metrics). */
+	onDuplicate?: () => void;
+	/** Told when the attached session is lost (closed, silent, or refused by the conduit); a reconnect follows. */
+	onSessionLost?: () => void;
 	WebSocket?: WebSocketConstructor;
 }
 
@@ -188,7 +192,10 @@ export class EventSubSocket {
 				return;
 			}
 			case 'notification': {
-				if (this.seen.has(metadata.message_id)) return; // a resend: at least once delivery
+				if (this.seen.has(metadata.message_id)) {
+					this.o.onDuplicate?.(); // a resend: at least once delivery
+					return;
+				}
 				this.seen.set(metadata.message_id, true);
 				const notification = notificationPayloadSchema.safeParse(payload);
 				if (!notification.success) return;
@@ -259,6 +266,7 @@ export class EventSubSocket {
 		);
 		this.current = undefined;
 		this.lastSessionId = null;
+		this.o.onSessionLost?.();
 		this.scheduleReconnect();
 	}
 
@@ -269,6 +277,7 @@ export class EventSubSocket {
 		this.discard(connection);
 		if (wasCurrent) {
 			this.lastSessionId = null;
+			this.o.onSessionLost?.();
 			this.scheduleReconnect();
 		}
 	}

@@ -70,11 +70,12 @@ describe('EventSub WebSocket', () => {
 				sessions.push(sessionId);
 			},
 			onNotification: () => {},
+			onSessionLost: () => sessions.push('lost'),
 		});
 		socket.start();
 
-		await waitFor(() => sessions.length >= 2);
-		expect(sessions.slice(0, 2)).toEqual(['session-0', 'session-1']);
+		await waitFor(() => sessions.length >= 3);
+		expect(sessions.slice(0, 3)).toEqual(['session-0', 'lost', 'session-1']);
 		expect(inbound).toEqual([]); // never a message to the server (Twitch closes with 4001)
 	});
 
@@ -98,17 +99,20 @@ describe('EventSub WebSocket', () => {
 			client.send(notification);
 		});
 		const received: string[] = [];
+		let duplicates = 0;
 		socket = new EventSubSocket({
 			url,
 			logger: createSilentLogger(),
 			onSession: async () => {},
 			onNotification: (n) => received.push(n.messageId),
+			onDuplicate: () => duplicates++,
 		});
 		socket.start();
 
 		await waitFor(() => received.length === 1);
 		await new Promise((resolve) => setTimeout(resolve, 100));
 		expect(received).toEqual(['n-1']);
+		expect(duplicates).toBe(1); // told, for the metrics
 		expect(socket.sessionId).toBe('session-0');
 	});
 
