@@ -19,7 +19,8 @@ ENV NODE_ENV=production \
     STORAGE_URL=sqlite:///data/bot.sqlite \
     MALLOC_ARENA_MAX=2 \
     MALLOC_TRIM_THRESHOLD_=131072 \
-    MALLOC_MMAP_THRESHOLD_=131072
+    MALLOC_MMAP_THRESHOLD_=131072 \
+    HTTP_PORT=8080
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
@@ -27,6 +28,12 @@ COPY --from=build --chown=node:node /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node
+# /healthz, /readyz and /metrics (Prometheus) on HTTP_PORT. The health check asks /healthz with the node binary
+# (the slim image has no curl): the process and its event loop answer. /readyz is for orchestrators that route or
+# wait on readiness (Kubernetes); Docker's own check must not restart a bot just because Discord is away.
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM from `docker stop` is handled: in-flight work finishes, connections close, exit 0.
 STOPSIGNAL SIGTERM
 # The flags of package.json's start script: a 1 MB young generation (the bot's garbage is short-lived), an old
