@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { buildInviteUrl } from '../discord/invite.ts';
 import { createSilentLogger } from '../logger.ts';
-import { openStore, redactUrl } from '../store/keyv.ts';
+import { openStore, redactUrl, sqliteFileOf } from '../store/keyv.ts';
 import { TwitchClient, twitchClientOptionsFrom } from '../twitch/client.ts';
 import type { Check } from './doctor-check.ts';
 import { checkEventSub } from './doctor-eventsub.ts';
@@ -38,7 +38,8 @@ export async function runDoctor(load: ConfigLoader): Promise<Check[]> {
 	if (storeUrl) {
 		try {
 			store = await openStore(storeUrl);
-			checks.push({ ok: true, what: 'storage', detail: `${store.kind} store at ${redactUrl(storeUrl)} opened` });
+			const where = store.kind === 'sqlite' ? sqliteFileOf(storeUrl) : redactUrl(storeUrl);
+			checks.push({ ok: true, what: 'storage', detail: `${store.kind} store at ${where} opened` });
 		} catch (error) {
 			checks.push({
 				ok: false,

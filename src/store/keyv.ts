@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type KeyvPostgres from '@keyv/postgres';
 import type KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
@@ -156,7 +157,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 
 	const { adapter, release, backend } =
 		kind === 'sqlite'
-			? await openSqlite(url)
+			? await openSqlite(url, logger)
 			: kind === 'redis'
 				? await openRedis(url, deadlineMs)
 				: await openPostgres(url, deadlineMs);
@@ -215,8 +216,33 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 	};
 }
 
-async function openSqlite(url: string): Promise<OpenedAdapter> {
-	const file = resolve(url.replace(/^sqlite:\/\//, ''));
+/**
+ * The file a `sqlite://` STORAGE_URL names. A relative path is taken from the project folder (the one holding
+ * package.json), not from wherever the command runs: `npm run doctor` in /tmp must open the bot's own
+ * data/bot.sqlite, not create /tmp/data/bot.sqlite.
+ */
+export function sqliteFileOf(url: string): string {
+	return resolve(projectFolder(), url.replace(/^sqlite:\/\//, ''));
+}
+
+let foundProjectFolder: string | undefined;
+
+/** The nearest folder above this module holding package.json: the same from src/store/ and from dist/src/store/. */
+function projectFolder(): string {
+	if (foundProjectFolder !== undefined) return foundProjectFolder;
+	let folder = dirname(fileURLToPath(import.meta.url));
+	while (!existsSync(join(folder, 'package.json'))) {
+		const parent = dirname(folder);
+		if (parent === folder) throw new Error('Cannot find the project folder (package.json) above src/store/keyv.ts');
+		folder = parent;
+	}
+	foundProjectFolder = folder;
+	return folder;
+}
+
+async function openSqlite(url: string, logger: Logger): Promise<OpenedAdapter> {
+	const file = sqliteFileOf(url);
+	logger.info({ file }, `the SQLite store is ${file}`);
 	mkdirSync(dirname(file), { recursive: true });
 	const sqlite = new BatchingKeyvSqlite({ uri: `sqlite://${file}`, table: 'keyv', busyTimeout: 10_000 });
 	await sqlite.useWriteAheadLog();
