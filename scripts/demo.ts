@@ -155,13 +155,22 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 		return result;
 	};
 
+	/** The Twitch channels the story has watched so far, to tell what Get Streams listed from what the bot holds. */
+	const watched: Array<{ id: string }> = [];
 	const poll = async (): Promise<PollCycleReport> => {
 		const notifier = bot.context.notifier;
 		if (!notifier) throw new Error('the bot started without its go-live notifier');
 		const report = await notifier.runCycle();
 		const requests = `${report.batches} Get Streams request${report.batches === 1 ? '' : 's'}`;
-		const live = report.liveUsers === 0 ? 'nobody live' : `${report.liveUsers} live`;
-		aside(`⟳ the bot polls Twitch: ${requests} for ${report.watchedUsers} watched channel(s), ${live}`);
+		const channels = `${report.watchedUsers} watched channel${report.watchedUsers === 1 ? '' : 's'}`;
+		const listed = watched.filter((user) => twitch.getStream(user.id) !== undefined).length;
+		// The bot's count is its own state: a stream Twitch leaves out stays live through the grace period.
+		const held = report.liveUsers;
+		const grace = formatDuration(bot.context.config.streamEndGraceSeconds * 1000);
+		const why = held > listed ? ` (a stream missing for under ${grace} has not ended)` : '';
+		aside(
+			`⟳ the bot polls Twitch, ${requests} for ${channels}: Twitch lists ${listed || 'none'} as live; the bot holds ${held || 'none'} as live${why}`,
+		);
 		return report;
 	};
 
@@ -198,6 +207,7 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 		subcommand: 'add',
 		options: { channel: 'pixelpaws', 'post-in': alerts.id, role: role.id },
 	});
+	watched.push(streamer);
 	await poll();
 	showActivity('nothing', 'PixelPaws is offline: nothing to post');
 	const subscribed = await eventsub.reconcile();
@@ -253,6 +263,7 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 		subcommand: 'add',
 		options: { channel: 'nightowl', 'post-in': alerts.id },
 	});
+	watched.push(latecomer);
 	await poll();
 	showActivity('nothing', 'NightOwl is offline: nothing to post');
 	const overBudget = await eventsub.reconcile();
