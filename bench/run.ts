@@ -5,9 +5,10 @@ import { benchHelix, type HelixBenchRow } from './helix.ts';
 import { benchNotifier, benchNotifierMemory, type NotifierMemoryResult } from './notifier.ts';
 import { benchPollSchedule } from './poll-schedule.ts';
 import { benchTakeover } from './takeover.ts';
+import { viewerChartReport } from './viewer-chart.ts';
 
 /** The parts of the benchmark, in the order `npm run bench` runs them. */
-const SECTIONS = ['helix', 'notifier', 'memory', 'schedule', 'eventsub', 'gateway', 'takeover'] as const;
+const SECTIONS = ['helix', 'notifier', 'memory', 'schedule', 'eventsub', 'gateway', 'takeover', 'chart'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Watched channels of the memory run, unless the command line names others. */
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
 	if (runs('eventsub')) await runEventSub();
 	if (runs('gateway')) await runGateway();
 	if (runs('takeover')) await runTakeover();
+	if (runs('chart')) console.log(await viewerChartReport());
 }
 
 async function runGateway(): Promise<void> {
