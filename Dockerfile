@@ -25,6 +25,8 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# The font the viewer chart is drawn with (system fonts are off: the picture is the same on every machine).
+COPY --chown=node:node assets ./assets
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node
