@@ -1,9 +1,10 @@
 import { Agent, type Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../clock.ts';
-import { createHelixLoader, HELIX_LIST_LIMIT, type HelixLoader, loadFound } from './batcher.ts';
+import { HELIX_LIST_LIMIT } from './batcher.ts';
 import type { TwitchClientOptions } from './client-options.ts';
 import { EventSubApi } from './eventsub-api.ts';
 import { HelixLists } from './helix-lists.ts';
+import { KeyedLookup } from './keyed-lookup.ts';
 import { normalizeLogin } from './login.ts';
 import { createTwitchMetrics, guardObserver, type TwitchMetrics } from './metrics.ts';
 import { type HelixPriority, HelixRateLimiter } from './rate-limit.ts';
@@ -63,10 +64,10 @@ export class TwitchClient {
 	private readonly cache: ResponseCache | undefined;
 	private readonly agent: Agent;
 	private readonly clock: Clock;
-	private readonly usersByLogin: HelixLoader<TwitchUser>;
-	private readonly usersById: HelixLoader<TwitchUser>;
-	private readonly streamsByUserId: HelixLoader<TwitchStream>;
-	private readonly streamsByLogin: HelixLoader<TwitchStream>;
+	private readonly usersByLogin: KeyedLookup<TwitchUser>;
+	private readonly usersById: KeyedLookup<TwitchUser>;
+	private readonly streamsByUserId: KeyedLookup<TwitchStream>;
+	private readonly streamsByLogin: KeyedLookup<TwitchStream>;
 	private readonly lists: HelixLists;
 
 	constructor(options: TwitchClientOptions) {
@@ -109,71 +110,74 @@ export class TwitchClient {
 		this.eventsub = new EventSubApi(this.transport);
 		this.lists = new HelixLists({ transport: this.transport, metrics: this.metrics, logger: options.logger });
 		this.cache = options.cache === false ? undefined : new ResponseCache(this.metrics);
-		const coalesced = () => {
+		const cache = this.cache;
+		const onCoalesced = () => {
 			this.metrics.coalesced++;
 		};
-		this.usersByLogin = createHelixLoader(
-			(logins) => this.fetchUsers('login', logins).then((users) => indexBy(users, (u) => u.login.toLowerCase())),
-			coalesced,
-		);
-		this.usersById = createHelixLoader(
-			(ids) => this.fetchUsers('id', ids).then((users) => indexBy(users, (u) => u.id)),
-			coalesced,
-		);
-		this.streamsByUserId = createHelixLoader(
-			(ids) => this.fetchStreamsOf({ user_id: ids }).then((streams) => indexBy(streams, (s) => s.userId)),
-			coalesced,
-		);
-		this.streamsByLogin = createHelixLoader(
-			(logins) =>
-				this.fetchStreamsOf({ user_login: logins }).then((streams) =>
-					indexBy(streams, (s) => s.userLogin.toLowerCase()),
-				),
-			coalesced,
-		);
+		// Unknown users are remembered for less time than known ones: a new account may appear any moment.
+		const users = { cache, ttlMs: CACHE_TTL_MS.user, missingTtlMs: CACHE_TTL_MS.missingUser, onCoalesced };
+		const streams = { cache, ttlMs: CACHE_TTL_MS.stream, onCoalesced };
+		this.usersByLogin = new KeyedLookup<TwitchUser>({
+			...users,
+			section: 'user:login',
+			fetch: (logins) => this.fetchUsers('login', logins),
+			keyOf: (user) => user.login.toLowerCase(),
+		});
+		this.usersById = new KeyedLookup<TwitchUser>({
+			...users,
+			section: 'user:id',
+			fetch: (ids) => this.fetchUsers('id', ids),
+			keyOf: (user) => user.id,
+		});
+		this.streamsByUserId = new KeyedLookup<TwitchStream>({
+			...streams,
+			section: 'stream:id',
+			fetch: (ids) => this.fetchStreamsOf({ user_id: ids }),
+			keyOf: (stream) => stream.userId,
+		});
+		this.streamsByLogin = new KeyedLookup<TwitchStream>({
+			...streams,
+			section: 'stream:login',
+			fetch: (logins) => this.fetchStreamsOf({ user_login: logins }),
+			keyOf: (stream) => stream.userLogin.toLowerCase(),
+		});
 	}
 
 	// ── Users ────────────────────────────────────────────────────────────────────────────────────────────────
 
 	/** The user with this login (typed forms like `@Name` or a twitch.tv URL are accepted), or null if none. */
 	async getUserByLogin(login: string): Promise<TwitchUser | null> {
-		const [user] = await this.getUsersByLogins([login]);
-		return user ?? null;
+		return this.usersByLogin.one(normalizeLogin(login));
 	}
 
 	/** Users for any number of logins (invalid ones throw InvalidLoginError before any request); unknown ones are absent. */
 	async getUsersByLogins(logins: readonly string[]): Promise<TwitchUser[]> {
-		const normalized = [...new Set(logins.map(normalizeLogin))];
-		return this.cachedLookup(normalized, 'user:login:', CACHE_TTL_MS.user, this.usersByLogin);
+		return this.usersByLogin.many(normalizedLogins(logins));
 	}
 
 	async getUserById(id: string): Promise<TwitchUser | null> {
-		const [user] = await this.getUsersByIds([id]);
-		return user ?? null;
+		return this.usersById.one(id);
 	}
 
 	/** Users for any number of ids (requests of 100, coalesced with concurrent lookups); unknown ids are absent. */
 	async getUsersByIds(ids: readonly string[]): Promise<TwitchUser[]> {
-		return this.cachedLookup([...new Set(ids)], 'user:id:', CACHE_TTL_MS.user, this.usersById);
+		return this.usersById.many(new Set(ids));
 	}
 
 	// ── Streams ──────────────────────────────────────────────────────────────────────────────────────────────
 
 	/** The live stream of this login, or null when offline. Cached briefly: for commands, not for the poller. */
 	async getStreamByLogin(login: string): Promise<TwitchStream | null> {
-		const [stream] = await this.getStreamsByLogins([login]);
-		return stream ?? null;
+		return this.streamsByLogin.one(normalizeLogin(login));
 	}
 
 	/** Live streams among any number of logins (offline ones are absent). Cached briefly. */
 	async getStreamsByLogins(logins: readonly string[]): Promise<TwitchStream[]> {
-		const normalized = [...new Set(logins.map(normalizeLogin))];
-		return this.cachedLookup(normalized, 'stream:login:', CACHE_TTL_MS.stream, this.streamsByLogin);
+		return this.streamsByLogin.many(normalizedLogins(logins));
 	}
 
 	async getStreamByUserId(userId: string): Promise<TwitchStream | null> {
-		const [stream] = await this.cachedLookup([userId], 'stream:id:', CACHE_TTL_MS.stream, this.streamsByUserId);
-		return stream ?? null;
+		return this.streamsByUserId.one(userId);
 	}
 
 	/**
@@ -322,31 +326,6 @@ export class TwitchClient {
 		return this.cache ? this.cache.getOrLoad(key, ttlMs, load) : load();
 	}
 
-	/** Serves keys from the cache, fetches the rest through the loader, and remembers both hits and misses. */
-	private async cachedLookup<V>(keys: string[], prefix: string, ttlMs: number, loader: HelixLoader<V>): Promise<V[]> {
-		if (!this.cache) {
-			const found = await loadFound(loader, keys);
-			return keys.flatMap((key) => found.get(key) ?? []);
-		}
-		const cached = await this.cache.getMany<V | null>(keys.map((key) => prefix + key));
-		const missing = keys.filter((key) => !cached.has(prefix + key));
-		const fetched = await loadFound(loader, missing);
-		const found: Array<[string, V]> = [];
-		const absent: Array<[string, null]> = [];
-		for (const key of missing) {
-			const value = fetched.get(key);
-			if (value === undefined) absent.push([prefix + key, null]);
-			else found.push([prefix + key, value]);
-		}
-		// Unknown users are remembered for less time than known ones: a new account may appear any moment.
-		await this.cache.setMany(found, ttlMs);
-		await this.cache.setMany(absent, prefix.startsWith('user:') ? CACHE_TTL_MS.missingUser : ttlMs);
-		return keys.flatMap((key) => {
-			const value = cached.has(prefix + key) ? cached.get(prefix + key) : fetched.get(key);
-			return value == null ? [] : [value];
-		});
-	}
-
 	private fetchUsers(by: 'id' | 'login', keys: string[]): Promise<TwitchUser[]> {
 		return this.lists.once('/users', { [by]: keys }, userSchema);
 	}
@@ -364,8 +343,11 @@ export class TwitchClient {
 	}
 }
 
-function indexBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T> {
-	return new Map(items.map((item) => [keyOf(item), item]));
+/** Logins as typed, checked and lower-cased (InvalidLoginError before any request), each once. */
+function normalizedLogins(logins: readonly string[]): Set<string> {
+	const normalized = new Set<string>();
+	for (const login of logins) normalized.add(normalizeLogin(login));
+	return normalized;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -1,4 +1,4 @@
-export { createHelixLoader, HELIX_LIST_LIMIT, type HelixLoader } from './batcher.ts';
+export { HELIX_LIST_LIMIT, HelixBatcher } from './batcher.ts';
 export {
 	type ClipPeriod,
 	type TopStreamsQuery,

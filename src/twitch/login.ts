@@ -8,6 +8,8 @@ const LOGIN_PATTERN = /^[a-zA-Z0-9_]{1,25}$/;
  * InvalidLoginError without any request being made.
  */
 export function normalizeLogin(input: string): string {
+	// Most calls pass a plain login (the notifier's, the bench's thousands): one test, and no URL or @ parsing.
+	if (LOGIN_PATTERN.test(input)) return input.toLowerCase();
 	let login = input.trim();
 	const fromUrl = /^(?:https?:\/\/)?(?:www\.|m\.)?twitch\.tv\/([^/?#\s]+)/i.exec(login);
 	if (fromUrl?.[1]) login = fromUrl[1];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHelixLoader, loadFound } from '../../src/twitch/batcher.ts';
+import { HelixBatcher } from '../../src/twitch/batcher.ts';
 
 /** A fetchBatch that records each request's keys and answers every key but `missing` with its upper-case form. */
 function recordingFetch(missing: ReadonlySet<string> = new Set()) {
@@ -26,10 +26,10 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 	return { promise, resolve };
 }
 
-describe('Helix loader', () => {
+describe('Helix batcher', () => {
 	it('shares one request among the lookups of one tick, and resolves unknown keys to undefined', async () => {
 		const fake = recordingFetch(new Set(['nobody']));
-		const loader = createHelixLoader((keys) => fake.fetchBatch(keys));
+		const loader = new HelixBatcher((keys) => fake.fetchBatch(keys));
 		const results = await Promise.all(['alpha', 'beta', 'nobody'].map((key) => loader.load(key)));
 		expect(results).toEqual(['ALPHA', 'BETA', undefined]);
 		expect(fake.requests).toEqual([['alpha', 'beta', 'nobody']]);
@@ -37,10 +37,10 @@ describe('Helix loader', () => {
 
 	it('splits 250 keys into requests of at most 100', async () => {
 		const fake = recordingFetch();
-		const loader = createHelixLoader((keys) => fake.fetchBatch(keys));
+		const loader = new HelixBatcher((keys) => fake.fetchBatch(keys));
 		const keys = Array.from({ length: 250 }, (_, i) => `user_${i}`);
-		const found = await loadFound(loader, keys);
-		expect(found.size).toBe(250);
+		const found = await loader.loadMany(keys);
+		expect(found).toEqual(keys.map((key) => key.toUpperCase()));
 		expect(fake.requests.map((request) => request.length)).toEqual([100, 100, 50]);
 	});
 
@@ -49,7 +49,7 @@ describe('Helix loader', () => {
 		const gate = deferred();
 		fake.hold(gate.promise);
 		let coalesced = 0;
-		const loader = createHelixLoader(
+		const loader = new HelixBatcher(
 			(keys) => fake.fetchBatch(keys),
 			() => coalesced++,
 		);
@@ -65,7 +65,7 @@ describe('Helix loader', () => {
 
 	it('asks Twitch again once an answer is in: answers are cached elsewhere, with their TTLs', async () => {
 		const fake = recordingFetch();
-		const loader = createHelixLoader((keys) => fake.fetchBatch(keys));
+		const loader = new HelixBatcher((keys) => fake.fetchBatch(keys));
 		expect(await loader.load('alpha')).toBe('ALPHA');
 		expect(await loader.load('alpha')).toBe('ALPHA');
 		expect(fake.requests).toEqual([['alpha'], ['alpha']]);
@@ -73,7 +73,7 @@ describe('Helix loader', () => {
 
 	it('rejects every lookup of a failed request, and the next lookup asks again', async () => {
 		let fail = true;
-		const loader = createHelixLoader(async (keys: string[]) => {
+		const loader = new HelixBatcher(async (keys: string[]) => {
 			if (fail) throw new Error('Helix is down');
 			return new Map(keys.map((key) => [key, key]));
 		});
@@ -81,5 +81,20 @@ describe('Helix loader', () => {
 		await expect(failed).rejects.toThrow('Helix is down');
 		fail = false;
 		expect(await loader.load('alpha')).toBe('alpha');
+	});
+
+	it('answers a many-key lookup in order, sharing requests with single lookups of the same tick', async () => {
+		const fake = recordingFetch(new Set(['nobody']));
+		let coalesced = 0;
+		const loader = new HelixBatcher(
+			(keys) => fake.fetchBatch(keys),
+			() => coalesced++,
+		);
+		const single = loader.load('beta');
+		const many = loader.loadMany(['alpha', 'beta', 'nobody', 'gamma']);
+		expect(await many).toEqual(['ALPHA', 'BETA', undefined, 'GAMMA']);
+		expect(await single).toBe('BETA');
+		expect(fake.requests).toEqual([['beta', 'alpha', 'nobody', 'gamma']]);
+		expect(coalesced).toBe(1);
 	});
 });
