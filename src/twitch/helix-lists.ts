@@ -3,10 +3,9 @@
  * from a batch of 100 ids), cursors followed to a bound, items parsed one by one (see HelixTransport.getList), and
  * Get Streams answers cleaned of repeats across pages and of streams Twitch does not call live.
  */
-import type { z } from 'zod';
 import type { Logger } from '../logger.ts';
 import type { TwitchMetrics } from './metrics.ts';
-import { streamItemSchema, type TwitchStream } from './schemas.ts';
+import { type ItemSchema, streamItemSchema, type TwitchStream } from './schemas.ts';
 import type { HelixRequestOptions, HelixTransport, Query } from './transport.ts';
 
 /**
@@ -53,7 +52,7 @@ export class HelixLists {
 	}
 
 	/** GETs an endpoint that takes no `first` (users, games, channels: the ids asked for are the page). */
-	async once<S extends z.ZodType>(path: string, query: Query, item: S): Promise<Array<z.output<S>>> {
+	async once<T>(path: string, query: Query, item: ItemSchema<T>): Promise<T[]> {
 		const page = await this.transport.getList(path, query, item);
 		return page.data;
 	}
@@ -62,15 +61,15 @@ export class HelixLists {
 	 * GETs a list endpoint with first=100 and follows `pagination.cursor` for up to `maxPages` pages, never more than
 	 * HELIX_MAX_PAGES. Stopping at the bound with a cursor still offered is counted and logged (warn once per path).
 	 */
-	async pages<S extends z.ZodType>(
+	async pages<T>(
 		path: string,
 		query: Query,
-		item: S,
+		item: ItemSchema<T>,
 		maxPages: number,
 		options: HelixRequestOptions = {},
-	): Promise<Array<z.output<S>>> {
+	): Promise<T[]> {
 		const bound = Math.max(1, Math.min(maxPages, HELIX_MAX_PAGES));
-		const items: Array<z.output<S>> = [];
+		const items: T[] = [];
 		let after: string | undefined;
 		for (let page = 0; page < bound; page++) {
 			// first=100 everywhere: Twitch's default of 20 silently drops live channels from a batch of 100 ids.

@@ -1,4 +1,4 @@
-import { type Dispatcher, request, errors as undiciErrors } from 'undici';
+import { type Dispatcher, getGlobalDispatcher, errors as undiciErrors } from 'undici';
 import type { HelixObserver } from './metrics.ts';
 
 /** A whole HTTP exchange (headers and body) took longer than its deadline. */
@@ -20,6 +20,23 @@ export type TextRequestOptions = Pick<Dispatcher.RequestOptions, 'method' | 'hea
 	dispatcher?: Dispatcher | undefined;
 };
 
+/** Where a request goes: the origin, and the path with its query. */
+export interface HttpTarget {
+	origin: string;
+	path: string;
+}
+
+/**
+ * Splits a base URL such as https://api.twitch.tv/helix once, so that each request is sent by origin and path:
+ * undici then parses no URL per request (for a Helix URL of 100 logins that was a visible share of its cost).
+ */
+export function httpBase(baseUrl: string): (pathAndQuery: string) => HttpTarget {
+	const base = new URL(baseUrl);
+	const { origin } = base;
+	const prefix = base.pathname.replace(/\/+$/, '');
+	return (pathAndQuery) => ({ origin, path: `${prefix}${pathAndQuery}` });
+}
+
 /** Who hears of the attempt when it ends, and under which route name. */
 export interface ObservedAttempt {
 	observer: HelixObserver;
@@ -33,7 +50,7 @@ export interface ObservedAttempt {
  * call for 12 s under a 1 s timeout.
  */
 export async function requestText(
-	url: string,
+	target: HttpTarget,
 	options: TextRequestOptions,
 	timeoutMs: number,
 	observed?: ObservedAttempt,
@@ -42,10 +59,13 @@ export async function requestText(
 	const deadline = new AbortController();
 	const timer = setTimeout(() => deadline.abort(), timeoutMs);
 	try {
-		const { dispatcher, ...rest } = options;
-		const response = await request(url, {
-			...rest,
-			...(dispatcher ? { dispatcher } : {}),
+		const { dispatcher, method = 'GET', headers, body } = options;
+		const response = await (dispatcher ?? getGlobalDispatcher()).request({
+			origin: target.origin,
+			path: target.path,
+			method,
+			...(headers === undefined ? {} : { headers }),
+			...(body === undefined ? {} : { body }),
 			signal: deadline.signal,
 		});
 		const text = await response.body.text();

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { TwitchAuthError, TwitchUnavailableError } from './errors.ts';
-import { requestText } from './http-deadline.ts';
+import { type HttpTarget, httpBase, requestText } from './http-deadline.ts';
 import type { HelixObserver, TwitchMetrics } from './metrics.ts';
 import { errorBodySchema, tokenResponseSchema, validateResponseSchema } from './schemas.ts';
 
@@ -55,6 +55,7 @@ export class AppTokenProvider {
 	private loaded = false;
 	private pending: Promise<StoredToken> | undefined;
 	private validationTimer: NodeJS.Timeout | undefined;
+	private readonly target: (path: string) => HttpTarget;
 	private readonly options: Required<Omit<AppTokenProviderOptions, 'store' | 'dispatcher' | 'observer'>> &
 		Pick<AppTokenProviderOptions, 'store' | 'dispatcher' | 'observer'>;
 
@@ -66,6 +67,7 @@ export class AppTokenProvider {
 			retryBaseMs: 500,
 			...options,
 		};
+		this.target = httpBase(options.authUrl);
 	}
 
 	private get storeKey(): string {
@@ -226,7 +228,7 @@ export class AppTokenProvider {
 	): Promise<HttpResult> {
 		const { observer } = this.options;
 		const response = await requestText(
-			`${this.options.authUrl}${path}`,
+			this.target(path),
 			{ method, headers, body: body ?? null, dispatcher: this.options.dispatcher },
 			this.options.timeoutMs,
 			// '/token' → 'oauth2/token', whatever the auth URL (the fakes serve it elsewhere).

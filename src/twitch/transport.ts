@@ -1,12 +1,18 @@
 import type { Dispatcher } from 'undici';
-import type { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { TwitchApiError, TwitchRateLimitError, TwitchResponseError, TwitchUnavailableError } from './errors.ts';
-import { HttpDeadlineError, isUndiciTimeout, requestText, type TextAnswer } from './http-deadline.ts';
+import {
+	HttpDeadlineError,
+	type HttpTarget,
+	httpBase,
+	isUndiciTimeout,
+	requestText,
+	type TextAnswer,
+} from './http-deadline.ts';
 import type { HelixObserver, TwitchMetrics } from './metrics.ts';
 import { type HelixPriority, type HelixRateLimiter, readRateLimitHeaders } from './rate-limit.ts';
-import { errorBodySchema, helixListEnvelope } from './schemas.ts';
+import { errorBodySchema, helixListEnvelope, type ItemSchema } from './schemas.ts';
 import type { AppTokenProvider } from './token.ts';
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
@@ -67,8 +73,11 @@ export class HelixTransport {
 	private readonly o: Required<Omit<HelixTransportOptions, 'dispatcher' | 'observer'>> &
 		Pick<HelixTransportOptions, 'dispatcher' | 'observer'>;
 
+	private readonly target: (pathAndQuery: string) => HttpTarget;
+
 	constructor(options: HelixTransportOptions) {
 		this.o = { timeoutMs: 10_000, attempts: 3, retryBaseMs: 250, maxRateLimitWaitMs: 30_000, ...options };
+		this.target = httpBase(options.apiUrl);
 	}
 
 	/**
@@ -76,14 +85,14 @@ export class HelixTransport {
 	 * counted, and the others are kept (one stream with `started_at: null` once failed the lookup of 99 others).
 	 * An answer whose `data` is not a list at all is still a TwitchResponseError.
 	 */
-	async getList<S extends z.ZodType>(
+	async getList<T>(
 		path: string,
 		query: Query,
-		item: S,
+		item: ItemSchema<T>,
 		options: HelixRequestOptions = {},
-	): Promise<HelixPage<z.output<S>>> {
+	): Promise<HelixPage<T>> {
 		const page = await this.get(path, query, helixListEnvelope, options);
-		const data: Array<z.output<S>> = [];
+		const data: T[] = [];
 		for (const raw of page.data) {
 			const parsed = item.safeParse(raw);
 			if (parsed.success) {
@@ -101,12 +110,7 @@ export class HelixTransport {
 	}
 
 	/** GETs `path` with `query` (arrays become repeated parameters, as Twitch wants) and parses with `schema`. */
-	get<S extends z.ZodType>(
-		path: string,
-		query: Query,
-		schema: S,
-		options: HelixRequestOptions = {},
-	): Promise<z.output<S>> {
+	get<T>(path: string, query: Query, schema: ItemSchema<T>, options: HelixRequestOptions = {}): Promise<T> {
 		return this.send({ method: 'GET', path, query }, schema, options);
 	}
 
@@ -114,21 +118,21 @@ export class HelixTransport {
 	 * Sends a write (POST, PATCH, DELETE with a JSON body) and parses the answer with `schema`: 200 and 202 carry JSON,
 	 * 204 parses as null. Any other 4xx is a TwitchApiError with its status (409: the thing exists already).
 	 */
-	write<S extends z.ZodType>(request: HelixWrite, schema: S, options: HelixRequestOptions = {}): Promise<z.output<S>> {
+	write<T>(request: HelixWrite, schema: ItemSchema<T>, options: HelixRequestOptions = {}): Promise<T> {
 		return this.send(request, schema, options);
 	}
 
-	private async send<S extends z.ZodType>(
+	private async send<T>(
 		request: { method: 'GET' | HelixWrite['method']; path: string; query?: Query | undefined; body?: unknown },
-		schema: S,
+		schema: ItemSchema<T>,
 		options: HelixRequestOptions,
-	): Promise<z.output<S>> {
+	): Promise<T> {
 		const { clock, limiter, tokens, metrics, logger, observer } = this.o;
 		const path = request.path;
 		// The route as the observer names it: '/games/top' → 'games/top' (paths carry no ids: those are in the query).
 		const observed = observer ? { observer, endpoint: path.slice(1) } : undefined;
 		const attempts = options.attempts ?? this.o.attempts;
-		const url = `${this.o.apiUrl}${path}?${toSearchParams(request.query ?? {})}`;
+		const target = this.target(`${path}?${toSearchParams(request.query ?? {})}`);
 		const body = request.body === undefined ? undefined : JSON.stringify(request.body);
 		let transientFailures = 0;
 		let retriedUnauthorized = false;
@@ -144,7 +148,7 @@ export class HelixTransport {
 				let answer: TextAnswer;
 				try {
 					answer = await requestText(
-						url,
+						target,
 						{
 							method: request.method,
 							headers: {
@@ -209,14 +213,13 @@ export class HelixTransport {
 				await this.backoff(transientFailures);
 				continue;
 			}
-			if (status === 204) return schema.parse(null);
-			if (status !== 200 && status !== 202) {
+			if (status !== 200 && status !== 202 && status !== 204) {
 				throw new TwitchApiError(path, status, errorMessage(text) ?? `HTTP ${status}`);
 			}
 
-			let json: unknown;
+			let json: unknown = null; // 204: no content
 			try {
-				json = JSON.parse(text);
+				if (status !== 204) json = JSON.parse(text);
 			} catch {
 				// A proxy's HTML page or a cut body: worth another try, then a typed error, never a crash.
 				lastProblem = `a body that is not JSON (${JSON.stringify(text.slice(0, 40))})`;
