@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import { openStore, type Store, type StoreKind } from '../../src/store/keyv.ts';
+import { isTestServerUsable, skipForMissingServer } from '../support/test-server-runner.ts';
+import { testServerUrls } from '../support/test-servers.ts';
 
 /** One real database the store tests run against. */
 export interface StoreBackend {
@@ -13,12 +15,25 @@ export interface StoreBackend {
 }
 
 // The CI servers (.ci/run starts them); PostgreSQL trusts local connections.
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const postgresUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const serverUrls = testServerUrls();
 
 let sqliteFolder: string | undefined;
 
-/** SQLite (a temporary file), Redis and PostgreSQL: pass to `describe.each`. */
+/** Whether `backend`'s server may be used: SQLite always; Redis and PostgreSQL when running, or under CI. */
+function isUsable(backend: StoreBackend): boolean {
+	return backend.kind === 'sqlite' || isTestServerUsable(backend.kind);
+}
+
+/** The URL of a server backend; outside CI without that server running, the current test is skipped instead. */
+function serverUrl(kind: 'redis' | 'postgres'): string {
+	if (!isTestServerUsable(kind)) skipForMissingServer(kind);
+	return serverUrls[kind];
+}
+
+/**
+ * SQLite (a temporary file), Redis and PostgreSQL: pass to `describe.each`. Outside CI, a test whose server is
+ * not running is skipped (by useTestStores, or when it asks for the URL) and counted at the end of the run.
+ */
 export const storeBackends: StoreBackend[] = [
 	{
 		kind: 'sqlite',
@@ -27,8 +42,8 @@ export const storeBackends: StoreBackend[] = [
 			return `sqlite://${join(sqliteFolder, 'store.sqlite')}`;
 		},
 	},
-	{ kind: 'redis', url: () => redisUrl },
-	{ kind: 'postgres', url: () => postgresUrl },
+	{ kind: 'redis', url: () => serverUrl('redis') },
+	{ kind: 'postgres', url: () => serverUrl('postgres') },
 ];
 
 afterAll(() => {
@@ -70,9 +85,12 @@ export function useTestStores(backend: StoreBackend): TestStores {
 	beforeEach(() => {
 		namespace = `test-${randomUUID()}`;
 		open = [];
+		if (!isUsable(backend)) skipForMissingServer(backend.kind as 'redis' | 'postgres');
 	});
 
 	afterEach(async () => {
+		// A test that opened no store wrote nothing in its namespace (and, its server missing, could not).
+		if (open.length === 0) return;
 		const cleaner = open.find((entry) => !entry.closed)?.store ?? (await openTracked());
 		await cleaner.keyv.clear();
 		for (const entry of open) {

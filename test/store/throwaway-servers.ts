@@ -3,12 +3,25 @@ import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFi
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isCiRun } from '../support/test-servers.ts';
 
 /**
  * Real PostgreSQL and Redis servers that a test starts, restarts, freezes and removes itself, so that the shared
  * CI servers (used by other test files in parallel) are never disturbed. A missing binary fails the test with a
- * message naming the package to install: these tests must not be skipped silently.
+ * message naming the package to install under CI (CI=true) and outside vitest (the bench); elsewhere the test, or
+ * the suite starting the server in its beforeAll, is skipped, and counted in the line at the end of the run.
  */
+
+/** Outside CI, in a test run: skips what needs the `server` that is not installed. Otherwise returns. */
+async function skipUnlessCi(server: 'redis-install' | 'postgres-install'): Promise<void> {
+	if (!process.env.VITEST || isCiRun()) return;
+	// Imported here: the bench uses these servers too, outside vitest.
+	const { skipForMissingServer } = await import('../support/test-server-runner.ts');
+	skipForMissingServer(server);
+}
+
+/** A server program that is not installed, with the package to install in its message. */
+class NotInstalledError extends Error {}
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
 export async function freePort(): Promise<number> {
@@ -32,8 +45,16 @@ function run(command: string, args: string[], timeoutMs = 30_000): Promise<strin
 	});
 }
 
-/** The newest Debian PostgreSQL server binaries (/usr/lib/postgresql/<version>/bin). */
+/**
+ * The newest Debian PostgreSQL server binaries (/usr/lib/postgresql/<version>/bin), or the folder
+ * TEST_POSTGRES_BIN names (another layout, e.g. Homebrew's).
+ */
 function postgresBinDir(): string {
+	const chosen = process.env.TEST_POSTGRES_BIN;
+	if (chosen !== undefined) {
+		if (existsSync(join(chosen, 'pg_ctl'))) return chosen;
+		throw new NotInstalledError(`TEST_POSTGRES_BIN is ${chosen}, which holds no pg_ctl`);
+	}
 	const root = '/usr/lib/postgresql';
 	const versions = existsSync(root)
 		? readdirSync(root)
@@ -41,7 +62,7 @@ function postgresBinDir(): string {
 				.sort((a, b) => Number(b) - Number(a))
 		: [];
 	if (versions[0] === undefined) {
-		throw new Error(
+		throw new NotInstalledError(
 			'The PostgreSQL server binaries (initdb, pg_ctl) are missing from /usr/lib/postgresql/*/bin: install the Debian package postgresql',
 		);
 	}
@@ -77,7 +98,13 @@ export interface ThrowawayPostgres {
  * initdb refuses to run as root, so as root the cluster belongs to, and is run by, the postgres user.
  */
 export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
-	const bin = postgresBinDir();
+	let bin: string;
+	try {
+		bin = postgresBinDir();
+	} catch (error) {
+		await skipUnlessCi('postgres-install');
+		throw error;
+	}
 	const folder = mkdtempSync(join(tmpdir(), 'twitchbot-pg-'));
 	const data = join(folder, 'data');
 	const asRoot = process.getuid?.() === 0;
@@ -217,7 +244,7 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
 			child.once('error', (error: NodeJS.ErrnoException) =>
 				settle(
 					error.code === 'ENOENT'
-						? new Error('redis-server is not installed (PATH): install the Debian package redis-server')
+						? new NotInstalledError('redis-server is not installed (PATH): install the Debian package redis-server')
 						: error,
 				),
 			);
@@ -245,6 +272,7 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
 		await kill();
 		process.off('exit', killAtExit);
 		rmSync(folder, { recursive: true, force: true });
+		if (error instanceof NotInstalledError) await skipUnlessCi('redis-install');
 		throw error;
 	}
 	return {
