@@ -365,8 +365,11 @@ class TrySession {
 		}
 		const report = await notifier.runCycle();
 		const requests = `${report.batches} Get Streams request${report.batches === 1 ? '' : 's'}`;
-		const live = report.liveUsers === 0 ? 'nobody live' : `${report.liveUsers} live`;
-		aside(`⟳ the bot polls Twitch: ${requests} for ${report.watchedUsers} watched channel(s), ${live}`);
+		// liveUsers counts the bot's own states: a stream missing from one answer stays live until the end grace passes.
+		const held = report.liveUsers === 0 ? 'none' : String(report.liveUsers);
+		aside(
+			`⟳ the bot polls Twitch: ${requests} for ${report.watchedUsers} watched channel(s); the bot holds ${held} of them as live`,
+		);
 	}
 
 	/** The seeded Twitch user `login` names, or a warning listing them. */
