@@ -1,10 +1,9 @@
 import { Agent, type Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../clock.ts';
-import { HELIX_LIST_LIMIT } from './batcher.ts';
+import { HELIX_LIST_LIMIT, HelixBatcher } from './batcher.ts';
 import type { TwitchClientOptions } from './client-options.ts';
 import { EventSubApi } from './eventsub-api.ts';
 import { HelixLists } from './helix-lists.ts';
-import { KeyedLookup } from './keyed-lookup.ts';
 import { normalizeLogin } from './login.ts';
 import { createTwitchMetrics, guardObserver, type TwitchMetrics } from './metrics.ts';
 import { type HelixPriority, HelixRateLimiter } from './rate-limit.ts';
@@ -64,10 +63,10 @@ export class TwitchClient {
 	private readonly cache: ResponseCache | undefined;
 	private readonly agent: Agent;
 	private readonly clock: Clock;
-	private readonly usersByLogin: KeyedLookup<TwitchUser>;
-	private readonly usersById: KeyedLookup<TwitchUser>;
-	private readonly streamsByUserId: KeyedLookup<TwitchStream>;
-	private readonly streamsByLogin: KeyedLookup<TwitchStream>;
+	private readonly usersByLogin: HelixBatcher<TwitchUser>;
+	private readonly usersById: HelixBatcher<TwitchUser>;
+	private readonly streamsByUserId: HelixBatcher<TwitchStream>;
+	private readonly streamsByLogin: HelixBatcher<TwitchStream>;
 	private readonly lists: HelixLists;
 
 	constructor(options: TwitchClientOptions) {
@@ -115,31 +114,28 @@ export class TwitchClient {
 			this.metrics.coalesced++;
 		};
 		// Unknown users are remembered for less time than known ones: a new account may appear any moment.
-		const users = { cache, ttlMs: CACHE_TTL_MS.user, missingTtlMs: CACHE_TTL_MS.missingUser, onCoalesced };
-		const streams = { cache, ttlMs: CACHE_TTL_MS.stream, onCoalesced };
-		this.usersByLogin = new KeyedLookup<TwitchUser>({
-			...users,
-			section: 'user:login',
-			fetch: (logins) => this.fetchUsers('login', logins),
-			keyOf: (user) => user.login.toLowerCase(),
+		const users = cache && { cache, ttlMs: CACHE_TTL_MS.user, missingTtlMs: CACHE_TTL_MS.missingUser };
+		const streams = cache && { cache, ttlMs: CACHE_TTL_MS.stream };
+		this.usersByLogin = new HelixBatcher({
+			fetchBatch: async (logins) => indexBy(await this.fetchUsers('login', logins), (u) => u.login.toLowerCase()),
+			onCoalesced,
+			cache: users,
 		});
-		this.usersById = new KeyedLookup<TwitchUser>({
-			...users,
-			section: 'user:id',
-			fetch: (ids) => this.fetchUsers('id', ids),
-			keyOf: (user) => user.id,
+		this.usersById = new HelixBatcher({
+			fetchBatch: async (ids) => indexBy(await this.fetchUsers('id', ids), (u) => u.id),
+			onCoalesced,
+			cache: users,
 		});
-		this.streamsByUserId = new KeyedLookup<TwitchStream>({
-			...streams,
-			section: 'stream:id',
-			fetch: (ids) => this.fetchStreamsOf({ user_id: ids }),
-			keyOf: (stream) => stream.userId,
+		this.streamsByUserId = new HelixBatcher({
+			fetchBatch: async (ids) => indexBy(await this.fetchStreamsOf({ user_id: ids }), (s) => s.userId),
+			onCoalesced,
+			cache: streams,
 		});
-		this.streamsByLogin = new KeyedLookup<TwitchStream>({
-			...streams,
-			section: 'stream:login',
-			fetch: (logins) => this.fetchStreamsOf({ user_login: logins }),
-			keyOf: (stream) => stream.userLogin.toLowerCase(),
+		this.streamsByLogin = new HelixBatcher({
+			fetchBatch: async (logins) =>
+				indexBy(await this.fetchStreamsOf({ user_login: logins }), (s) => s.userLogin.toLowerCase()),
+			onCoalesced,
+			cache: streams,
 		});
 	}
 
@@ -147,37 +143,38 @@ export class TwitchClient {
 
 	/** The user with this login (typed forms like `@Name` or a twitch.tv URL are accepted), or null if none. */
 	async getUserByLogin(login: string): Promise<TwitchUser | null> {
-		return this.usersByLogin.one(normalizeLogin(login));
+		return (await this.usersByLogin.load(normalizeLogin(login))) ?? null;
 	}
 
 	/** Users for any number of logins (invalid ones throw InvalidLoginError before any request); unknown ones are absent. */
 	async getUsersByLogins(logins: readonly string[]): Promise<TwitchUser[]> {
-		return this.usersByLogin.many(normalizedLogins(logins));
+		// Every login is checked before any request is queued.
+		return this.usersByLogin.loadMany(logins.map(normalizeLogin));
 	}
 
 	async getUserById(id: string): Promise<TwitchUser | null> {
-		return this.usersById.one(id);
+		return (await this.usersById.load(id)) ?? null;
 	}
 
 	/** Users for any number of ids (requests of 100, coalesced with concurrent lookups); unknown ids are absent. */
 	async getUsersByIds(ids: readonly string[]): Promise<TwitchUser[]> {
-		return this.usersById.many(new Set(ids));
+		return this.usersById.loadMany(ids);
 	}
 
 	// ── Streams ──────────────────────────────────────────────────────────────────────────────────────────────
 
 	/** The live stream of this login, or null when offline. Cached briefly: for commands, not for the poller. */
 	async getStreamByLogin(login: string): Promise<TwitchStream | null> {
-		return this.streamsByLogin.one(normalizeLogin(login));
+		return (await this.streamsByLogin.load(normalizeLogin(login))) ?? null;
 	}
 
 	/** Live streams among any number of logins (offline ones are absent). Cached briefly. */
 	async getStreamsByLogins(logins: readonly string[]): Promise<TwitchStream[]> {
-		return this.streamsByLogin.many(normalizedLogins(logins));
+		return this.streamsByLogin.loadMany(logins.map(normalizeLogin));
 	}
 
 	async getStreamByUserId(userId: string): Promise<TwitchStream | null> {
-		return this.streamsByUserId.one(userId);
+		return (await this.streamsByUserId.load(userId)) ?? null;
 	}
 
 	/**
@@ -343,11 +340,10 @@ export class TwitchClient {
 	}
 }
 
-/** Logins as typed, checked and lower-cased (InvalidLoginError before any request), each once. */
-function normalizedLogins(logins: readonly string[]): Set<string> {
-	const normalized = new Set<string>();
-	for (const login of logins) normalized.add(normalizeLogin(login));
-	return normalized;
+function indexBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T> {
+	const index = new Map<string, T>();
+	for (const item of items) index.set(keyOf(item), item);
+	return index;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

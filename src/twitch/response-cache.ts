@@ -20,131 +20,107 @@ interface Entry {
 	expiresAt: number;
 }
 
+/** A holder of cached answers whose entries count toward the cache's bound (see ResponseCache). */
+export interface CachePart {
+	readonly size: number;
+	/** Gives up the least recently used entry. */
+	dropOldest(): void;
+	clear(): void;
+}
+
 /**
  * The Helix client's response cache: answers in memory, each with a TTL (per endpoint, CACHE_TTL_MS), at most
  * `maxEntries` of them in all, so that it cannot grow without limit in a long-running bot.
  *
- * Answers are kept in sections, one per kind (users by login, streams by user id, …, and one for whole answers such
- * as top games), each keyed by the login or id itself: a lookup of 10,000 logins then builds no 10,000 prefixed
- * keys to hash twice. Each section is a Map in insertion order, which makes it an LRU list: a hit moves its entry
- * to the end. When the cache is full, the largest section drops its least recently used entry. Expired entries
- * are dropped when read, or as the oldest.
+ * Whole answers (top games, a search, …) are kept here under keys that name them; answers by key (users by login,
+ * streams by user id, …) are kept by the HelixBatcher of each lookup, which joins the cache as a part of it: one
+ * map entry per key serves both the request in flight and, later, the cached answer. Each part is a Map in insertion
+ * order, which makes it an LRU list (a hit moves its entry to the end). When the cache is full, the largest part
+ * gives up its least recently used entry. Expired entries are dropped when read, or as the oldest.
  *
  * Hand-written where lru-cache was used: with per-entry TTLs its get and set cost about 1.5 µs each, so that the
  * cache of a 10,000-login lookup cost more than its 100 requests.
  */
-export class ResponseCache {
+export class ResponseCache implements CachePart {
 	readonly metrics: TwitchMetrics;
 	private readonly maxEntries: number;
-	private readonly sections = new Map<string, ResponseCacheSection>();
-	/** Entries in all sections. */
+	private readonly answers = new Map<string, Entry>();
+	private readonly parts: CachePart[] = [this];
+	/** Entries in all parts. */
 	private entries = 0;
-	/** Whole answers (top games, a search, …) under keys that name them. */
-	private readonly answers: ResponseCacheSection;
 
 	constructor(metrics: TwitchMetrics, maxEntries = 20_000) {
 		this.metrics = metrics;
 		this.maxEntries = maxEntries;
-		this.answers = this.section('answers');
 	}
 
-	/** The section for one kind of answer (made on first use); its keys are bare ids or logins. */
-	section(name: string): ResponseCacheSection {
-		let section = this.sections.get(name);
-		if (!section) {
-			section = new ResponseCacheSection(this);
-			this.sections.set(name, section);
-		}
-		return section;
+	/** Whole answers held here (the parts that joined hold the rest). */
+	get size(): number {
+		return this.answers.size;
+	}
+
+	/** Makes `part`'s entries count toward the bound; it reports each change with `resized`. */
+	join(part: CachePart): void {
+		this.parts.push(part);
+	}
+
+	/** A part's entry count changed by `delta`; past the bound, the largest part gives up its oldest entry. */
+	resized(delta: number): void {
+		this.entries += delta;
+		if (this.entries <= this.maxEntries) return;
+		let largest: CachePart = this;
+		for (const part of this.parts) if (part.size > largest.size) largest = part;
+		largest.dropOldest();
 	}
 
 	/** The cached answer for `key` (its value may be null: a cached "none"), or undefined; counts a hit or a miss. */
 	get<T>(key: string): { value: T } | undefined {
-		return this.answers.get<T>(key);
+		const entry = this.answers.get(key);
+		if (entry === undefined) {
+			this.metrics.cacheMisses++;
+			return undefined;
+		}
+		this.answers.delete(key);
+		if (entry.expiresAt <= performance.now()) {
+			this.resized(-1);
+			this.metrics.cacheMisses++;
+			return undefined;
+		}
+		this.answers.set(key, entry);
+		this.metrics.cacheHits++;
+		return entry as { value: T };
 	}
 
-	/** Keeps `value` for `ttlMs`. */
+	/** Keeps `value` for `ttlMs`, as the most recently used answer. */
 	set(key: string, value: unknown, ttlMs: number): void {
-		this.answers.set(key, value, ttlMs);
+		const replaced = this.answers.delete(key);
+		this.answers.set(key, { value, expiresAt: performance.now() + ttlMs });
+		if (!replaced) this.resized(1);
 	}
 
 	/** Returns the cached answer for `key`, or runs `load` and caches its answer for `ttlMs`. */
 	async getOrLoad<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
-		const hit = this.answers.get<T>(key);
+		const hit = this.get<T>(key);
 		if (hit) return hit.value;
 		const value = await load();
-		this.answers.set(key, value, ttlMs);
+		this.set(key, value, ttlMs);
 		return value;
 	}
 
-	clear(): void {
-		for (const section of this.sections.values()) section.clear();
-	}
-
-	/** A section's entry count changed by `delta`; past the bound, the largest section gives up its oldest entry. */
-	resized(delta: number): void {
-		this.entries += delta;
-		if (this.entries <= this.maxEntries) return;
-		let largest: ResponseCacheSection | undefined;
-		for (const section of this.sections.values()) if (!largest || section.size > largest.size) largest = section;
-		largest?.dropOldest();
-	}
-}
-
-/** One kind of answer in the ResponseCache, keyed by id or login; see there. */
-export class ResponseCacheSection {
-	private readonly cache: ResponseCache;
-	private readonly entries = new Map<string, Entry>();
-
-	constructor(cache: ResponseCache) {
-		this.cache = cache;
-	}
-
-	get size(): number {
-		return this.entries.size;
-	}
-
-	/** The cached answer for `key` (its value may be null: a cached "none"), or undefined; counts a hit or a miss. */
-	get<T>(key: string): { value: T } | undefined {
-		const entry = this.entries.get(key);
-		const { metrics } = this.cache;
-		if (entry === undefined) {
-			metrics.cacheMisses++;
-			return undefined;
-		}
-		this.entries.delete(key);
-		if (entry.expiresAt <= performance.now()) {
-			this.cache.resized(-1);
-			metrics.cacheMisses++;
-			return undefined;
-		}
-		this.entries.set(key, entry);
-		metrics.cacheHits++;
-		return entry as { value: T };
-	}
-
-	/** Keeps `value` for `ttlMs` from `now` (callers storing many answers at once read the time once). */
-	set(key: string, value: unknown, ttlMs: number, now = performance.now()): void {
-		const before = this.entries.size;
-		const entry = { value, expiresAt: now + ttlMs };
-		this.entries.set(key, entry);
-		if (this.entries.size > before) this.cache.resized(1);
-		else {
-			// A replaced answer: Map.set keeps a key where it was, so move it to the end (most recently used).
-			this.entries.delete(key);
-			this.entries.set(key, entry);
-		}
-	}
-
 	dropOldest(): void {
-		const oldest = this.entries.keys().next();
+		const oldest = this.answers.keys().next();
 		if (oldest.done) return;
-		this.entries.delete(oldest.value);
-		this.cache.resized(-1);
+		this.answers.delete(oldest.value);
+		this.resized(-1);
 	}
 
+	/** Forgets every answer, those of the parts too. */
 	clear(): void {
-		this.cache.resized(-this.entries.size);
-		this.entries.clear();
+		for (const part of this.parts) {
+			if (part === this) {
+				this.entries -= this.answers.size;
+				this.answers.clear();
+			} else part.clear();
+		}
 	}
 }
