@@ -14,7 +14,7 @@ export const CACHE_TTL_MS = {
 	channels: 60_000,
 } as const;
 
-/** Null is a real answer ("no such us/** An answer and when it goes stale (performance.now() milliseconds). Null is a real answer: "no such user". */
+/** An answer and when it goes stale (performance.now() milliseconds). Null is a real answer: "no such user". */
 interface Entry {
 	value: unknown;
 	expiresAt: number;
