@@ -7,6 +7,7 @@ export { Permission } from './permissions.ts';
 export { startFakeDiscord } from './server.ts';
 export type {
 	AllowedMentionsBody,
+	FakeAttachment,
 	FakeChannel,
 	FakeDiscord,
 	FakeDiscordEvent,

@@ -23,7 +23,18 @@ const LIMITS = {
 	actionRows: 5,
 	buttonLabel: 80,
 	customId: 100,
+	attachmentDescription: 1024,
 } as const;
+
+/**
+ * One entry of a create/edit's `attachments`: `id` is an existing attachment's snowflake (an edit keeps that file)
+ * or the n of an upload's `files[n]` part; `filename` and `description` set that file's metadata.
+ */
+export interface AttachmentRequest {
+	id: string;
+	filename?: string;
+	description?: string;
+}
 
 export interface MessageBody {
 	content?: string;
@@ -33,6 +44,8 @@ export interface MessageBody {
 	flags?: number;
 	nonce?: string;
 	enforceNonce?: boolean;
+	/** As sent; on an edit, the whole set of files to keep. `null` is read as an empty list. */
+	attachments?: AttachmentRequest[];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -154,9 +167,36 @@ function checkComponents(components: unknown[]): void {
 	}
 }
 
+/** Checks the `attachments` list of a create or edit (Discord's attachment request structure). */
+function parseAttachments(raw: unknown): AttachmentRequest[] {
+	if (!Array.isArray(raw)) {
+		throw invalidFormBody('attachments', 'LIST_TYPE_CONVERT', 'Only iterables may be used in a ListType');
+	}
+	return raw.map((entry, index) => {
+		const at = `attachments.${index}`;
+		if (!isRecord(entry))
+			throw invalidFormBody(at, 'MODEL_TYPE_CONVERT', 'Only dictionaries may be used in a ModelType');
+		// "snowflake or number": a new upload's index may come as 0 or '0'.
+		const validId =
+			(typeof entry.id === 'number' && Number.isInteger(entry.id) && entry.id >= 0) ||
+			(typeof entry.id === 'string' && /^\d+$/.test(entry.id));
+		if (!validId) throw invalidFormBody(`${at}.id`, 'BASE_TYPE_REQUIRED', 'This field is required');
+		const request: AttachmentRequest = { id: String(entry.id) };
+		if (entry.filename !== undefined && entry.filename !== null) {
+			checkLength(entry.filename, Number.POSITIVE_INFINITY, `${at}.filename`);
+			request.filename = entry.filename as string;
+		}
+		if (entry.description !== undefined && entry.description !== null) {
+			checkLength(entry.description, LIMITS.attachmentDescription, `${at}.description`);
+			request.description = entry.description as string;
+		}
+		return request;
+	});
+}
+
 /**
  * Parses a message body. With `requireSomething` (creation), a message with no content, embeds or components is
- * refused with 50006 like Discord does.
+ * refused with 50006 like Discord does (a create carrying files passes false: a file alone is a message).
  */
 export function parseMessageBody(raw: unknown, requireSomething: boolean): MessageBody {
 	if (!isRecord(raw))
@@ -214,6 +254,8 @@ export function parseMessageBody(raw: unknown, requireSomething: boolean): Messa
 		}
 	}
 	if (raw.enforce_nonce === true) body.enforceNonce = true;
+	if (raw.attachments !== undefined)
+		body.attachments = raw.attachments === null ? [] : parseAttachments(raw.attachments);
 	if (requireSomething) {
 		const empty =
 			(body.content ?? '') === '' && (body.embeds ?? []).length === 0 && (body.components ?? []).length === 0;

@@ -12,6 +12,20 @@ export interface RouteContext {
 	params: Record<string, string>;
 	body: unknown;
 	query: URLSearchParams;
+	/** The file parts of a multipart/form-data body, in order; empty for a JSON body. */
+	files: UploadedFile[];
+}
+
+/** One file part of a multipart/form-data request. */
+export interface UploadedFile {
+	/** The part's name, e.g. 'files[0]'. */
+	field: string;
+	/** The n of a part named `files[n]` (what `attachments[].id` refers to); null for any other name. */
+	index: number | null;
+	/** From the part's Content-Disposition; null when it had none (Discord requires one). */
+	filename: string | null;
+	contentType: string | null;
+	data: Buffer;
 }
 
 const routeResultTag = Symbol('routeResult');
@@ -90,14 +104,15 @@ export class FakeRestApi {
 		const prefix = /^\/api(?:\/v\d+)?(?=\/|$)/.exec(url.pathname);
 		const path = prefix ? url.pathname.slice(prefix[0].length) || '/' : url.pathname;
 		let body: unknown = null;
+		let files: UploadedFile[] = [];
 		let reply: Reply;
 		try {
-			body = await readBody(request);
-			reply = prefix ? this.#route(method, path, url.searchParams, body, request) : notFound();
+			({ body, files } = await readBody(request));
+			reply = prefix ? this.#route(method, path, url.searchParams, { body, files }, request) : notFound();
 		} catch (error) {
 			reply = errorReply(error);
 		}
-		this.#options.log({
+		const entry: RestLogEntry = {
 			method,
 			path,
 			query: url.search,
@@ -105,7 +120,16 @@ export class FakeRestApi {
 			body,
 			response: reply.body,
 			at: this.#options.now(),
-		});
+		};
+		if (files.length > 0) {
+			entry.files = files.map((file) => ({
+				field: file.field,
+				filename: file.filename ?? '',
+				size: file.data.length,
+				contentType: file.contentType,
+			}));
+		}
+		this.#options.log(entry);
 		if (reply.hang) return;
 		const headers: Record<string, string> = { ...reply.headers };
 		if (reply.body === null || reply.status === 204) {
@@ -118,7 +142,13 @@ export class FakeRestApi {
 		response.end(JSON.stringify(reply.body));
 	}
 
-	#route(method: string, path: string, query: URLSearchParams, body: unknown, request: IncomingMessage): Reply {
+	#route(
+		method: string,
+		path: string,
+		query: URLSearchParams,
+		{ body, files }: { body: unknown; files: UploadedFile[] },
+		request: IncomingMessage,
+	): Reply {
 		const fault = this.#takeFault(method, path);
 		const matches = this.#routes
 			.map((route) => ({ route, params: matchSegments(route.segments, path) }))
@@ -136,7 +166,7 @@ export class FakeRestApi {
 			return { status: 401, body: { message: '401: Unauthorized', code: 0 }, headers: rateLimit.headers };
 		}
 		try {
-			const result = route.definition.handle({ params, body, query });
+			const result = route.definition.handle({ params, body, query, files });
 			if (isRouteResult(result)) return { status: result.status, body: result.body, headers: rateLimit.headers };
 			return { status: result === null ? 204 : 200, body: result ?? null, headers: rateLimit.headers };
 		} catch (error) {
@@ -262,26 +292,57 @@ function faultReply(fault: RestFault, rateLimitHeaders: Record<string, string>):
 	};
 }
 
-/** Reads a JSON body, or the `payload_json` part of a multipart body (discord.js sends files that way). */
-async function readBody(request: IncomingMessage): Promise<unknown> {
+/**
+ * Reads a JSON body, or a multipart/form-data one as Discord takes it (how discord.js sends files): the JSON from
+ * the `payload_json` part (or, without one, the other text parts as fields), and the file parts.
+ */
+async function readBody(request: IncomingMessage): Promise<{ body: unknown; files: UploadedFile[] }> {
 	const chunks: Buffer[] = [];
 	for await (const chunk of request) chunks.push(chunk as Buffer);
-	if (chunks.length === 0) return null;
 	const raw = Buffer.concat(chunks);
-	if (raw.length === 0) return null;
+	if (raw.length === 0) return { body: null, files: [] };
 	const contentType = request.headers['content-type'] ?? '';
-	let text = raw.toString('utf8');
-	const boundary = /multipart\/form-data;\s*boundary=("?)([^";]+)\1/i.exec(contentType)?.[2];
-	if (boundary) {
-		const part = text
-			.split(`--${boundary}`)
-			.find((candidate) => /name="payload_json"/.test(candidate.slice(0, candidate.indexOf('\r\n\r\n'))));
-		if (!part) return null;
-		text = part.slice(part.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
-	}
+	if (/^multipart\/form-data/i.test(contentType)) return readMultipart(raw, contentType);
+	return { body: parseJson(raw.toString('utf8')), files: [] };
+}
+
+function parseJson(text: string): unknown {
 	try {
 		return JSON.parse(text) as unknown;
 	} catch {
 		throw new DiscordApiErrorResponse(400, 50109, messageForCode(50109, 400));
 	}
+}
+
+/** Parses multipart/form-data with the WHATWG parser Node ships (undici's), not a hand-rolled one. */
+async function readMultipart(raw: Buffer, contentType: string): Promise<{ body: unknown; files: UploadedFile[] }> {
+	let form: FormData;
+	try {
+		form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+	} catch {
+		throw new DiscordApiErrorResponse(400, 50109, messageForCode(50109, 400));
+	}
+	const files: UploadedFile[] = [];
+	const fields: Record<string, string> = {};
+	let payloadJson: string | null = null;
+	for (const [field, value] of form.entries()) {
+		const index = /^files\[(\d+)\]$/.exec(field)?.[1];
+		if (typeof value === 'string') {
+			if (field === 'payload_json') payloadJson = value;
+			// A `files[n]` part without a filename arrives as text: still a file, one Discord refuses.
+			else if (index !== undefined)
+				files.push({ field, index: Number(index), filename: null, contentType: null, data: Buffer.from(value) });
+			else fields[field] = value;
+			continue;
+		}
+		files.push({
+			field,
+			index: index === undefined ? null : Number(index),
+			filename: value.name === '' ? null : value.name,
+			contentType: value.type === '' ? null : value.type,
+			data: Buffer.from(await value.arrayBuffer()),
+		});
+	}
+	const body = payloadJson !== null ? parseJson(payloadJson) : Object.keys(fields).length > 0 ? fields : null;
+	return { body, files };
 }

@@ -27,6 +27,10 @@ import { FakeWorld } from './world.ts';
 
 /** Session starts a bot gets a day (GET /gateway/bot `session_start_limit.total`). */
 const SESSION_STARTS_PER_DAY = 1000;
+/** Discord's default upload limit per file ("Uploading Files"); boosted servers allow more. */
+const DEFAULT_ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024;
+/** Where the fake serves uploaded files: its stand-ins for cdn.discordapp.com and media.discordapp.net. */
+const ATTACHMENT_PATH = /^\/(?:media\/)?attachments\/(\d+)\/(\d+)\/[^/]+$/;
 
 function positiveInteger(name: string, value: number): number {
 	if (!Number.isInteger(value) || value < 1) throw new Error(`fake Discord: ${name} must be a whole number ≥ 1`);
@@ -73,6 +77,14 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		nextId,
 		now,
 		nonceWindowMs: options.nonceWindowMs ?? 2 * 60_000,
+		attachmentSizeLimit: positiveInteger(
+			'attachmentSizeLimit',
+			options.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_SIZE_LIMIT,
+		),
+		attachmentUrls: (channelId, attachmentId, filename) => {
+			const path = `attachments/${channelId}/${attachmentId}/${encodeURIComponent(filename)}`;
+			return { url: `http://${baseUrl}/${path}`, proxyUrl: `http://${baseUrl}/media/${path}` };
+		},
 		events: {
 			created: (message) => {
 				gateway.dispatch('MESSAGE_CREATE', messages.toJson(message, true), messageRoute(message));
@@ -281,11 +293,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 				pattern: '/channels/:channelId/messages',
 				auth: true,
 				major: ['channelId'],
-				handle: ({ params, body }) => {
+				handle: ({ params, body, files }) => {
 					const channelId = params.channelId ?? '';
 					// Permissions are Discord's first answer: check them before the body (50001/50013 over 50035).
 					world.accessibleChannel(channelId);
-					const { message } = messages.create(channelId, parseMessageBody(body, true));
+					// A multipart create may be files alone: no payload_json, or one without content.
+					const parsed = parseMessageBody(body ?? (files.length > 0 ? {} : null), files.length === 0);
+					const { message } = messages.create(channelId, parsed, files);
 					return messages.toJson(message);
 				},
 			},
@@ -301,11 +315,18 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 				pattern: '/channels/:channelId/messages/:messageId',
 				auth: true,
 				major: ['channelId'],
-				handle: ({ params, body }) => {
+				handle: ({ params, body, files }) => {
 					const channelId = params.channelId ?? '';
 					world.accessibleChannel(channelId);
-					const changes = parseMessageBody(body, false);
-					const message = messages.edit(channelId, params.messageId ?? '', changes, body as Record<string, unknown>);
+					const raw = body ?? (files.length > 0 ? {} : null);
+					const changes = parseMessageBody(raw, false);
+					const message = messages.edit(
+						channelId,
+						params.messageId ?? '',
+						changes,
+						raw as Record<string, unknown>,
+						files,
+					);
 					return messages.toJson(message);
 				},
 			},
@@ -357,6 +378,17 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 	}
 
 	const server = createServer((request, response) => {
+		const file = ATTACHMENT_PATH.exec(new URL(request.url ?? '/', 'http://fake').pathname);
+		if (file && request.method === 'GET') {
+			const attachment = messages.findAttachment(file[1] ?? '', file[2] ?? '');
+			if (!attachment) {
+				response.writeHead(404).end();
+				return;
+			}
+			response.writeHead(200, { 'content-type': attachment.contentType ?? 'application/octet-stream' });
+			response.end(attachment.data);
+			return;
+		}
 		void rest.handle(request, response);
 	});
 	server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
@@ -455,6 +487,16 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 		},
 		channelMessages(channelId) {
 			return messages.current(channelId);
+		},
+		attachmentBytes(messageId, filename) {
+			const message = messages.all.find((candidate) => candidate.id === messageId && !candidate.deleted);
+			if (!message) throw new Error(`fake Discord: no current message ${messageId}`);
+			const attachment = message.attachments.find((candidate) => candidate.filename === filename);
+			if (!attachment) {
+				const names = message.attachments.map((candidate) => candidate.filename).join(', ') || 'none';
+				throw new Error(`fake Discord: message ${messageId} has no file ${filename} (files: ${names})`);
+			}
+			return attachment.data;
 		},
 		waitForMessage(predicate, timeoutMs = 5000) {
 			const existing = messages.all.find((message) => predicate(message));

@@ -34,6 +34,11 @@ export interface FakeDiscordOptions {
 	 * The default lets a test restart the bot (a new discord.js client, whose own throttle starts empty) at once.
 	 */
 	identifyRateLimit?: 'refuse' | 'record';
+	/**
+	 * Largest file a message may carry, in bytes; a bigger one gets 413 Request entity too large (40005).
+	 * Default 10 MiB, Discord's documented default upload limit (boosted servers allow more).
+	 */
+	attachmentSizeLimit?: number;
 }
 
 /** A shard as identify names it: [shard_id, shard_count]. */
@@ -105,12 +110,32 @@ export interface PingedMentions {
 	users: string[];
 }
 
+/** A file on a message, as uploaded (`files[n]` of a multipart/form-data create or edit). */
+export interface FakeAttachment {
+	/** A snowflake the fake assigned, as Discord does; an edit keeps the file by listing `{ id }` in `attachments`. */
+	readonly id: string;
+	/** The upload's filename (or the `attachments[].filename` sent with it), whitespace turned into '_' as Discord does. */
+	readonly filename: string;
+	readonly size: number;
+	/** The part's Content-Type; null when the upload named none. */
+	readonly contentType: string | null;
+	readonly description: string | null;
+	/** Served by the fake itself (GET answers the bytes), standing in for cdn.discordapp.com. */
+	readonly url: string;
+	/** Also served by the fake, standing in for media.discordapp.net. */
+	readonly proxyUrl: string;
+	/** The uploaded bytes. */
+	readonly data: Buffer;
+}
+
 export interface FakeMessageEdit {
 	at: number;
-	/** The PATCH body as the bot sent it. */
+	/** The PATCH body as the bot sent it (the `payload_json` of a multipart edit). */
 	changes: Record<string, unknown>;
-	/** The message's content and embeds just before this edit. */
-	before: { content: string; embeds: unknown[]; components: unknown[] };
+	/** Filenames of the `files[n]` parts of this edit, in order (kept or not by its `attachments`). */
+	files: string[];
+	/** The message's content, embeds, components and attachments just before this edit. */
+	before: { content: string; embeds: unknown[]; components: unknown[]; attachments: FakeAttachment[] };
 }
 
 /** A message the bot created in a channel (not an interaction reply: those are in `InteractionResult`). */
@@ -122,6 +147,11 @@ export interface FakeMessage {
 	readonly content: string;
 	readonly embeds: readonly unknown[];
 	readonly components: readonly unknown[];
+	/**
+	 * Every file on the message, oldest upload first. The message JSON's `attachments` leaves out those an embed
+	 * shows through `attachment://filename`, as Discord does; this list has them all.
+	 */
+	readonly attachments: readonly FakeAttachment[];
 	readonly flags: number;
 	/** As sent; null when the bot sent none (Discord then parses every mention). */
 	readonly allowedMentions: AllowedMentionsBody | null;
@@ -154,8 +184,10 @@ export interface RestLogEntry {
 	path: string;
 	query: string;
 	status: number;
-	/** The request body (parsed JSON) or null. */
+	/** The request body (parsed JSON; for multipart/form-data its `payload_json`) or null. */
 	body: unknown;
+	/** The file parts of a multipart/form-data request (their bytes are on the message's attachments). */
+	files?: Array<{ field: string; filename: string; size: number; contentType: string | null }>;
 	/** The response body (parsed JSON) or null. */
 	response: unknown;
 	at: number;
@@ -257,6 +289,8 @@ export interface FakeDiscord {
 	readonly messages: ReadonlyArray<FakeMessage>;
 	/** Current (not deleted) messages of a channel, oldest first. */
 	channelMessages(channelId: string): FakeMessage[];
+	/** The bytes of the file `filename` now on message `messageId`; throws when the message has no such file. */
+	attachmentBytes(messageId: string, filename: string): Buffer;
 	/** The first message, existing or future, matching `pred`. Default timeout 5000 ms. */
 	waitForMessage(pred: (message: FakeMessage) => boolean, timeoutMs?: number): Promise<FakeMessage>;
 	readonly restLog: RestLogEntry[];
