@@ -6,6 +6,7 @@
 import type { APIActionRowComponent, APIComponentInMessageActionRow, APIEmbed } from 'discord-api-types/v10';
 import type { StreamState } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
+import type { StreamSummary } from './stream-summary.ts';
 
 /** What an announcement shows of a stream: the same whether it comes from Get Streams or from the stored state. */
 export interface AnnouncedStream {
@@ -50,6 +51,13 @@ export interface EndedAnnouncementInput {
 	endedAt: number;
 	/** The past broadcast's URL, when Twitch archived the stream. */
 	vodUrl: string | null;
+	/** How the stream went (summarize): shown as fields. Without it the post says what it said before summaries. */
+	summary?: StreamSummary | undefined;
+	/**
+	 * A viewer chart sent with the message as a file of this name: the embed shows it (`attachment://<filename>`).
+	 * The name should be plain (letters, digits, `.`, `_`, `-`): Discord changes spaces and the embed would miss it.
+	 */
+	chart?: { filename: string } | undefined;
 }
 
 /** Renders announcements; the notifier's one dependency on how posts look. */

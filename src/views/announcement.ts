@@ -3,7 +3,7 @@
  * Built on the helpers the command replies use (channel URL, preview cache-buster, durations, category, limits), so
  * that a post and a reply about the same stream say the same things the same way.
  */
-import type { APIEmbed } from 'discord-api-types/v10';
+import type { APIEmbed, APIEmbedField } from 'discord-api-types/v10';
 import {
 	type AnnouncedStream,
 	type AnnouncementMessage,
@@ -20,6 +20,7 @@ import { DEFAULT_TEMPLATE, renderTemplate } from './announcement-template.ts';
 import { categoryText, DISCORD_LIMITS, safeText, truncate } from './discord-limits.ts';
 import { discordTimestamp, formatElapsed, parseTwitchDate } from './quantities.ts';
 import { EMBED_COLORS, linkButtonRow } from './reply.ts';
+import { summaryFields } from './stream-summary-fields.ts';
 import { channelUrl, livePreviewUrl } from './twitch-images.ts';
 
 const FOOTER_PREFIX = 'Twitch · stream ';
@@ -59,14 +60,24 @@ export function renderLiveAnnouncement(input: LiveAnnouncementInput): Announceme
 	};
 }
 
-/** The post once the stream is over: "was live", how long, and the VOD link when there is one. No mention. */
+/**
+ * The post once the stream is over: "was live", how long, and the VOD link when there is one. No mention. With a
+ * summary, its numbers as fields (see summaryFields); with a chart, the embed's image is that uploaded file.
+ */
 export function renderEndedAnnouncement(input: EndedAnnouncementInput): AnnouncementMessage {
-	const { stream, endedAt, vodUrl } = input;
+	const { stream, endedAt, vodUrl, summary, chart } = input;
 	const url = channelUrl(stream.login);
 	const started = parseTwitchDate(stream.startedAt);
-	const duration = started ? formatElapsed(endedAt - started.getTime()) : null;
-	const fields: APIEmbed['fields'] = [{ name: 'Category', value: categoryText(stream.gameName), inline: true }];
-	if (duration) fields.push({ name: 'Duration', value: duration, inline: true });
+	let duration: string | null;
+	let fields: APIEmbedField[];
+	if (summary) {
+		duration = formatElapsed(summary.durationMs);
+		fields = summaryFields(summary, stream.gameName);
+	} else {
+		duration = started ? formatElapsed(endedAt - started.getTime()) : null;
+		fields = [{ name: 'Category', value: categoryText(stream.gameName), inline: true }];
+		if (duration) fields.push({ name: 'Duration', value: duration, inline: true });
+	}
 	const embed: APIEmbed = {
 		color: EMBED_COLORS.offline,
 		author: { name: authorName(stream), url },
@@ -77,6 +88,7 @@ export function renderEndedAnnouncement(input: EndedAnnouncementInput): Announce
 		footer: { text: `${FOOTER_PREFIX}${stream.streamId}` },
 		timestamp: new Date(endedAt).toISOString(),
 	};
+	if (chart) embed.image = { url: `attachment://${chart.filename}` };
 	const buttons = [{ label: 'Channel', url }];
 	if (vodUrl) buttons.unshift({ label: 'Watch the VOD', url: vodUrl });
 	return {
