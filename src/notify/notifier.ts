@@ -19,6 +19,7 @@ import type { DeliveryStatusRepository } from '../store/delivery-status-reposito
 import type { GuildSettingsRepository } from '../store/guild-settings-repository.ts';
 import type { StreamState } from '../store/records.ts';
 import type { StreamStateRepository } from '../store/stream-state-repository.ts';
+import type { ViewerSampleRepository } from '../store/viewer-sample-repository.ts';
 import type { WatchRepository } from '../store/watch-repository.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import type { AnnouncementRenderer } from './announcement-port.ts';
@@ -35,6 +36,7 @@ import { type PollCycle, type PollCycleReport, StreamPoller } from './poller.ts'
 import { END_RETRY_WINDOW_MS, StreamEnds } from './stream-end.ts';
 import { StreamQueues } from './stream-queues.ts';
 import { StreamStates } from './stream-states.ts';
+import { ViewerSampler } from './viewer-sampler.ts';
 
 export interface NotifierOptions {
 	twitch: Pick<TwitchClient, 'getLiveStreams' | 'getArchiveForStream'>;
@@ -44,6 +46,8 @@ export interface NotifierOptions {
 		announcements: AnnouncementRepository;
 		guildSettings: GuildSettingsRepository;
 		deliveryStatus: DeliveryStatusRepository;
+		/** Where viewer samples go (the stream summary); absent: none are taken. */
+		viewerSamples?: ViewerSampleRepository;
 	};
 	rest: REST;
 	/** How announcements look (src/views/announcement.ts's announcementRenderer). */
@@ -92,6 +96,8 @@ export interface Notifier {
 	readonly poller: StreamPoller;
 	/** The EventSub source, when enabled. */
 	readonly eventsub: EventSubSource | undefined;
+	/** The viewer samples of live streams, when the repositories have a place for them. */
+	readonly sampler: ViewerSampler | undefined;
 }
 
 /** Subscriptions are checked against Twitch's list at least this often (in poll cycles: 30 min at the default). */
@@ -140,6 +146,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		...(options.nonceTrustMs === undefined ? {} : { nonceTrustMs: options.nonceTrustMs }),
 	});
 	const ends = new StreamEnds({ ...shared, twitch: options.twitch });
+	const sampler = repositories.viewerSamples
+		? new ViewerSampler({
+				repository: repositories.viewerSamples,
+				clock,
+				logger: logger.child({ component: 'viewer-samples' }),
+			})
+		: undefined;
 	const states = new StreamStates({
 		repository: repositories.streamStates,
 		clock,
@@ -232,6 +245,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		...(options.observer ? { observer: options.observer } : {}),
 		onCycle: (cycle) => {
 			observeCycle(cycle);
+			sampler?.observe(cycle.liveStates);
 			reconcileIfWatchesChanged();
 		},
 	});
@@ -302,16 +316,19 @@ export function createNotifier(options: NotifierOptions): Notifier {
 			eventsub?.stop();
 			await poller.stop();
 			await queues.whenIdle();
+			await sampler?.whenIdle();
 		},
 		async runCycle() {
 			await prepare();
 			const report = await poller.runCycle();
 			await queues.whenIdle();
+			await sampler?.whenIdle();
 			return report;
 		},
 		whenIdle: () => queues.whenIdle(),
 		streamStateOf: (twitchUserId) => states.get(twitchUserId),
 		isInstant: (twitchUserId) => eventsub?.isCovered(twitchUserId) ?? false,
 		eventsub,
+		sampler,
 	};
 }

@@ -7,6 +7,7 @@ import { GuildSettingsRepository } from './guild-settings-repository.ts';
 import type { Store } from './keyv.ts';
 import { fencedAdapter } from './open-coordination.ts';
 import { StreamStateRepository } from './stream-state-repository.ts';
+import { ViewerSampleRepository } from './viewer-sample-repository.ts';
 import { WatchRepository } from './watch-repository.ts';
 
 /**
@@ -19,6 +20,8 @@ export interface Repositories {
 	readonly streamStates: StreamStateRepository;
 	readonly announcements: AnnouncementRepository;
 	readonly deliveryStatus: DeliveryStatusRepository;
+	/** Viewer samples of live streams, for the summary at their end (written by the notifier only). */
+	readonly viewerSamples: ViewerSampleRepository;
 }
 
 /**
@@ -40,6 +43,7 @@ export async function openRepositories(
 		streamStates: new StreamStateRepository(store, options),
 		announcements: new AnnouncementRepository(store, options),
 		deliveryStatus: new DeliveryStatusRepository(store, options),
+		viewerSamples: new ViewerSampleRepository(store, options),
 	};
 	await repositories.watches.load();
 	return repositories;
@@ -72,5 +76,6 @@ export function fencedRepositories(
 		streamStates: new StreamStateRepository(fenced, options),
 		announcements: new AnnouncementRepository(fenced, options),
 		deliveryStatus: new DeliveryStatusRepository(fenced, options),
+		viewerSamples: new ViewerSampleRepository(fenced, options),
 	};
 }

@@ -47,13 +47,19 @@ function keysOf(arg: unknown): string[] {
 	return items.map((item) => String(typeof item === 'object' && item !== null ? (item as { key: string }).key : item));
 }
 
+/**
+ * The viewer samples of the summary card: the poll's own work, once a cycle for every live stream (one read of the
+ * series heads of streams new to this process, one write of the samples due), not the delivery's.
+ */
+const isSampling = (step: Step) => 'call' in step && step.keys.every((key) => key.startsWith('viewer-sample'));
+
 /** What delivery did in the last cycle: the steps after the poll saved the stream states. */
 function afterStateSave(steps: Step[]): Step[] {
 	const saved = steps.findLastIndex(
 		(step) => 'call' in step && step.call === 'setMany' && step.keys.some((key) => key.startsWith('stream-state:')),
 	);
 	if (saved === -1) throw new Error('the cycle saved no stream state');
-	return steps.slice(saved + 1);
+	return steps.slice(saved + 1).filter((step) => !isSampling(step));
 }
 
 /** A step as "getMany announcements,guild-settings,…": the call and the kinds of records it touched. */
@@ -126,5 +132,19 @@ describe.each(storeBackends)('store round trips of delivery on $kind', (backend:
 			'setMany announcements',
 		]);
 		expect(postsIn(world, channelId)).toHaveLength(1);
+	});
+
+	it('samples the viewers of every live stream in at most two round trips a cycle, however many there are', async () => {
+		const watched = [];
+		for (let index = 0; index < 5; index++) watched.push(await world.watch(`sampled${index}`));
+		for (const { userId } of watched) world.twitchFake.goLive(userId);
+		const steps = recordSteps(world);
+		await world.cycle();
+		const sampling = steps.filter(isSampling).map(describeStep);
+		expect(sampling).toEqual(['getMany viewer-samples', 'setMany viewer-sample,viewer-samples']);
+		// The next cycle (a poll interval later): the heads are in memory and no sample is due yet (every 2 minutes).
+		steps.length = 0;
+		await world.cycle();
+		expect(steps.filter(isSampling)).toEqual([]);
 	});
 });

@@ -17,6 +17,7 @@ import { openStore, type Store } from '../../src/store/keyv.ts';
 import type { TargetStatus, Watch } from '../../src/store/records.ts';
 import type { Repositories } from '../../src/store/repositories.ts';
 import { StreamStateRepository } from '../../src/store/stream-state-repository.ts';
+import { ViewerSampleRepository } from '../../src/store/viewer-sample-repository.ts';
 import { WatchRepository } from '../../src/store/watch-repository.ts';
 import { TwitchClient } from '../../src/twitch/client.ts';
 import { announcementRenderer } from '../../src/views/announcement.ts';
@@ -105,6 +106,7 @@ export async function startNotifierWorld(
 		streamStates: new StreamStateRepository(store),
 		announcements: new AnnouncementRepository(store),
 		guildSettings: new GuildSettingsRepository(store),
+		viewerSamples: new ViewerSampleRepository(store),
 	});
 	const makeNotifier = (repos: Repositories, extra: Partial<NotifierOptions>): Notifier =>
 		createNotifier({
