@@ -6,6 +6,7 @@
 import type { APIActionRowComponent, APIComponentInMessageActionRow, APIEmbed } from 'discord-api-types/v10';
 import type { StreamState } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
+import type { MessageFile } from './discord-messages.ts';
 import type { StreamSummary } from './stream-summary.ts';
 
 /** What an announcement shows of a stream: the same whether it comes from Get Streams or from the stored state. */
@@ -29,6 +30,13 @@ export interface AnnouncementMessage {
 	embeds: APIEmbed[];
 	components: APIActionRowComponent<APIComponentInMessageActionRow>[];
 	allowed_mentions: { parse: never[]; roles: string[] };
+	/** Uploaded with the message (see MessageFile); an embed shows an image file as `attachment://<name>`. */
+	files?: MessageFile[];
+	/**
+	 * On an edit, the files the message keeps: existing ones by id, new uploads by their index in `files`; anything
+	 * not listed goes (Discord's rule). Absent: the message keeps its files and any upload is added to them.
+	 */
+	attachments?: Array<{ id: number | string }>;
 }
 
 export interface LiveAnnouncementInput {
@@ -112,4 +120,12 @@ export function sampleStream(
 		startedAt: new Date(now).toISOString(),
 		thumbnailUrl: '',
 	};
+}
+
+/**
+ * The message with `files` as its only files: uploaded, and on an edit every file the message had before is
+ * dropped (`attachments` lists just the new uploads). How an end edit replaces the post's picture with its chart.
+ */
+export function withOnlyFiles(message: AnnouncementMessage, files: MessageFile[]): AnnouncementMessage {
+	return { ...message, files, attachments: files.map((_, index) => ({ id: index })) };
 }

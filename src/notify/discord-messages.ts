@@ -15,7 +15,7 @@
  *   Discord asked.
  * discord.js's REST client still enforces the global 50 requests/second and per-bucket limits itself.
  */
-import type { REST, RESTOptions } from '@discordjs/rest';
+import type { RawFile, REST, RESTOptions } from '@discordjs/rest';
 import { Routes } from 'discord-api-types/v10';
 import { z } from 'zod';
 import { canReadHistory, snowflakeAt } from './channel-permissions.ts';
@@ -44,8 +44,20 @@ export function notifierRestOptions(
 	};
 }
 
-/** A message as the views render it (content, embeds, components, allowed mentions). */
-export type MessageBody = object;
+/** A file uploaded with a message (multipart/form-data); an embed shows an image one as `attachment://<name>`. */
+export interface MessageFile {
+	/** Plain (letters, digits, `.`, `_`, `-`): Discord turns spaces into `_`, and `attachment://` must match. */
+	name: string;
+	data: Buffer;
+	contentType: string;
+}
+
+/**
+ * A message as the views render it (content, embeds, components, allowed mentions; on an edit, `attachments`: the
+ * files to keep, existing ones by id and new uploads by their index in `files`). `files` are not JSON: they go as
+ * the request's uploads, the rest as its JSON.
+ */
+export type MessageBody = object & { files?: readonly MessageFile[] | undefined };
 
 export interface CreateOptions {
 	/**
@@ -118,24 +130,26 @@ export class DiscordMessages implements MessagePort {
 	}
 
 	async create(channelId: string, message: MessageBody, options: CreateOptions): Promise<string | null> {
+		const { json, files } = splitUploads(message);
 		const body = {
-			...message,
+			...json,
 			...(options.ping === false ? { allowed_mentions: { parse: [], roles: [] } } : {}),
 			nonce: options.nonce,
 			enforce_nonce: true,
 		};
 		const created = await this.inChannel(
 			channelId,
-			(signal) => this.rest.post(Routes.channelMessages(channelId), { body, signal }),
+			(signal) => this.rest.post(Routes.channelMessages(channelId), { body, files, signal }),
 			true,
 		);
 		return messageSchema.safeParse(created).data?.id ?? null;
 	}
 
 	async edit(channelId: string, messageId: string, message: MessageBody): Promise<void> {
+		const { json, files } = splitUploads(message);
 		await this.inChannel(
 			channelId,
-			(signal) => this.rest.patch(Routes.channelMessage(channelId, messageId), { body: message, signal }),
+			(signal) => this.rest.patch(Routes.channelMessage(channelId, messageId), { body: json, files, signal }),
 			true,
 		);
 	}
@@ -257,6 +271,17 @@ export class DiscordMessages implements MessagePort {
 			}
 		}, SLOW_REQUEST_MS);
 	}
+}
+
+/**
+ * The message's JSON without its `files`, and the files as the REST client's uploads (none: a plain JSON request,
+ * as before files existed). A retried attempt sends the same bytes again: the Buffers are only read.
+ */
+function splitUploads(message: MessageBody): { json: object; files: RawFile[] | undefined } {
+	if (!('files' in message)) return { json: message, files: undefined };
+	const { files, ...json } = message;
+	if (!files || files.length === 0) return { json, files: undefined };
+	return { json, files: files.map((file) => ({ name: file.name, data: file.data, contentType: file.contentType })) };
 }
 
 /** A write not sent: this process is not (or no longer surely) the active notifier. */
