@@ -123,6 +123,11 @@ const data = {
 					description: 'Edit the post when the stream’s title or category changes',
 				},
 				{
+					type: ApplicationCommandOptionType.Boolean,
+					name: 'summary',
+					description: 'At the end, show how the stream went: viewers, categories, a viewer chart',
+				},
+				{
 					type: ApplicationCommandOptionType.String,
 					name: 'games',
 					description: `Only announce these categories (comma-separated, at most ${MAX_FILTER_ENTRIES}); none = all`,
@@ -226,6 +231,7 @@ export default {
 								defaultChannelId: options['default-channel']?.id,
 								endAction: options['on-end'],
 								updateOnChange: options['update-on-change'],
+								streamSummary: options.summary,
 								games: options.games,
 								keywords: options.keywords,
 							},

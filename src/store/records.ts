@@ -21,6 +21,8 @@ export const guildSettingsSchema = z.object({
 	endAction: endActionSchema,
 	/** Edit the announcement when the title or game changes. */
 	updateOnChange: z.boolean(),
+	/** The end edit shows how the stream went (numbers and a viewer chart); records older than it: on. */
+	streamSummary: z.boolean().default(true),
 	/** Lowercase category names; empty announces every category. */
 	gameFilter: z.array(z.string().trim().toLowerCase().min(1)),
 	/** Lowercase words; empty announces every title, otherwise the title must contain one of them. */
@@ -167,6 +169,7 @@ export function defaultGuildSettings(guildId: string): GuildSettings {
 		defaultChannelId: null,
 		endAction: 'edit',
 		updateOnChange: true,
+		streamSummary: true,
 		gameFilter: [],
 		keywordFilter: [],
 		watchLimit: 100,

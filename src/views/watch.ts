@@ -300,6 +300,12 @@ export function renderGuildSettings(outcome: SettingsOutcome): ReplyPayload {
 				name: 'Title or category changes',
 				value: settings.updateOnChange ? 'Update the post' : 'Leave the post as posted',
 			},
+			{
+				name: 'Stream summary',
+				value: settings.streamSummary
+					? 'At the end: duration, viewers, categories and a viewer chart'
+					: 'Off: the end edit shows duration and VOD only',
+			},
 			{ name: 'Game filter', value: filterText(settings.gameFilter, 'Every category', 'Only these categories: ') },
 			{
 				name: 'Keyword filter',

@@ -24,6 +24,7 @@ export interface SettingsRequest {
 	defaultChannelId?: string | undefined;
 	endAction?: EndAction | undefined;
 	updateOnChange?: boolean | undefined;
+	streamSummary?: boolean | undefined;
 	/** Comma-separated category names, or `none`. */
 	games?: string | undefined;
 	/** Comma-separated words, or `none`. */
@@ -31,7 +32,13 @@ export interface SettingsRequest {
 }
 
 /** The names of the settings an admin changed, in the order they are listed. */
-export type SettingName = 'default channel' | 'stream end' | 'update on change' | 'game filter' | 'keyword filter';
+export type SettingName =
+	| 'default channel'
+	| 'stream end'
+	| 'update on change'
+	| 'stream summary'
+	| 'game filter'
+	| 'keyword filter';
 
 export interface SettingsOutcome {
 	settings: GuildSettings;
@@ -78,6 +85,10 @@ export async function changeGuildSettings(
 	if (request.updateOnChange !== undefined) {
 		patch.updateOnChange = request.updateOnChange;
 		changed.push('update on change');
+	}
+	if (request.streamSummary !== undefined) {
+		patch.streamSummary = request.streamSummary;
+		changed.push('stream summary');
 	}
 	if (request.games !== undefined) {
 		patch.gameFilter = await checkedGames(deps, parseFilterList(request.games, 'game'));

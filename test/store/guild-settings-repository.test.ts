@@ -13,6 +13,17 @@ describe.each(storeBackends)('GuildSettingsRepository on $kind', (backend) => {
 		expect(await settings.get(guildId)).toEqual(defaultGuildSettings(guildId));
 	});
 
+	it('reads settings stored before the stream summary setting existed as summary on', async () => {
+		const store = await stores.open();
+		const { streamSummary: _, ...older } = { ...defaultGuildSettings(guildId), endAction: 'delete' as const };
+		await writeRawValue(store, `guild-settings:${guildId}`, JSON.stringify({ value: older, expires: null }));
+		expect(await new GuildSettingsRepository(store).get(guildId)).toEqual({
+			...defaultGuildSettings(guildId),
+			endAction: 'delete',
+			streamSummary: true,
+		});
+	});
+
 	it('an update persists across a reopen and keeps the fields it did not change', async () => {
 		const store = await stores.open();
 		const updated = await new GuildSettingsRepository(store).update(guildId, {

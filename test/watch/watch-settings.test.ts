@@ -94,6 +94,14 @@ describe('/watch settings: the other settings', () => {
 		});
 	});
 
+	it('turns the stream summary off and on again', async () => {
+		const off = await changeGuildSettings(deps, GUILD, { streamSummary: false }, fixedChecker());
+		expect(off.changed).toEqual(['stream summary']);
+		expect((await repositories.guildSettings.get(GUILD)).streamSummary).toBe(false);
+		const on = await changeGuildSettings(deps, GUILD, { streamSummary: true }, fixedChecker());
+		expect(on.settings.streamSummary).toBe(true);
+	});
+
 	it('saves the default channel, end action and update-on-change', async () => {
 		const checker = fixedChecker();
 		const outcome = await changeGuildSettings(
