@@ -7,7 +7,7 @@ import type { APIActionRowComponent, APIComponentInMessageActionRow, APIEmbed } 
 import type { StreamState } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
 import type { MessageFile } from './discord-messages.ts';
-import type { StreamSummary } from './stream-summary.ts';
+import type { StreamSummary, ViewerSample } from './stream-summary.ts';
 
 /** What an announcement shows of a stream: the same whether it comes from Get Streams or from the stored state. */
 export interface AnnouncedStream {
@@ -69,9 +69,20 @@ export interface EndedAnnouncementInput {
 }
 
 /** Renders announcements; the notifier's one dependency on how posts look. */
+/** What the viewer chart of a stream summary is drawn from. */
+export interface ViewerChartInput {
+	samples: readonly ViewerSample[];
+	/** The title line: the first of these the chart's font can draw (the display name, then the login). */
+	title: readonly string[];
+	startedAt: number;
+	endedAt: number;
+}
+
 export interface AnnouncementRenderer {
 	live(input: LiveAnnouncementInput): AnnouncementMessage;
 	ended(input: EndedAnnouncementInput): AnnouncementMessage;
+	/** The stream summary's viewer chart as PNG (absent: summaries carry numbers only). */
+	viewerChart?(input: ViewerChartInput): Promise<Buffer>;
 	/** Whether a message (as GET /channels/:id/messages returns it) is this renderer's announcement of `streamId`. */
 	isAnnouncementOf(message: unknown, streamId: string): boolean;
 }

@@ -14,13 +14,15 @@ import {
 	type StreamState,
 	type Watch,
 } from '../store/records.ts';
+import type { ViewerSampleRepository } from '../store/viewer-sample-repository.ts';
 import type { TwitchClient } from '../twitch/client.ts';
-import { type AnnouncedStream, announcedStreamFromState } from './announcement-port.ts';
+import { type AnnouncedStream, announcedStreamFromState, withOnlyFiles } from './announcement-port.ts';
 import { endedStreamOf, targetKey, withFence } from './announcement-records.ts';
 import { isPassing } from './delivery-status.ts';
 import type { GoLiveEvent } from './go-live-state.ts';
 import { planEnd, planEndFailure, planResume } from './planner.ts';
 import type { DeliveryContext, StreamMemory } from './stream-queues.ts';
+import { CHART_FILENAME, type SummaryCard, summaryCardLookup } from './summary-card.ts';
 
 /**
  * An end action that failed for a passing reason (Discord 5xx, network, 429) is retried for this long after the
@@ -43,6 +45,8 @@ interface PendingEnd {
 export interface StreamEndsOptions extends DeliveryContext {
 	/** For the VOD link at the stream's end. */
 	twitch: Pick<TwitchClient, 'getArchiveForStream'>;
+	/** The viewer samples of the stream summary; absent: end edits carry no summary. */
+	viewerSamples?: Pick<ViewerSampleRepository, 'samples'> | undefined;
 }
 
 export class StreamEnds {
@@ -101,16 +105,22 @@ export class StreamEnds {
 			this.o.guildSettings.reading(guildIds),
 		]);
 		const vodUrl = this.vodLookup(event.userId, event.streamId);
+		const card = this.cardLookup(stream, event.endedAt);
 		await Promise.all(
 			announcements.map((announcement) =>
-				this.endAnnouncement(announcement, stream, event.endedAt, vodUrl, settings.get(announcement.guildId)).catch(
-					(error: unknown) => {
-						this.o.logger.error(
-							{ err: error, streamId: announcement.streamId, channelId: announcement.channelId },
-							'could not finish an announcement',
-						);
-					},
-				),
+				this.endAnnouncement(
+					announcement,
+					stream,
+					event.endedAt,
+					vodUrl,
+					card,
+					settings.get(announcement.guildId),
+				).catch((error: unknown) => {
+					this.o.logger.error(
+						{ err: error, streamId: announcement.streamId, channelId: announcement.channelId },
+						'could not finish an announcement',
+					);
+				}),
 			),
 		);
 	}
@@ -121,6 +131,7 @@ export class StreamEnds {
 		stream: AnnouncedStream,
 		endedAt: number,
 		vodUrl: () => Promise<string | null>,
+		card: () => Promise<SummaryCard | null>,
 		read?: GuildSettings,
 	): Promise<void> {
 		const settings = read ?? (await this.o.guildSettings.get(announcement.guildId));
@@ -142,8 +153,20 @@ export class StreamEnds {
 					await this.o.messages.delete(announcement.channelId, messageId);
 					messageId = null;
 				} else {
-					const message = this.o.renderer.ended({ stream, endedAt, vodUrl: await vodUrl() });
-					await this.o.messages.edit(announcement.channelId, messageId, message);
+					const summary = settings.streamSummary ? await card() : null;
+					const message = this.o.renderer.ended({
+						stream,
+						endedAt,
+						vodUrl: await vodUrl(),
+						...(summary ? { summary: summary.summary } : {}),
+						...(summary?.chart ? { chart: { filename: CHART_FILENAME } } : {}),
+					});
+					const files = summary?.chart ? [{ name: CHART_FILENAME, data: summary.chart, contentType: 'image/png' }] : [];
+					await this.o.messages.edit(
+						announcement.channelId,
+						messageId,
+						files.length > 0 ? withOnlyFiles(message, files) : message,
+					);
 				}
 			} catch (error) {
 				const problem = this.o.status.describe(error, announcement);
@@ -202,8 +225,9 @@ export class StreamEnds {
 			return;
 		}
 		const vodUrl = this.vodLookup(pending.userId, pending.streamId);
+		const card = this.cardLookup(pending.stream, announcement.endedAt);
 		const guildSettings = settings.get(announcement.guildId);
-		await this.endAnnouncement(announcement, pending.stream, announcement.endedAt, vodUrl, guildSettings);
+		await this.endAnnouncement(announcement, pending.stream, announcement.endedAt, vodUrl, card, guildSettings);
 	}
 
 	/**
@@ -295,6 +319,14 @@ export class StreamEnds {
 			);
 			return vod;
 		};
+	}
+
+	/** The stream's summary card, made once however many targets show it (none without viewer samples). */
+	private cardLookup(stream: AnnouncedStream, endedAt: number): () => Promise<SummaryCard | null> {
+		const viewerSamples = this.o.viewerSamples;
+		if (!viewerSamples) return async () => null;
+		const drawChart = this.o.renderer.viewerChart?.bind(this.o.renderer);
+		return summaryCardLookup({ viewerSamples, drawChart, logger: this.o.logger }, stream, endedAt);
 	}
 
 	private watchOf(announcement: Pick<Announcement, 'userId' | 'guildId'>): Watch | undefined {

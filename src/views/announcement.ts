@@ -22,6 +22,7 @@ import { discordTimestamp, formatElapsed, parseTwitchDate } from './quantities.t
 import { EMBED_COLORS, linkButtonRow } from './reply.ts';
 import { summaryFields } from './stream-summary-fields.ts';
 import { channelUrl, livePreviewUrl } from './twitch-images.ts';
+import { renderViewerChart } from './viewer-chart.ts';
 
 const FOOTER_PREFIX = 'Twitch · stream ';
 const FOOTER_PATTERN = /Twitch · stream (\d+)/;
@@ -160,4 +161,5 @@ export const announcementRenderer: AnnouncementRenderer = {
 	live: renderLiveAnnouncement,
 	ended: renderEndedAnnouncement,
 	isAnnouncementOf,
+	viewerChart: async (input) => (await renderViewerChart(input)).png,
 };
