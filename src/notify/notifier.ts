@@ -35,8 +35,8 @@ import type { NotifierObserver } from './notifier-observer.ts';
 import { type PollCycle, type PollCycleReport, StreamPoller } from './poller.ts';
 import { END_RETRY_WINDOW_MS, StreamEnds } from './stream-end.ts';
 import { StreamQueues } from './stream-queues.ts';
+import { ViewerSampler } from './stream-sampler.ts';
 import { StreamStates } from './stream-states.ts';
-import { ViewerSampler } from './viewer-sampler.ts';
 
 export interface NotifierOptions {
 	twitch: Pick<TwitchClient, 'getLiveStreams' | 'getArchiveForStream'>;

@@ -3,8 +3,8 @@ import { renderAsync } from '@resvg/resvg-js';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { appendSample, type ViewerSample } from '../../src/notify/stream-summary.ts';
+import { CHART_FONT_FAMILY } from '../../src/views/chart-font.ts';
 import {
-	CHART_FONT_FAMILY,
 	type ChartText,
 	chartCanDraw,
 	renderViewerChart,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/logger.ts';
-import { sampleStepMs, ViewerSampler } from '../../src/notify/viewer-sampler.ts';
+import { sampleStepMs, ViewerSampler } from '../../src/notify/stream-sampler.ts';
 import type { Store } from '../../src/store/keyv.ts';
 import { ViewerSampleRepository } from '../../src/store/viewer-sample-repository.ts';
 import { storeBackends, useTestStores } from '../store/test-stores.ts';
