@@ -4,7 +4,6 @@
  * the project and no system font, so the picture is the same on every machine; a name in a script that font lacks
  * (CJK, most emoji) is left out of the picture rather than drawn as boxes: the embed's text carries it.
  */
-import { renderAsync } from '@resvg/resvg-js';
 import { MIN_CHART_SAMPLES, type ViewerSample } from '../notify/stream-summary.ts';
 import { stripBidiControls } from '../unicode-text.ts';
 import { CHART_FONT_FAMILY, chartFont } from './chart-font.ts';
@@ -58,6 +57,9 @@ export interface ViewerChart extends Omit<ViewerChartSvg, 'svg'> {
 export async function renderViewerChart(input: ViewerChartInput): Promise<ViewerChart> {
 	const started = performance.now();
 	const { svg, ...drawn } = viewerChartSvg(input);
+	// Loaded at the first chart, not at start: the native module is ~4 MB of RSS a process that never ends a
+	// stream (a gateway-only one, a standby) need not carry.
+	const { renderAsync } = await import('@resvg/resvg-js');
 	const image = await renderAsync(svg, {
 		font: { fontFiles: [chartFont().file], loadSystemFonts: false, defaultFontFamily: CHART_FONT_FAMILY },
 		fitTo: { mode: 'original' },
