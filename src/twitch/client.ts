@@ -3,7 +3,7 @@ import { type Clock, systemClock } from '../clock.ts';
 import { HELIX_LIST_LIMIT, HelixBatcher } from './batcher.ts';
 import type { TwitchClientOptions } from './client-options.ts';
 import { EventSubApi } from './eventsub-api.ts';
-import { HelixLists } from './helix-lists.ts';
+import { HELIX_MAX_PAGES, HelixLists } from './helix-lists.ts';
 import { normalizeLogin } from './login.ts';
 import { createTwitchMetrics, guardObserver, type TwitchMetrics } from './metrics.ts';
 import { type HelixPriority, HelixRateLimiter } from './rate-limit.ts';
@@ -199,6 +199,36 @@ export class TwitchClient {
 			this.lists.streams({ game_id: query.gameId, language: query.language }, 1, {}),
 		);
 		return streams.slice(0, count);
+	}
+
+	/**
+	 * Live streams in one category (and language), most viewers first as Twitch sorts them, down to `minViewers`:
+	 * pages of 100 are followed only while the last stream of a page still has that many, and at most `maxPages`
+	 * (the budget of a category watch). Fresh from Twitch (the notifier polls it): never cached. `complete` is false
+	 * when the page bound cut the list while streams over `minViewers` may remain.
+	 */
+	async getCategoryStreams(
+		query: { gameId: string; language?: string | undefined; minViewers?: number | undefined; maxPages: number },
+		options: TwitchRequestOptions = {},
+	): Promise<{ streams: TwitchStream[]; complete: boolean }> {
+		const minViewers = query.minViewers ?? 0;
+		// Pages after which Twitch offered another that was worth asking for: as many as the bound means it cut the list.
+		let followed = 0;
+		const found = await this.lists.streams(
+			{ game_id: query.gameId, language: query.language },
+			query.maxPages,
+			{ priority: options.priority ?? 'background' },
+			(page) => {
+				const last = page.at(-1);
+				if (last !== undefined && last.stream.viewerCount < minViewers) return false;
+				followed++;
+				return true;
+			},
+		);
+		return {
+			streams: found.filter((stream) => stream.viewerCount >= minViewers),
+			complete: followed < Math.max(1, Math.min(query.maxPages, HELIX_MAX_PAGES)),
+		};
 	}
 
 	// ── Games ────────────────────────────────────────────────────────────────────────────────────────────────

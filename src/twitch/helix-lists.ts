@@ -31,8 +31,13 @@ export class HelixLists {
 	 * Get Streams with first=100, following cursors (to `maxPages`), dropping repeats Twitch may send across pages
 	 * and streams Twitch does not call live (`type` "" on an error: not announced, not shown as live).
 	 */
-	async streams(query: Query, maxPages: number, options: HelixRequestOptions): Promise<TwitchStream[]> {
-		const items = await this.pages('/streams', query, streamItemSchema, maxPages, options);
+	async streams(
+		query: Query,
+		maxPages: number,
+		options: HelixRequestOptions,
+		more?: (page: readonly { live: boolean; stream: TwitchStream }[]) => boolean,
+	): Promise<TwitchStream[]> {
+		const items = await this.pages('/streams', query, streamItemSchema, maxPages, options, more);
 		const seen = new Set<string>();
 		const streams: TwitchStream[] = [];
 		for (const { live, stream } of items) {
@@ -67,6 +72,8 @@ export class HelixLists {
 		item: ItemSchema<T>,
 		maxPages: number,
 		options: HelixRequestOptions = {},
+		/** Told each page: whether the next one is worth asking for (default: as long as Twitch offers one). */
+		more?: (page: readonly T[]) => boolean,
 	): Promise<T[]> {
 		const bound = Math.max(1, Math.min(maxPages, HELIX_MAX_PAGES));
 		const items: T[] = [];
@@ -77,6 +84,7 @@ export class HelixLists {
 			items.push(...response.data);
 			after = response.cursor;
 			if (!after || response.data.length === 0) return items;
+			if (more && !more(response.data)) return items;
 		}
 		this.metrics.pageLimitHits++;
 		const details = { path, pages: bound };
