@@ -48,6 +48,18 @@ export interface LoggerOptions {
 	destination?: pino.DestinationStream;
 }
 
+/**
+ * Replaces every exact secret value in a text with [REDACTED], as written and as JSON escapes it (a secret holding a
+ * quote or a backslash); undefined when there is nothing to scrub. Values shorter than 6 characters are ignored:
+ * masking them everywhere would garble ordinary text. Log lines and the ops endpoints' answers use it.
+ */
+export function secretScrubber(secrets: readonly string[]): ((text: string) => string) | undefined {
+	const kept = secrets.filter((secret) => secret.length >= 6);
+	const forms = [...new Set(kept.flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]))];
+	if (forms.length === 0) return undefined;
+	return (text) => forms.reduce((out, form) => out.replaceAll(form, '[REDACTED]'), text);
+}
+
 /** The format a logger with these options writes. */
 export function logFormatOf(options: Pick<LoggerOptions, 'format' | 'terminal'>): 'json' | 'pretty' {
 	return options.format ?? ((options.terminal ?? process.stdout.isTTY === true) ? 'pretty' : 'json');
@@ -55,15 +67,12 @@ export function logFormatOf(options: Pick<LoggerOptions, 'format' | 'terminal'>)
 
 /** Creates the process logger: JSON lines for collectors, readable lines in a terminal (see logFormatOf). */
 export function createLogger(options: LoggerOptions): Logger {
-	const secrets = (options.secrets ?? []).filter((secret) => secret.length >= 6);
-	// A line is JSON: a secret holding a quote or a backslash appears there escaped.
-	const forms = [...new Set(secrets.flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]))];
-	const scrub = (line: string): string => forms.reduce((out, form) => out.replaceAll(form, '[REDACTED]'), line);
+	const scrub = secretScrubber(options.secrets ?? []);
 	const pinoOptions: pino.LoggerOptions = {
 		level: options.level,
 		redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
 		// The whole serialized line, just before it is written: no field can carry a secret past this.
-		...(forms.length > 0 ? { hooks: { streamWrite: scrub } } : {}),
+		...(scrub ? { hooks: { streamWrite: scrub } } : {}),
 	};
 	if (logFormatOf(options) === 'pretty') {
 		// In this thread and synchronous (not pino's worker transport): a fatal line is on screen before the exit.

@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import type { Logger } from '../logger.ts';
+import { type Logger, secretScrubber } from '../logger.ts';
 import type { Store } from '../store/keyv.ts';
 import { NotifierHealth, Readiness } from './health.ts';
 import { startOpsServer } from './http-server.ts';
@@ -39,8 +39,7 @@ export function createOps(options: {
 	const { config, logger, clock, store } = options;
 	const metrics = createBotMetrics();
 	const notifierHealth = new NotifierHealth(clock, metrics.notifier);
-	const secrets = options.secrets.filter((secret) => secret.length >= 6);
-	const redact = (text: string) => secrets.reduce((out, secret) => out.replaceAll(secret, '[REDACTED]'), text);
+	const redact = secretScrubber(options.secrets) ?? ((text: string) => text);
 	let server: Awaited<ReturnType<typeof startOpsServer>> | undefined;
 	return {
 		metrics,

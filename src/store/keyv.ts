@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
 import type KeyvPostgres from '@keyv/postgres';
 import type KeyvRedis from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import { type DeserializedData, Keyv, type KeyvStoreAdapter, type StoredData } from 'keyv';
 import { createSilentLogger, type Logger } from '../logger.ts';
+import { projectFolder } from '../project-folder.ts';
 import { describeStoreError, guardStoreCalls, withDeadline } from './store-health.ts';
 
 export type StoreKind = 'sqlite' | 'redis' | 'postgres';
@@ -223,21 +223,6 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
  */
 export function sqliteFileOf(url: string): string {
 	return resolve(projectFolder(), url.replace(/^sqlite:\/\//, ''));
-}
-
-let foundProjectFolder: string | undefined;
-
-/** The nearest folder above this module holding package.json: the same from src/store/ and from dist/src/store/. */
-function projectFolder(): string {
-	if (foundProjectFolder !== undefined) return foundProjectFolder;
-	let folder = dirname(fileURLToPath(import.meta.url));
-	while (!existsSync(join(folder, 'package.json'))) {
-		const parent = dirname(folder);
-		if (parent === folder) throw new Error('Cannot find the project folder (package.json) above src/store/keyv.ts');
-		folder = parent;
-	}
-	foundProjectFolder = folder;
-	return folder;
 }
 
 async function openSqlite(url: string, logger: Logger): Promise<OpenedAdapter> {

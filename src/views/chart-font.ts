@@ -2,9 +2,9 @@
  * The font the viewer chart draws with, and what the chart needs to know of it without a text engine: which
  * characters it has (its cmap) and how wide each is (its hmtx), read once from the TTF.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectFolder } from '../project-folder.ts';
 
 /**
  * DejaVu Sans 2.37 (the npm package dejavu-fonts-ttf, unmodified), under the Bitstream Vera licence with the DejaVu
@@ -31,17 +31,6 @@ let loadedFont: ChartFont | undefined;
 export function chartFont(): ChartFont {
 	loadedFont ??= readFont(join(projectFolder(), ...FONT_PATH));
 	return loadedFont;
-}
-
-/** The nearest folder above this module holding package.json: the same from src/views/ and dist/src/views/. */
-function projectFolder(): string {
-	let folder = dirname(fileURLToPath(import.meta.url));
-	while (!existsSync(join(folder, 'package.json'))) {
-		const parent = dirname(folder);
-		if (parent === folder) throw new Error('Cannot find the project folder (package.json) above viewer-chart');
-		folder = parent;
-	}
-	return folder;
 }
 
 /**
