@@ -28,6 +28,10 @@ export const guildSettingsSchema = z.object({
 	/** Lowercase words; empty announces every title, otherwise the title must contain one of them. */
 	keywordFilter: z.array(z.string().trim().toLowerCase().min(1)),
 	watchLimit: z.number().int().min(1),
+	/** Flood guard: at most this many new posts per category watch per poll cycle; the rest go in one summary line. */
+	categoryPostLimit: z.number().int().min(1).max(25).default(5),
+	/** Category watches the guild may have (see CategoryWatchRepository). */
+	categoryWatchLimit: z.number().int().min(1).default(10),
 });
 export type GuildSettings = z.infer<typeof guildSettingsSchema>;
 
@@ -173,6 +177,8 @@ export function defaultGuildSettings(guildId: string): GuildSettings {
 		gameFilter: [],
 		keywordFilter: [],
 		watchLimit: 100,
+		categoryPostLimit: 5,
+		categoryWatchLimit: 10,
 	};
 }
 

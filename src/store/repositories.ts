@@ -1,6 +1,7 @@
 import type { KeyvStoreAdapter } from 'keyv';
 import type { Logger } from '../logger.ts';
 import { AnnouncementRepository } from './announcement-repository.ts';
+import { CategoryWatchRepository } from './category-watch-repository.ts';
 import type { Coordination, LeaseHolding } from './coordination.ts';
 import { DeliveryStatusRepository } from './delivery-status-repository.ts';
 import { GuildSettingsRepository } from './guild-settings-repository.ts';
@@ -16,6 +17,8 @@ import { WatchRepository } from './watch-repository.ts';
  */
 export interface Repositories {
 	readonly watches: WatchRepository;
+	/** "Announce every stream in this category": shared by commands and the notifier like `watches`. */
+	readonly categoryWatches: CategoryWatchRepository;
 	readonly guildSettings: GuildSettingsRepository;
 	readonly streamStates: StreamStateRepository;
 	readonly announcements: AnnouncementRepository;
@@ -37,8 +40,14 @@ export async function openRepositories(
 		onCorrupt: (key: string, error: unknown) =>
 			logger.warn({ key, err: error }, 'ignoring a stored record that cannot be read (another version or damaged)'),
 	};
+	const watches = new WatchRepository(store, { ...options, ...(coordination ? { coordination } : {}) });
 	const repositories: Repositories = {
-		watches: new WatchRepository(store, { ...options, ...(coordination ? { coordination } : {}) }),
+		watches,
+		categoryWatches: new CategoryWatchRepository(store, {
+			...options,
+			feed: watches,
+			...(coordination ? { coordination } : {}),
+		}),
 		guildSettings: new GuildSettingsRepository(store, options),
 		streamStates: new StreamStateRepository(store, options),
 		announcements: new AnnouncementRepository(store, options),
@@ -46,6 +55,7 @@ export async function openRepositories(
 		viewerSamples: new ViewerSampleRepository(store, options),
 	};
 	await repositories.watches.load();
+	await repositories.categoryWatches.load();
 	return repositories;
 }
 
@@ -72,6 +82,7 @@ export function fencedRepositories(
 	};
 	return {
 		watches: shared.watches,
+		categoryWatches: shared.categoryWatches,
 		guildSettings: shared.guildSettings,
 		streamStates: new StreamStateRepository(fenced, options),
 		announcements: new AnnouncementRepository(fenced, options),

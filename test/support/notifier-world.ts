@@ -11,6 +11,7 @@ import { createSilentLogger } from '../../src/logger.ts';
 import { notifierRestOptions } from '../../src/notify/discord-messages.ts';
 import { createNotifier, type Notifier, type NotifierOptions } from '../../src/notify/notifier.ts';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
+import { CategoryWatchRepository } from '../../src/store/category-watch-repository.ts';
 import { DeliveryStatusRepository } from '../../src/store/delivery-status-repository.ts';
 import { GuildSettingsRepository } from '../../src/store/guild-settings-repository.ts';
 import { openStore, type Store } from '../../src/store/keyv.ts';
@@ -100,14 +101,18 @@ export async function startNotifierWorld(
 	const rest = new REST(notifierRestOptions(discord.apiUrl)).setToken(discord.botToken);
 	let guildCounter = 0;
 
-	const makeRepositories = (): Repositories => ({
-		deliveryStatus: new DeliveryStatusRepository(store),
-		watches: new WatchRepository(store),
-		streamStates: new StreamStateRepository(store),
-		announcements: new AnnouncementRepository(store),
-		guildSettings: new GuildSettingsRepository(store),
-		viewerSamples: new ViewerSampleRepository(store),
-	});
+	const makeRepositories = (): Repositories => {
+		const watches = new WatchRepository(store);
+		return {
+			deliveryStatus: new DeliveryStatusRepository(store),
+			watches,
+			categoryWatches: new CategoryWatchRepository(store, { feed: watches }),
+			streamStates: new StreamStateRepository(store),
+			announcements: new AnnouncementRepository(store),
+			guildSettings: new GuildSettingsRepository(store),
+			viewerSamples: new ViewerSampleRepository(store),
+		};
+	};
 	const makeNotifier = (repos: Repositories, extra: Partial<NotifierOptions>): Notifier =>
 		createNotifier({
 			twitch,
