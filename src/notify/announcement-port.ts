@@ -83,8 +83,18 @@ export interface AnnouncementRenderer {
 	ended(input: EndedAnnouncementInput): AnnouncementMessage;
 	/** The stream summary's viewer chart as PNG (absent: summaries carry numbers only). */
 	viewerChart?(input: ViewerChartInput): Promise<Buffer>;
+	/** The flood guard's "… and 12 more live in Celeste" line (absent: nothing is posted for the summarised ones). */
+	categoryOverflow?(input: CategoryOverflowInput): AnnouncementMessage;
 	/** Whether a message (as GET /channels/:id/messages returns it) is this renderer's announcement of `streamId`. */
 	isAnnouncementOf(message: unknown, streamId: string): boolean;
+}
+
+/** Streams of a category the flood guard kept out of the posts, most watched first. */
+export interface CategoryOverflowInput {
+	gameName: string;
+	/** The watch's language (null: every language). */
+	language: string | null;
+	streams: ReadonlyArray<{ login: string; displayName: string; viewerCount: number }>;
 }
 
 /** Announcement data of a live stream as Get Streams returned it. */

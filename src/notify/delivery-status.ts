@@ -4,16 +4,20 @@
  */
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import type { CategoryWatchRepository } from '../store/category-watch-repository.ts';
 import type { DeliveryStatusRepository } from '../store/delivery-status-repository.ts';
 import type { Announcement, StoredRead, StoredWrite, Watch, WatchPause } from '../store/records.ts';
 import type { WatchRepository } from '../store/watch-repository.ts';
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from './announcement-rules.ts';
+import { categoryOf } from './category-targets.ts';
 import { type DeliveryProblem, DiscordErrorCode, describeDeliveryError } from './delivery-problems.ts';
 import type { ElapsedTime } from './elapsed-time.ts';
 import type { NotifierObserver } from './notifier-observer.ts';
 
 export interface DeliveryStatusBookOptions {
 	watches: WatchRepository;
+	/** Where a category target's pause goes (its category watch); absent: category targets are never paused. */
+	categoryWatches?: CategoryWatchRepository;
 	deliveryStatus: DeliveryStatusRepository;
 	logger: Logger;
 	clock: Clock;
@@ -25,6 +29,7 @@ export interface DeliveryStatusBookOptions {
 
 export class DeliveryStatusBook {
 	private readonly watches: WatchRepository;
+	private readonly categoryWatches: CategoryWatchRepository | undefined;
 	private readonly statuses: DeliveryStatusRepository;
 	private readonly logger: Logger;
 	private readonly clock: Clock;
@@ -35,6 +40,7 @@ export class DeliveryStatusBook {
 	constructor(options: DeliveryStatusBookOptions) {
 		this.observer = options.observer;
 		this.watches = options.watches;
+		this.categoryWatches = options.categoryWatches;
 		this.statuses = options.deliveryStatus;
 		this.logger = options.logger;
 		this.clock = options.clock;
@@ -47,7 +53,7 @@ export class DeliveryStatusBook {
 	 * together with other repositories (see AnnouncementRepository.readTogether).
 	 */
 	loading(watches: readonly Watch[]): StoredRead<void> {
-		return this.statuses.reading(watches);
+		return this.statuses.reading(watches.map(statusOwner));
 	}
 
 	/**
@@ -55,9 +61,10 @@ export class DeliveryStatusBook {
 	 * memory: a status not read yet counts as no backoff, and `loading` reads it before anything is sent.
 	 */
 	inBackoff(watch: Watch): boolean {
-		const retryAt = this.statuses.peek(watch)?.retryAt ?? null;
+		const owner = statusOwner(watch);
+		const retryAt = this.statuses.peek(owner)?.retryAt ?? null;
 		if (retryAt === null) return false;
-		return this.elapsed.until(backoffKey(watch), retryAt, this.backoff.maxMs) > 0;
+		return this.elapsed.until(backoffKey(owner), retryAt, this.backoff.maxMs) > 0;
 	}
 
 	/** What a Discord failure means for the admin; its raw detail is logged under the problem's incident id. */
@@ -81,17 +88,24 @@ export class DeliveryStatusBook {
 				'paused the watch: nothing more is sent to its channel until an admin fixes it or the bot is back',
 			);
 		}
-		if (pause) {
+		const category = categoryOf(watch);
+		if (pause && category) {
+			await this.categoryWatches?.update(watch.guildId, category.id, (current) => ({
+				...current,
+				paused: current.paused ?? pause,
+			}));
+		} else if (pause) {
 			await this.watches.update(watch.guildId, watch.twitchUserId, (current) => ({
 				...current,
 				paused: current.paused ?? pause,
 			}));
 		}
-		await this.statuses.update(watch, (current) => {
+		const owner = statusOwner(watch);
+		await this.statuses.update(owner, (current) => {
 			const failures = problem.backoff ? current.consecutiveFailures + 1 : current.consecutiveFailures;
 			const wait = Math.max(backoffDelay(failures, this.backoff), problem.retryAfterMs);
 			// Pinned now, so that the wait is measured on the monotonic clock even if the wall clock steps.
-			if (problem.backoff) this.elapsed.until(backoffKey(watch), now + wait, wait);
+			if (problem.backoff) this.elapsed.until(backoffKey(owner), now + wait, wait);
 			return {
 				...current,
 				lastError: { code: problem.code, message: problem.message, at: now },
@@ -107,7 +121,7 @@ export class DeliveryStatusBook {
 	 */
 	success(watch: Watch, announced: boolean): StoredWrite {
 		const now = this.clock.now();
-		return this.statuses.updating(watch, (current) => ({
+		return this.statuses.updating(statusOwner(watch), (current) => ({
 			...current,
 			lastAnnouncedAt: announced ? now : current.lastAnnouncedAt,
 			lastError: null,
@@ -144,6 +158,16 @@ function pauseFor(problem: DeliveryProblem, channelId: string | null, now: numbe
 	if (problem.code === DiscordErrorCode.UnknownChannel) return { reason: 'channel-deleted', channelId, at: now };
 	if (problem.code === DiscordErrorCode.MissingAccess) return { reason: 'no-access', channelId, at: now };
 	return null;
+}
+
+/**
+ * Whose delivery status a target's outcome is: its watch's, or for a category target its category watch's (one
+ * status per category watch, `delivery-status:<guildId>:category:<id>`, not one per streamer it announced).
+ */
+function statusOwner(watch: Watch): Watch {
+	const category = categoryOf(watch);
+	if (!category) return watch;
+	return { ...watch, twitchUserId: `category:${category.id}`, delivery: undefined, lastAnnouncedAt: undefined };
 }
 
 function backoffKey(watch: Pick<Watch, 'guildId' | 'twitchUserId'>): string {

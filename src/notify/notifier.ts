@@ -15,6 +15,8 @@ import type { REST } from '@discordjs/rest';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { AnnouncementRepository } from '../store/announcement-repository.ts';
+import type { CategoryMatchRepository } from '../store/category-match-repository.ts';
+import type { CategoryWatchRepository } from '../store/category-watch-repository.ts';
 import type { DeliveryStatusRepository } from '../store/delivery-status-repository.ts';
 import type { GuildSettingsRepository } from '../store/guild-settings-repository.ts';
 import type { StreamState } from '../store/records.ts';
@@ -25,6 +27,9 @@ import type { TwitchClient } from '../twitch/client.ts';
 import type { AnnouncementRenderer } from './announcement-port.ts';
 import { withFence } from './announcement-records.ts';
 import type { BackoffPolicy } from './announcement-rules.ts';
+import { CategorySource } from './category-source.ts';
+import { CategorySummaries } from './category-summaries.ts';
+import { targetDirectory } from './category-targets.ts';
 import { DeliveryStatusBook } from './delivery-status.ts';
 import { DiscordMessages } from './discord-messages.ts';
 import { ElapsedTime } from './elapsed-time.ts';
@@ -39,9 +44,14 @@ import { ViewerSampler } from './stream-sampler.ts';
 import { StreamStates } from './stream-states.ts';
 
 export interface NotifierOptions {
-	twitch: Pick<TwitchClient, 'getLiveStreams' | 'getArchiveForStream'>;
+	/** `getCategoryStreams`: for category watches (absent: they are not polled). */
+	twitch: Pick<TwitchClient, 'getLiveStreams' | 'getArchiveForStream'> &
+		Partial<Pick<TwitchClient, 'getCategoryStreams'>>;
 	repositories: {
 		watches: WatchRepository;
+		/** Category watches and what they decided (category-source.ts); absent: none are polled. */
+		categoryWatches?: CategoryWatchRepository;
+		categoryMatches?: CategoryMatchRepository;
 		streamStates: StreamStateRepository;
 		announcements: AnnouncementRepository;
 		guildSettings: GuildSettingsRepository;
@@ -119,8 +129,22 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		...(options.writeWindowMs ? { writeWindowMs: options.writeWindowMs } : {}),
 	});
 	const queues = new StreamQueues(delivering);
+	const twitch = options.twitch;
+	const categories =
+		repositories.categoryWatches && repositories.categoryMatches && twitch.getCategoryStreams
+			? new CategorySource({
+					twitch: { getCategoryStreams: twitch.getCategoryStreams.bind(twitch) },
+					categoryWatches: repositories.categoryWatches,
+					watches: repositories.watches,
+					matches: repositories.categoryMatches,
+					guildSettings: repositories.guildSettings,
+					logger: logger.child({ component: 'categories' }),
+					clock,
+				})
+			: undefined;
 	const status = new DeliveryStatusBook({
 		watches: repositories.watches,
+		...(repositories.categoryWatches ? { categoryWatches: repositories.categoryWatches } : {}),
 		deliveryStatus: repositories.deliveryStatus,
 		logger: delivering,
 		clock,
@@ -137,6 +161,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		clock,
 		elapsed,
 		...repositories,
+		// A stream's targets: its channel's watches, and the category watches that took it.
+		watches: targetDirectory(repositories.watches, categories),
 		...(options.fence ? { fence: options.fence } : {}),
 		...(options.observer ? { observer: options.observer } : {}),
 	};
@@ -243,10 +269,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		// Users EventSub covers are polled as a safety net every few cycles once the budget is short (poll-scheduler.ts).
 		isCovered: (id) => eventsub?.isCovered(id) ?? false,
 		...(options.observer ? { observer: options.observer } : {}),
+		...(categories ? { categories } : {}),
 		onCycle: (cycle) => {
 			observeCycle(cycle);
 			sampler?.observe(cycle.liveStates);
 			reconcileIfWatchesChanged();
+			if (cycle.overflows && cycle.overflows.length > 0) summaries.post(cycle.overflows);
 		},
 	});
 
@@ -286,6 +314,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		repositories.deliveryStatus.forgetGuild(guildId),
 	);
 
+	const summaries = new CategorySummaries({
+		queues,
+		messages,
+		renderer: options.renderer,
+		guildSettings: repositories.guildSettings,
+		logger: delivering,
+	});
+
 	let prepared: Promise<void> | undefined;
 	const prepare = (): Promise<void> => {
 		prepared ??= (async () => {
@@ -316,12 +352,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
 			eventsub?.stop();
 			await poller.stop();
 			await queues.whenIdle();
+			await summaries.whenDone();
 			await sampler?.whenIdle();
 		},
 		async runCycle() {
 			await prepare();
 			const report = await poller.runCycle();
 			await queues.whenIdle();
+			await summaries.whenDone();
 			await sampler?.whenIdle();
 			return report;
 		},

@@ -78,6 +78,8 @@ export interface PollPlanInput {
 	now: number;
 	isLive: (userId: string) => boolean;
 	isCovered: (userId: string) => boolean;
+	/** Requests this cycle may spend when less than `requestsPerCycle` (category watches took their share). */
+	requestBudget?: number;
 }
 
 /** What one cycle's plan looked like, for the cycle report. */
@@ -144,7 +146,8 @@ export class PollScheduler {
 		}
 		order.removeUnless((slot) => order.seenIn[slot] === plan);
 
-		const capacity = this.requestsPerCycle * HELIX_LIST_LIMIT;
+		const budget = Math.max(1, Math.min(this.requestsPerCycle, Math.floor(input.requestBudget ?? Infinity)));
+		const capacity = budget * HELIX_LIST_LIMIT;
 		const coveredQuota = Math.ceil(covered / this.coveredEveryCycles);
 		// Longest unpolled first: never polled (by first sight), then by last poll; live users are already chosen.
 		const takeOldest = (kind: typeof COVERED | typeof UNCOVERED, limit: number) => {
@@ -178,7 +181,7 @@ export class PollScheduler {
 		return {
 			userIds: input.watched.filter((userId) => order.chosenIn[order.slotOf(userId) ?? -1] === plan),
 			report: {
-				budgetRequests: this.requestsPerCycle,
+				budgetRequests: budget,
 				polled,
 				waiting,
 				worstDelayMs,

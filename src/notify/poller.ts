@@ -13,6 +13,12 @@ import type { WatchRepository } from '../store/watch-repository.ts';
 import { HELIX_LIST_LIMIT } from '../twitch/batcher.ts';
 import type { TwitchClient } from '../twitch/client.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
+import {
+	CATEGORY_BUDGET_SHARE,
+	type CategoryOverflow,
+	type CategoryPoll,
+	type CategorySource,
+} from './category-source.ts';
 import type { GoLiveEvent, StreamObservation } from './go-live-state.ts';
 import type { NotifierObserver } from './notifier-observer.ts';
 import { type PollBudgetOptions, type PollScheduleReport, PollScheduler, pollRequestBudget } from './poll-scheduler.ts';
@@ -42,6 +48,11 @@ export interface StreamPollerOptions {
 	budget?: PollBudgetOptions;
 	/** Metrics and readiness: each cycle's duration and channels, or its failure. */
 	observer?: NotifierObserver;
+	/**
+	 * Category watches (category-source.ts): their categories are listed first each cycle, out of the same budget,
+	 * and the channels they announced are followed like watched ones. Absent: none.
+	 */
+	categories?: CategorySource;
 }
 
 /** What one cycle found, for the announcer. */
@@ -53,6 +64,8 @@ export interface PollCycle {
 	 * downtime the stored "live" may be a stream that ended hours ago.
 	 */
 	liveStates: StreamState[];
+	/** Streams the category watches' flood guard summarised instead of announcing (one line per watch). */
+	overflows?: CategoryOverflow[];
 }
 
 /** Figures of one cycle, for logs, tests and the benchmark. */
@@ -70,6 +83,15 @@ export interface PollCycleReport {
 	durationMs: number;
 	/** Who the scheduler picked under the budget, who waits, and the longest any watched user went unpolled. */
 	schedule: PollScheduleReport;
+	/** Category watches: Get Streams requests by category, category/language pairs, streams admitted and summarised. */
+	category: {
+		requests: number;
+		groups: CategoryPoll['groups'];
+		admitted: number;
+		summarised: number;
+		/** Followed channels seen in their category's list, so not asked about by id. */
+		seenInList: number;
+	};
 }
 
 type BatchResult = { userIds: string[]; streams: TwitchStream[] | null };
@@ -93,6 +115,7 @@ export class StreamPoller {
 	private readonly isCovered: (userId: string) => boolean;
 	private readonly observer: NotifierObserver | undefined;
 	private readonly scheduler: PollScheduler;
+	private readonly categories: CategorySource | undefined;
 	private cycleTail: Promise<unknown> = Promise.resolve();
 	private loop: Promise<void> | undefined;
 	private stopping: AbortController | undefined;
@@ -108,6 +131,7 @@ export class StreamPoller {
 		this.onCycle = options.onCycle;
 		this.isCovered = options.isCovered ?? (() => false);
 		this.observer = options.observer;
+		this.categories = options.categories;
 		this.scheduler = new PollScheduler({
 			requestsPerCycle: pollRequestBudget(options.intervalMs, options.budget),
 			...(options.budget?.coveredEveryCycles === undefined
@@ -181,7 +205,8 @@ export class StreamPoller {
 	private async cycle(): Promise<PollCycleReport> {
 		const started = performance.now();
 		await this.watches.load();
-		const userIds = this.watches.watchedUserIds();
+		const categoryPoll = await this.pollCategories();
+		const userIds = this.followedUserIds();
 		await this.states.load(userIds);
 		const scheduledAt = this.clock.monotonic();
 		const plan = this.scheduler.plan({
@@ -189,10 +214,18 @@ export class StreamPoller {
 			now: scheduledAt,
 			isLive: (userId) => this.states.get(userId)?.status === 'live',
 			isCovered: this.isCovered,
+			requestBudget: this.scheduler.requestsPerCycle - (categoryPoll?.requests ?? 0),
 		});
+		// A followed channel its category's list showed this cycle needs no request of its own.
+		const seenInList = new Map<string, TwitchStream>();
+		for (const userId of categoryPoll ? userIds : []) {
+			const stream = categoryPoll?.seen.get(userId);
+			if (stream) seenInList.set(userId, stream);
+		}
+		const asked = seenInList.size === 0 ? plan.userIds : plan.userIds.filter((userId) => !seenInList.has(userId));
 		const batches: string[][] = [];
-		for (let i = 0; i < plan.userIds.length; i += HELIX_LIST_LIMIT) {
-			batches.push(plan.userIds.slice(i, i + HELIX_LIST_LIMIT));
+		for (let i = 0; i < asked.length; i += HELIX_LIST_LIMIT) {
+			batches.push(asked.slice(i, i + HELIX_LIST_LIMIT));
 		}
 
 		// One call per batch so that a failing batch fails alone: its users are 'unknown', the others go on. A batch
@@ -211,6 +244,11 @@ export class StreamPoller {
 		const events: GoLiveEvent[] = [];
 		const renames = new Map<string, TwitchStream>();
 		let failedBatches = 0;
+		this.scheduler.markPolled(seenInList.keys(), scheduledAt);
+		for (const [userId, stream] of seenInList) {
+			for (const event of this.states.observe(userId, { kind: 'live', stream })) events.push(event);
+			if (this.isRenamed(stream)) renames.set(userId, stream);
+		}
 		const apply = (result: BatchResult): void => {
 			if (result.streams === null) failedBatches++;
 			else this.scheduler.markPolled(result.userIds, scheduledAt);
@@ -259,11 +297,16 @@ export class StreamPoller {
 		}
 
 		const written = await this.states.save();
+		if (this.categories) {
+			// Channels whose admitted stream is over are not followed any more.
+			this.categories.settle((userId) => this.states.get(userId));
+			await this.categories.save();
+		}
 		const renamed = await this.applyRenames(renames);
 		const liveStates = this.states.liveConfirmed(userIds);
 		if (this.onCycle) {
 			try {
-				await this.onCycle({ events, liveStates });
+				await this.onCycle({ events, liveStates, overflows: categoryPoll?.overflows ?? [] });
 			} catch (error) {
 				this.logger.error({ err: error }, 'handing the cycle to the announcer failed');
 			}
@@ -284,6 +327,13 @@ export class StreamPoller {
 			renamed,
 			durationMs: performance.now() - started,
 			schedule: plan.report,
+			category: {
+				requests: categoryPoll?.requests ?? 0,
+				groups: categoryPoll?.groups ?? { watched: 0, polled: 0, failed: 0 },
+				admitted: categoryPoll?.admitted ?? 0,
+				summarised: (categoryPoll?.overflows ?? []).reduce((sum, overflow) => sum + overflow.streams.length, 0),
+				seenInList: seenInList.size,
+			},
 		};
 		for (const event of events) {
 			if (event.kind !== 'changed') {
@@ -291,6 +341,26 @@ export class StreamPoller {
 			}
 		}
 		return report;
+	}
+
+	/** The category watches' share of the cycle (see category-source.ts); a failure there leaves watched channels be. */
+	private async pollCategories(): Promise<CategoryPoll | undefined> {
+		if (!this.categories) return undefined;
+		try {
+			return await this.categories.poll(Math.floor(this.scheduler.requestsPerCycle * CATEGORY_BUDGET_SHARE));
+		} catch (error) {
+			this.logger.warn({ err: error }, 'category watches could not be polled this cycle; trying again next cycle');
+			return undefined;
+		}
+	}
+
+	/** Channels watched by name, and those followed for a category watch. */
+	private followedUserIds(): string[] {
+		const watched = this.watches.watchedUserIds();
+		const followed = this.categories?.followedUserIds() ?? [];
+		if (followed.length === 0) return watched;
+		const known = new Set(watched);
+		return [...watched, ...followed.filter((userId) => !known.has(userId))];
 	}
 
 	/** Whether any guild's watch of this user still has the old login or display name. */

@@ -10,8 +10,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { AnnouncementRepository } from '../store/announcement-repository.ts';
 import type { GuildSettingsRepository } from '../store/guild-settings-repository.ts';
-import type { Announcement, StreamState } from '../store/records.ts';
-import type { WatchRepository } from '../store/watch-repository.ts';
+import type { Announcement, StreamState, Watch } from '../store/records.ts';
 import type { AnnouncementRenderer } from './announcement-port.ts';
 import type { DeliveryStatusBook } from './delivery-status.ts';
 import type { MessagePort } from './discord-messages.ts';
@@ -52,7 +51,8 @@ export interface DeliveryContext {
 	messages: MessagePort;
 	renderer: AnnouncementRenderer;
 	status: DeliveryStatusBook;
-	watches: WatchRepository;
+	/** The targets of a channel's stream: its watches by name, and category watches that took the stream. */
+	watches: { watchesForUser(userId: string): Watch[] };
 	guildSettings: GuildSettingsRepository;
 	announcements: AnnouncementRepository;
 	logger: Logger;

@@ -1,6 +1,7 @@
 import type { KeyvStoreAdapter } from 'keyv';
 import type { Logger } from '../logger.ts';
 import { AnnouncementRepository } from './announcement-repository.ts';
+import { CategoryMatchRepository } from './category-match-repository.ts';
 import { CategoryWatchRepository } from './category-watch-repository.ts';
 import type { Coordination, LeaseHolding } from './coordination.ts';
 import { DeliveryStatusRepository } from './delivery-status-repository.ts';
@@ -19,6 +20,8 @@ export interface Repositories {
 	readonly watches: WatchRepository;
 	/** "Announce every stream in this category": shared by commands and the notifier like `watches`. */
 	readonly categoryWatches: CategoryWatchRepository;
+	/** What category watches decided about the streams of their categories (written by the notifier only). */
+	readonly categoryMatches: CategoryMatchRepository;
 	readonly guildSettings: GuildSettingsRepository;
 	readonly streamStates: StreamStateRepository;
 	readonly announcements: AnnouncementRepository;
@@ -53,6 +56,7 @@ export async function openRepositories(
 		announcements: new AnnouncementRepository(store, options),
 		deliveryStatus: new DeliveryStatusRepository(store, options),
 		viewerSamples: new ViewerSampleRepository(store, options),
+		categoryMatches: new CategoryMatchRepository(store, options),
 	};
 	await repositories.watches.load();
 	await repositories.categoryWatches.load();
@@ -88,5 +92,6 @@ export function fencedRepositories(
 		announcements: new AnnouncementRepository(fenced, options),
 		deliveryStatus: new DeliveryStatusRepository(fenced, options),
 		viewerSamples: new ViewerSampleRepository(fenced, options),
+		categoryMatches: new CategoryMatchRepository(fenced, options),
 	};
 }

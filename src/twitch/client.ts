@@ -210,8 +210,9 @@ export class TwitchClient {
 	async getCategoryStreams(
 		query: { gameId: string; language?: string | undefined; minViewers?: number | undefined; maxPages: number },
 		options: TwitchRequestOptions = {},
-	): Promise<{ streams: TwitchStream[]; complete: boolean }> {
+	): Promise<{ streams: TwitchStream[]; complete: boolean; requests: number }> {
 		const minViewers = query.minViewers ?? 0;
+		const bound = Math.max(1, Math.min(query.maxPages, HELIX_MAX_PAGES));
 		// Pages after which Twitch offered another that was worth asking for: as many as the bound means it cut the list.
 		let followed = 0;
 		const found = await this.lists.streams(
@@ -227,7 +228,9 @@ export class TwitchClient {
 		);
 		return {
 			streams: found.filter((stream) => stream.viewerCount >= minViewers),
-			complete: followed < Math.max(1, Math.min(query.maxPages, HELIX_MAX_PAGES)),
+			complete: followed < bound,
+			// Pages asked for: the first, then one per page after which the next was worth asking for, up to the bound.
+			requests: Math.min(followed + 1, bound),
 		};
 	}
 

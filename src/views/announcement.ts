@@ -3,6 +3,7 @@
  * Built on the helpers the command replies use (channel URL, preview cache-buster, durations, category, limits), so
  * that a post and a reply about the same stream say the same things the same way.
  */
+
 import type { APIEmbed, APIEmbedField } from 'discord-api-types/v10';
 import {
 	type AnnouncedStream,
@@ -17,6 +18,7 @@ import type { StreamState, Watch } from '../store/records.ts';
 import type { TwitchStream } from '../twitch/schemas.ts';
 import { stripBidiControls } from '../unicode-text.ts';
 import { DEFAULT_TEMPLATE, renderTemplate } from './announcement-template.ts';
+import { renderCategoryOverflow } from './category-overflow.ts';
 import { categoryText, DISCORD_LIMITS, safeText, truncate } from './discord-limits.ts';
 import { discordTimestamp, formatElapsed, parseTwitchDate } from './quantities.ts';
 import { EMBED_COLORS, linkButtonRow } from './reply.ts';
@@ -162,4 +164,5 @@ export const announcementRenderer: AnnouncementRenderer = {
 	ended: renderEndedAnnouncement,
 	isAnnouncementOf,
 	viewerChart: async (input) => (await renderViewerChart(input)).png,
+	categoryOverflow: renderCategoryOverflow,
 };

@@ -11,6 +11,7 @@ import { createSilentLogger } from '../../src/logger.ts';
 import { notifierRestOptions } from '../../src/notify/discord-messages.ts';
 import { createNotifier, type Notifier, type NotifierOptions } from '../../src/notify/notifier.ts';
 import { AnnouncementRepository } from '../../src/store/announcement-repository.ts';
+import { CategoryMatchRepository } from '../../src/store/category-match-repository.ts';
 import { CategoryWatchRepository } from '../../src/store/category-watch-repository.ts';
 import { DeliveryStatusRepository } from '../../src/store/delivery-status-repository.ts';
 import { GuildSettingsRepository } from '../../src/store/guild-settings-repository.ts';
@@ -111,6 +112,7 @@ export async function startNotifierWorld(
 			announcements: new AnnouncementRepository(store),
 			guildSettings: new GuildSettingsRepository(store),
 			viewerSamples: new ViewerSampleRepository(store),
+			categoryMatches: new CategoryMatchRepository(store),
 		};
 	};
 	const makeNotifier = (repos: Repositories, extra: Partial<NotifierOptions>): Notifier =>

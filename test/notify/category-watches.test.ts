@@ -1,0 +1,197 @@
+/**
+ * Category watches (issue 11) through the real notifier against both fakes: the category's live streams are listed
+ * with Get Streams by game_id (and language), and the ones a watch takes are announced and followed like watched
+ * channels.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CategoryWatch } from '../../src/store/category-watch-repository.ts';
+import { cyclesPastGrace, type NotifierWorld, postsIn, startNotifierWorld } from '../support/notifier-world.ts';
+
+const CELESTE = { game_id: '504461', game_name: 'Celeste' };
+const CHATTING = { game_id: '509658', game_name: 'Just Chatting' };
+
+let world: NotifierWorld;
+beforeEach(async () => {
+	world = await startNotifierWorld();
+});
+afterEach(async () => {
+	await world.close();
+});
+
+async function watchCategory(
+	target: { guildId: string; channelId: string },
+	options: Partial<Pick<CategoryWatch, 'gameId' | 'gameName' | 'language' | 'minViewers' | 'titleKeyword'>> = {},
+): Promise<CategoryWatch> {
+	const added = await world.repos.categoryWatches.add(
+		{
+			guildId: target.guildId,
+			gameId: CELESTE.game_id,
+			gameName: CELESTE.game_name,
+			language: null,
+			minViewers: 0,
+			titleKeyword: null,
+			channelId: target.channelId,
+			roleId: null,
+			template: null,
+			createdAt: world.clock.now(),
+			createdBy: '1',
+			...options,
+		},
+		10,
+	);
+	if (!added.ok) throw new Error(`not added: ${added.reason}`);
+	return added.watch;
+}
+
+/** A channel nobody watches by name, live in a category. */
+function liveIn(login: string, stream: Record<string, unknown>): string {
+	const userId = world.user(login);
+	world.twitchFake.goLive(userId, { title: `${login} plays`, viewer_count: 10, language: 'en', ...stream });
+	return userId;
+}
+
+/** Get Streams requests by game_id since the last reset, as "game:language". */
+function categoryRequests(from = 0): string[] {
+	return world.twitchFake.requests
+		.slice(from)
+		.filter((request) => request.route === '/helix/streams' && request.query.has('game_id'))
+		.map((request) => `${request.query.get('game_id')}:${request.query.get('language') ?? '*'}`);
+}
+
+const contentOf = (message: { content?: string }) => message.content ?? '';
+
+describe('category watches', () => {
+	it('announces a live stream of a channel nobody watches by name, and ends its post when the stream ends', async () => {
+		const target = world.guildWithChannel();
+		await watchCategory(target);
+		const userId = liveIn('climber', { ...CELESTE, title: 'Farewell golden' });
+		liveIn('chatter', CHATTING);
+
+		await world.cycle();
+		const posts = postsIn(world, target.channelId);
+		expect(posts).toHaveLength(1);
+		expect(JSON.stringify(posts[0])).toContain('Farewell golden');
+
+		world.twitchFake.endStream(userId, { archive: false });
+		await cyclesPastGrace(world);
+		expect(postsIn(world, target.channelId)).toHaveLength(1);
+		expect(postsIn(world, target.channelId)[0]?.edits.length).toBeGreaterThan(0);
+		expect(JSON.stringify(postsIn(world, target.channelId)[0]?.embeds)).toMatch(/stream is over/i);
+	});
+
+	it('respects min-viewers and language', async () => {
+		const target = world.guildWithChannel();
+		await watchCategory(target, { language: 'de', minViewers: 50 });
+		liveIn('bigde', { ...CELESTE, language: 'de', viewer_count: 120 });
+		liveIn('smallde', { ...CELESTE, language: 'de', viewer_count: 49 });
+		liveIn('bigen', { ...CELESTE, language: 'en', viewer_count: 500 });
+
+		await world.cycle();
+		const posts = postsIn(world, target.channelId);
+		expect(posts).toHaveLength(1);
+		expect(JSON.stringify(posts[0])).toContain('bigde');
+		expect(categoryRequests()).toEqual([`${CELESTE.game_id}:de`]);
+	});
+
+	it('filters on the title keyword', async () => {
+		const target = world.guildWithChannel();
+		await watchCategory(target, { titleKeyword: 'speedrun' });
+		liveIn('runner', { ...CELESTE, title: 'SPEEDRUN any%' });
+		liveIn('casual', { ...CELESTE, title: 'chill climb' });
+		await world.cycle();
+		const posts = postsIn(world, target.channelId);
+		expect(posts).toHaveLength(1);
+		expect(JSON.stringify(posts[0])).toContain('runner');
+	});
+
+	it('posts at most the flood limit per cycle and summarises the rest in one message, never posting them later', async () => {
+		const target = world.guildWithChannel();
+		await world.repos.guildSettings.update(target.guildId, { categoryPostLimit: 3 });
+		await watchCategory(target);
+		for (let i = 1; i <= 15; i++) liveIn(`climber${i}`, { ...CELESTE, viewer_count: i * 10 });
+
+		await world.cycle();
+		const first = postsIn(world, target.channelId);
+		expect(first).toHaveLength(4); // 3 announcements and the summary
+		const summary = first.find((message) => contentOf(message).includes('more'));
+		expect(contentOf(summary ?? {})).toMatch(/and 12 more channels live in Celeste/);
+		// The three most watched were posted.
+		const posted = JSON.stringify(first.filter((message) => message !== summary));
+		for (const login of ['climber15', 'climber14', 'climber13']) expect(posted).toContain(login);
+
+		await world.cycle();
+		await world.cycle();
+		expect(postsIn(world, target.channelId)).toHaveLength(4);
+
+		// A restart keeps what was decided: the summarised streams are not posted by the next process either.
+		await world.restart();
+		await world.cycle();
+		expect(postsIn(world, target.channelId)).toHaveLength(4);
+
+		// A new go-live afterwards is announced normally.
+		liveIn('latecomer', { ...CELESTE, viewer_count: 5 });
+		await world.cycle();
+		expect(postsIn(world, target.channelId)).toHaveLength(5);
+	});
+
+	it('makes one request per category and language, shared by every guild that watches it', async () => {
+		const guilds = [world.guildWithChannel('a'), world.guildWithChannel('b'), world.guildWithChannel('c')];
+		for (const guild of guilds) await watchCategory(guild, { minViewers: guilds.indexOf(guild) * 5 });
+		await watchCategory(guilds[0] as (typeof guilds)[number], { language: 'de' });
+		liveIn('climber', { ...CELESTE, viewer_count: 30 });
+
+		const from = world.twitchFake.requests.length;
+		const report = await world.cycle();
+		expect(categoryRequests(from).sort()).toEqual([`${CELESTE.game_id}:*`, `${CELESTE.game_id}:de`]);
+		expect(report.category.requests).toBe(2);
+		expect(report.category.groups).toEqual({ watched: 2, polled: 2, failed: 0 });
+		for (const guild of guilds) expect(postsIn(world, guild.channelId)).toHaveLength(1);
+	});
+
+	it('posts once in a guild that watches the streamer by name and by category', async () => {
+		const named = await world.watch('both');
+		const elsewhere = world.guildWithChannel().channelId;
+		await watchCategory({ guildId: named.guildId, channelId: elsewhere });
+		world.twitchFake.goLive(named.userId, { ...CELESTE, viewer_count: 40 });
+		await world.cycle();
+		await world.cycle();
+		expect(postsIn(world, named.channelId)).toHaveLength(1);
+		expect(postsIn(world, elsewhere)).toHaveLength(0);
+	});
+
+	it('posts once in a guild with two category watches that both take the stream', async () => {
+		const target = world.guildWithChannel();
+		await watchCategory(target);
+		await watchCategory(target, { language: 'en', minViewers: 5 });
+		liveIn('twice', { ...CELESTE, viewer_count: 40 });
+		await world.cycle();
+		await world.cycle();
+		expect(postsIn(world, target.channelId)).toHaveLength(1);
+	});
+
+	it('follows a stream that leaves the category to its end, and does not announce it again when it comes back', async () => {
+		const target = world.guildWithChannel();
+		await watchCategory(target);
+		const userId = liveIn('wanderer', CELESTE);
+		await world.cycle();
+		expect(postsIn(world, target.channelId)).toHaveLength(1);
+
+		world.twitchFake.updateStream(userId, CHATTING);
+		await world.cycle();
+		await world.cycle();
+		world.twitchFake.updateStream(userId, CELESTE);
+		await world.cycle();
+		await world.cycle();
+		expect(postsIn(world, target.channelId)).toHaveLength(1);
+
+		world.twitchFake.updateStream(userId, CHATTING);
+		await world.cycle();
+		world.twitchFake.endStream(userId, { archive: false });
+		await cyclesPastGrace(world);
+		const [post] = postsIn(world, target.channelId);
+		expect(JSON.stringify(post?.embeds)).toMatch(/stream is over/i);
+		// Over: the channel is not followed any more.
+		const report = await world.cycle();
+		expect(report.watchedUsers).toBe(0);
+	});
+});
