@@ -1,4 +1,5 @@
 import { startFakeTwitch } from '../test/fakes/twitch/index.ts';
+import { benchCategoryWatches } from './category-watches.ts';
 import { benchEventSub } from './eventsub.ts';
 import { benchGatewayMemory } from './gateway.ts';
 import { benchHelix, type HelixBenchRow } from './helix.ts';
@@ -8,7 +9,17 @@ import { benchTakeover } from './takeover.ts';
 import { viewerChartReport } from './viewer-chart.ts';
 
 /** The parts of the benchmark, in the order `npm run bench` runs them. */
-const SECTIONS = ['helix', 'notifier', 'memory', 'schedule', 'eventsub', 'gateway', 'takeover', 'chart'] as const;
+const SECTIONS = [
+	'helix',
+	'notifier',
+	'memory',
+	'schedule',
+	'eventsub',
+	'gateway',
+	'takeover',
+	'chart',
+	'categories',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Watched channels of the memory run, unless the command line names others. */
@@ -37,6 +48,26 @@ async function main(): Promise<void> {
 	if (runs('gateway')) await runGateway();
 	if (runs('takeover')) await runTakeover();
 	if (runs('chart')) console.log(await viewerChartReport());
+	if (runs('categories')) await runCategories();
+}
+
+async function runCategories(): Promise<void> {
+	const r = await benchCategoryWatches();
+	console.log(
+		`\nCategory watches — ${r.watches} watches over ${r.categories} categories (${r.pairs} category/language pairs), ` +
+			`${r.liveStreams.toLocaleString('en')} live streams, ${r.cycles} cycles\n`,
+	);
+	printTable(
+		[
+			['Get Streams by category per cycle (shared by the guilds of a pair)', String(r.categoryRequestsPerCycle)],
+			['Get Streams by user id per cycle (followed channels not in their list)', String(r.userRequestsPerCycle)],
+			['the same watches polled each on its own, per cycle', String(r.unsharedRequestsPerCycle)],
+			['first cycle: posts / flood-guard lines', `${r.firstCyclePosts} / ${r.firstCycleSummaries}`],
+			[`posts over the next ${r.cycles - 1} cycles (20 go-lives each)`, String(r.laterPosts)],
+			['cycle wall time (median)', `${r.cycleWallMs.toFixed(0)} ms`],
+		],
+		{ header: false },
+	);
 }
 
 async function runGateway(): Promise<void> {
