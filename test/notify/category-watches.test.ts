@@ -4,6 +4,9 @@
  * channels.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSilentLogger } from '../../src/logger.ts';
+import { CategorySource } from '../../src/notify/category-source.ts';
+import { CategoryMatchRepository } from '../../src/store/category-match-repository.ts';
 import type { CategoryWatch } from '../../src/store/category-watch-repository.ts';
 import { cyclesPastGrace, type NotifierWorld, postsIn, startNotifierWorld } from '../support/notifier-world.ts';
 
@@ -145,6 +148,8 @@ describe('category watches', () => {
 		expect(categoryRequests(from).sort()).toEqual([`${CELESTE.game_id}:*`, `${CELESTE.game_id}:de`]);
 		expect(report.category.requests).toBe(2);
 		expect(report.category.groups).toEqual({ watched: 2, polled: 2, failed: 0 });
+		// Out of the cycle's budget (560 requests at 60 s): what the categories took is not left for watched channels.
+		expect(report.schedule.budgetRequests).toBe(560 - 2);
 		for (const guild of guilds) expect(postsIn(world, guild.channelId)).toHaveLength(1);
 	});
 
@@ -193,5 +198,59 @@ describe('category watches', () => {
 		// Over: the channel is not followed any more.
 		const report = await world.cycle();
 		expect(report.watchedUsers).toBe(0);
+	});
+
+	it('pauses a category watch whose channel was deleted, and posts nothing more there', async () => {
+		const target = world.guildWithChannel();
+		const watch = await watchCategory(target);
+		world.discord.deleteChannel(target.channelId);
+		liveIn('first', CELESTE);
+		await world.cycle();
+		const paused = world.repos.categoryWatches.find(target.guildId, watch.id);
+		expect(paused?.paused).toMatchObject({ reason: 'channel-deleted', channelId: target.channelId });
+		const requests = () =>
+			world.discord.restLog.filter((entry) => entry.path.startsWith(`/channels/${target.channelId}`)).length;
+		const before = requests();
+		liveIn('second', CELESTE);
+		const report = await world.cycle();
+		expect(report.category.groups.watched).toBe(0);
+		expect(requests()).toBe(before);
+	});
+});
+
+describe('the category budget', () => {
+	it('polls the pairs unpolled longest first when the budget cannot hold them all, reaching each in turn', async () => {
+		const asked: string[] = [];
+		const source = new CategorySource({
+			twitch: {
+				getCategoryStreams: async (query) => {
+					asked.push(query.gameId);
+					return { streams: [], complete: true, requests: 1 };
+				},
+			},
+			categoryWatches: world.repos.categoryWatches,
+			watches: world.repos.watches,
+			matches: new CategoryMatchRepository(world.store),
+			guildSettings: world.repos.guildSettings,
+			logger: createSilentLogger(),
+			clock: world.clock,
+		});
+		const target = world.guildWithChannel();
+		const games = ['1', '2', '3', '4', '5'];
+		for (const gameId of games) {
+			await watchCategory(target, { gameId, gameName: `Game ${gameId}` });
+			world.clock.advance(1_000);
+		}
+		const cycles: string[][] = [];
+		for (let cycle = 0; cycle < 3; cycle++) {
+			asked.length = 0;
+			const poll = await source.poll(2);
+			expect(poll.requests).toBe(2);
+			cycles.push([...asked].sort());
+			world.clock.advance(60_000);
+		}
+		expect(cycles[0]).toEqual(['1', '2']);
+		expect(cycles[1]).toEqual(['3', '4']);
+		expect(cycles[2]).toEqual(['1', '5']);
 	});
 });
