@@ -137,6 +137,20 @@ describe('a typed slash command', () => {
 		});
 	});
 
+	it('reads /watch category with a typed game name and a hyphenated integer option', () => {
+		expect(parse('/watch category game:Celeste min-viewers:10')).toEqual({
+			name: 'watch',
+			subcommand: 'category',
+			options: { game: 'Celeste', 'min-viewers': 10 },
+		});
+		expect(parse('/watch category game:Just Chatting language:de title-keyword:any% run').options).toEqual({
+			game: 'Just Chatting',
+			language: 'de',
+			'title-keyword': 'any% run',
+		});
+		expect(() => parse('/watch category game:Celeste min-viewers:-1')).toThrow('min-viewers: at least 0');
+	});
+
 	it('types integers, booleans and choices as Discord sends them', () => {
 		expect(parse('/topgames count:5').options).toEqual({ count: 5 });
 		expect(parse('/search query:chess live:yes').options).toEqual({ query: 'chess', live: true });
@@ -147,7 +161,7 @@ describe('a typed slash command', () => {
 	});
 
 	it('refuses what Discord’s client would not send, in one line saying what exists', () => {
-		expect(() => parse('/watch')).toThrow('/watch needs a subcommand: add, remove, list, test, settings');
+		expect(() => parse('/watch')).toThrow('/watch needs a subcommand: add, category, remove, list, test, settings');
 		expect(() => parse('/watch add post-in:#alerts')).toThrow('/watch add needs channel:…');
 		expect(() => parse('/watch add channel:x post-in:#random')).toThrow(
 			'/watch add post-in: no channel #random in this server. Channels: #general #alerts #Voice',

@@ -71,9 +71,15 @@ export async function startGateway(options: GatewayRoleOptions): Promise<Gateway
 	// Removed from a server (an outage is GuildUnavailable, not this): its watches are kept, paused, not polled.
 	client.on(Events.GuildDelete, (guild) => {
 		logger.info({ guildId: guild.id }, 'removed from a server; its watches are paused');
+		const pause = { reason: 'left-guild', channelId: null, at: clock.now() } as const;
 		repositories.watches
-			.setGuildPause(guild.id, { reason: 'left-guild', channelId: null, at: clock.now() })
+			.setGuildPause(guild.id, pause)
 			.catch((error: unknown) => logger.error({ err: error, guildId: guild.id }, 'could not pause the watches'));
+		repositories.categoryWatches
+			.setPaused(guild.id, pause)
+			.catch((error: unknown) =>
+				logger.error({ err: error, guildId: guild.id }, 'could not pause the category watches'),
+			);
 	});
 	const resumeWatches = (guildId: string, reasons: Array<'left-guild' | 'no-access'>) => {
 		repositories.watches
@@ -82,6 +88,14 @@ export async function startGateway(options: GatewayRoleOptions): Promise<Gateway
 				if (resumed > 0) logger.info({ guildId, resumed }, 'resumed the watches paused while the bot was away');
 			})
 			.catch((error: unknown) => logger.error({ err: error, guildId }, 'could not resume the watches'));
+		repositories.categoryWatches
+			.setPaused(guildId, null, reasons)
+			.then((resumed) => {
+				if (resumed > 0) {
+					logger.info({ guildId, resumed }, 'resumed the category watches paused while the bot was away');
+				}
+			})
+			.catch((error: unknown) => logger.error({ err: error, guildId }, 'could not resume the category watches'));
 	};
 
 	const ready = new Promise<void>((resolve) => {

@@ -59,13 +59,25 @@ export async function channelSuggestions(
  */
 export async function autocompleteTwitchChannel(interaction: AutocompleteInteraction, ctx: AppContext): Promise<void> {
 	const focused = interaction.options.getFocused(true);
+	await respondWithinDeadline(interaction, ctx, () => channelSuggestions(ctx.twitch, String(focused.value)));
+}
+
+/**
+ * Answers an autocomplete request with `suggestions()`, or with an empty list once AUTOCOMPLETE_DEADLINE_MS have
+ * passed (Twitch being slow), so that the user can keep typing.
+ */
+export async function respondWithinDeadline(
+	interaction: Pick<AutocompleteInteraction, 'respond'>,
+	ctx: Pick<AppContext, 'clock'>,
+	suggestions: () => Promise<ApplicationCommandOptionChoiceData<string>[]>,
+): Promise<void> {
 	const stopTimer = new AbortController();
 	const timedOut = ctx.clock.sleep(AUTOCOMPLETE_DEADLINE_MS, stopTimer.signal).then(
 		() => [] as ApplicationCommandOptionChoiceData<string>[],
 		() => new Promise<never>(() => {}),
 	);
 	try {
-		const choices = await Promise.race([channelSuggestions(ctx.twitch, String(focused.value)), timedOut]);
+		const choices = await Promise.race([suggestions(), timedOut]);
 		await interaction.respond(choices);
 	} finally {
 		stopTimer.abort();

@@ -9,10 +9,12 @@ import { createTwitchMetrics, guardObserver, type TwitchMetrics } from './metric
 import { type HelixPriority, HelixRateLimiter } from './rate-limit.ts';
 import { CACHE_TTL_MS, ResponseCache } from './response-cache.ts';
 import {
+	categorySearchSchema,
 	channelSchema,
 	channelSearchSchema,
 	clipSchema,
 	gameSchema,
+	type TwitchCategory,
 	type TwitchChannel,
 	type TwitchChannelSearchResult,
 	type TwitchClip,
@@ -278,6 +280,16 @@ export class TwitchClient {
 			this.lists.pages('/search/channels', { query: trimmed, live_only: liveOnly }, channelSearchSchema, 1),
 		);
 		return results.slice(0, options.count ?? 100);
+	}
+
+	/** Categories whose name matches `query` (Search Categories), up to `count`. Cached briefly (autocomplete repeats). */
+	async searchCategories(query: string, count = 100): Promise<TwitchCategory[]> {
+		const trimmed = query.trim();
+		if (!trimmed) return [];
+		const results = await this.cached(`search-categories:${trimmed.toLowerCase()}`, CACHE_TTL_MS.search, () =>
+			this.lists.pages('/search/categories', { query: trimmed }, categorySearchSchema, 1),
+		);
+		return results.slice(0, count);
 	}
 
 	/** The most-viewed clips of a broadcaster over a period (Twitch sorts clips by views). */

@@ -20,6 +20,7 @@ export { isValidLogin, normalizeLogin } from './login.ts';
 export type { HelixObserver, TwitchMetrics } from './metrics.ts';
 export type { HelixPriority } from './rate-limit.ts';
 export type {
+	TwitchCategory,
 	TwitchChannel,
 	TwitchChannelSearchResult,
 	TwitchClip,

@@ -231,6 +231,12 @@ export const gameSchema = z
 	.transform((raw) => ({ id: raw.id, name: raw.name, boxArtUrl: raw.box_art_url, igdbId: raw.igdb_id }));
 export type TwitchGame = z.output<typeof gameSchema>;
 
+/** A Search Categories item: a category as the search finds it (no IGDB id, unlike Get Games). */
+export const categorySearchSchema = z
+	.object({ id: z.string(), name: z.string(), box_art_url: text })
+	.transform((raw) => ({ id: raw.id, name: raw.name, boxArtUrl: raw.box_art_url }));
+export type TwitchCategory = z.output<typeof categorySearchSchema>;
+
 export const channelSearchSchema = z
 	.object({
 		id: z.string(),

@@ -3,81 +3,31 @@
  * who asked. Nothing here pings anyone: role mentions are shown, and `allowedMentions` stops them.
  */
 import type { APIEmbed } from 'discord.js';
-import { DiscordErrorCode } from '../notify/delivery-problems.ts';
-import type { EndAction, Watch, WatchPause } from '../store/records.ts';
+import type { EndAction, Watch } from '../store/records.ts';
 import { stripBidiControls } from '../unicode-text.ts';
 import type { AddedWatch } from '../watch/add-watch.ts';
 import type { LiveStatus, WatchListEntry, WatchListing } from '../watch/list-watches.ts';
-import {
-	MENTION_EVERYONE,
-	READ_MESSAGE_HISTORY,
-	type TargetProblem,
-	type TargetProblemError,
-} from '../watch/permissions.ts';
 import type { NotPostedReason, PreviewOutcome } from '../watch/preview-announcement.ts';
 import type { SettingsOutcome } from '../watch/watch-settings.ts';
+import { categoryWatchBlocks, categoryWatchesField, categoryWatchProblems } from './category-watch.ts';
 import { DISCORD_LIMITS, plainText, truncate } from './discord-limits.ts';
 import { discordTimestamp, formatCount } from './quantities.ts';
 import { EMBED_COLORS, embedReply, linkButtonRow, type ReplyPayload, textReply } from './reply.ts';
 import { channelUrl } from './twitch-images.ts';
+import {
+	deliveryHint,
+	describeTargetProblem,
+	describeTargetRefusal,
+	inlineCode,
+	joinWithAnd,
+	pausedText,
+} from './watch-problems.ts';
+
+// What stops a watch from posting is worded in watch-problems.ts; the /watch replies and their tests take it here.
+export { deliveryHint, describeTargetProblem, describeTargetRefusal, pausedText };
 
 /** Room for one page of `/watch list`: under the embed description limit (4,096), with margin for the last line. */
 export const LIST_PAGE_CHARACTERS = 3900;
-
-// ── Why a channel cannot be used ──
-
-/** "I can’t post in #news: missing Embed Links." — what is wrong with a target and how to fix it. */
-export function describeTargetProblem(problem: TargetProblem): string {
-	const channel = `<#${problem.channelId}>`;
-	switch (problem.kind) {
-		case 'channel-not-found':
-			return `I can’t find ${channel}: it was deleted, or I am not allowed to see it. Pick another channel.`;
-		case 'not-a-text-channel':
-			return `${channel} is not a text or announcement channel: pick one where messages can be posted.`;
-		case 'cannot-post': {
-			const sentences: string[] = [];
-			if (problem.missing.length > 0) {
-				sentences.push(
-					`I can’t post in ${channel}: missing ${joinWithAnd(problem.missing)}. Allow ${problem.missing.length === 1 ? 'it' : 'them'} for my role in the channel’s permissions, or pick another channel.`,
-				);
-				if (problem.missing.includes(READ_MESSAGE_HISTORY)) {
-					sentences.push(
-						`(${READ_MESSAGE_HISTORY} lets me find my own earlier post after a restart instead of posting it twice.)`,
-					);
-				}
-			}
-			if (problem.roleId !== null) {
-				sentences.push(
-					`I can’t ping <@&${problem.roleId}> in ${channel}: the role is not mentionable and I don’t have “${MENTION_EVERYONE}” there. Turn on “Allow anyone to @mention this role” (Server Settings → Roles), or give me that permission.`,
-				);
-			}
-			return sentences.join(' ');
-		}
-		case 'requester-cannot-ping':
-			return `You can’t ping <@&${problem.roleId}> in ${channel}: the role is not mentionable and you don’t have “${MENTION_EVERYONE}” there, so I won’t ping it for you. Pick a role anyone may mention (“Allow anyone to @mention this role” in Server Settings → Roles), or ask an admin who has that permission to add the watch.`;
-	}
-}
-
-/** A `/watch add` or `/watch settings` refused over its target channel: what is wrong, and that nothing changed. */
-export function describeTargetRefusal(refusal: Pick<TargetProblemError, 'problem' | 'refused'>): string {
-	const unchanged = refusal.refused === 'watch' ? 'Nothing was saved.' : 'The settings were not changed.';
-	return `${describeTargetProblem(refusal.problem)} ${unchanged}`;
-}
-
-/** What an admin can do about a delivery failure Discord reported, by Discord's JSON error code. */
-export function deliveryHint(code: number | null, targetChannelId: string | null): string | null {
-	const channel = targetChannelId === null ? 'the post channel' : `<#${targetChannelId}>`;
-	switch (code) {
-		case DiscordErrorCode.MissingAccess:
-			return `Give me View Channel in ${channel}, then check with \`/watch test\`.`;
-		case DiscordErrorCode.MissingPermissions:
-			return `Give me Send Messages and Embed Links in ${channel} (and a mentionable role), then check with \`/watch test\`.`;
-		case DiscordErrorCode.UnknownChannel:
-			return 'The channel was deleted: set another default with `/watch settings default-channel:`, or remove the watch and add it again with `post-in:`.';
-		default:
-			return null;
-	}
-}
 
 // ── /watch add and remove ──
 
@@ -121,23 +71,28 @@ const STATUS_TEXT: Readonly<Record<LiveStatus, string>> = {
  * Long lists are split into pages that each fit one embed; `page` is 1-based and clamped.
  */
 export function renderWatchList(listing: WatchListing, page: number, now: number): ReplyPayload {
-	const { entries } = listing;
-	if (entries.length === 0) {
+	const { entries, categories } = listing;
+	const categoryCount = categories?.entries.length ?? 0;
+	if (entries.length === 0 && categoryCount === 0) {
 		return textReply(
-			`This server watches no Twitch channel yet (up to ${formatCount(listing.watchLimit)} allowed). Add one with \`/watch add channel:<login>\`.`,
+			`This server watches no Twitch channel yet (up to ${formatCount(listing.watchLimit)} allowed). Add one with \`/watch add channel:<login>\`, or every stream of a category with \`/watch category game:<name>\`.`,
 		);
 	}
+	// The category watches follow the channels, paged with them: one embed per page keeps within Discord's limits.
 	const pages = paginate(
-		entries.map((entry) => watchBlock(entry, now)),
+		[...entries.map((entry) => watchBlock(entry, now)), ...categoryWatchBlocks(categories)],
 		LIST_PAGE_CHARACTERS,
 	);
 	const shown = Math.min(Math.max(1, Math.trunc(page)), pages.length);
-	const problems = entries.filter(
-		(entry) => entry.currentProblem || entry.delivery.lastError || entry.watch.paused || !entry.targetChannelId,
-	);
+	const problemCount =
+		entries.filter(
+			(entry) => entry.currentProblem || entry.delivery.lastError || entry.watch.paused || !entry.targetChannelId,
+		).length + categoryWatchProblems(categories);
+	const categoryTitle =
+		categoryCount > 0 ? ` · categories: ${formatCount(categoryCount)} of ${formatCount(categories?.limit ?? 0)}` : '';
 	const embed: APIEmbed = {
-		color: problems.length > 0 ? EMBED_COLORS.live : EMBED_COLORS.twitch,
-		title: `Watched Twitch channels: ${formatCount(entries.length)} of ${formatCount(listing.watchLimit)}`,
+		color: problemCount > 0 ? EMBED_COLORS.live : EMBED_COLORS.twitch,
+		title: `Watched Twitch channels: ${formatCount(entries.length)} of ${formatCount(listing.watchLimit)}${categoryTitle}`,
 		description: pages[shown - 1] ?? '',
 	};
 	const footer: string[] = [];
@@ -146,7 +101,7 @@ export function renderWatchList(listing: WatchListing, page: number, now: number
 			`Page ${shown} of ${pages.length}${shown < pages.length ? ` · /watch list page:${shown + 1} for more` : ''}`,
 		);
 	}
-	if (problems.length > 0) footer.push(`${formatCount(problems.length)} with a problem`);
+	if (problemCount > 0) footer.push(`${formatCount(problemCount)} with a problem`);
 	if (footer.length > 0) embed.footer = { text: footer.join(' · ') };
 	return embedReply([embed]);
 }
@@ -186,20 +141,6 @@ function watchBlock(entry: WatchListEntry, now: number): string {
 		);
 	}
 	return lines.join('\n');
-}
-
-/** Why a watch is paused and how to resume it. */
-export function pausedText(pause: WatchPause): string {
-	const since = discordTimestamp(new Date(pause.at), 'relative');
-	const channel = pause.channelId === null ? 'its channel' : `<#${pause.channelId}>`;
-	switch (pause.reason) {
-		case 'left-guild':
-			return `Paused ${since}: the bot was removed from this server. It resumes by itself now that the bot is back.`;
-		case 'channel-deleted':
-			return `Paused ${since}: ${channel} was deleted, so nothing is posted. Give the watch another channel (\`/watch remove\` and add it again, or a new default with \`/watch settings default-channel:\`).`;
-		case 'no-access':
-			return `Paused ${since}: the bot cannot see ${channel} (View Channel), so nothing is posted. Give it access, then run \`/watch test\` to resume.`;
-	}
 }
 
 /** Blocks packed into pages of at most `max` characters; a block longer than a page is cut. */
@@ -315,9 +256,10 @@ export function renderGuildSettings(outcome: SettingsOutcome): ReplyPayload {
 				name: 'Watches',
 				value: `${formatCount(outcome.watchCount)} of ${formatCount(settings.watchLimit)} (the limit is set by the bot’s operator)`,
 			},
+			categoryWatchesField(settings, outcome.categoryWatchCount),
 		],
 		footer: {
-			text: 'Change with /watch settings default-channel: on-end: update-on-change: games: keywords: · "none" clears a filter',
+			text: 'Change with /watch settings default-channel: on-end: update-on-change: games: keywords: category-posts: · "none" clears a filter',
 		},
 	};
 	const lines: string[] = [];
@@ -335,18 +277,4 @@ export function renderGuildSettings(outcome: SettingsOutcome): ReplyPayload {
 function filterText(entries: readonly string[], empty: string, prefix: string): string {
 	if (entries.length === 0) return empty;
 	return truncate(`${prefix}${entries.map((entry) => inlineCode(entry, 100)).join(', ')}`, DISCORD_LIMITS.fieldValue);
-}
-
-// ── Small text helpers ──
-
-/** "A", "A and B", "A, B and C". */
-function joinWithAnd(items: readonly string[]): string {
-	if (items.length <= 1) return items.join('');
-	return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
-}
-
-/** Text shown as code (category names from Twitch among it); backticks inside would end it early, so they become
- * look-alikes, and bidi controls would reorder it. */
-function inlineCode(text: string, max: number): string {
-	return `\`${truncate(stripBidiControls(text).replaceAll('`', 'ˋ'), max)}\``;
 }

@@ -3,7 +3,7 @@
  * saves nothing. The handler renders the result with src/views/watch.ts.
  */
 import { UserError } from '../errors.ts';
-import type { Watch } from '../store/records.ts';
+import type { GuildSettings, Watch } from '../store/records.ts';
 import { normalizeLogin } from '../twitch/login.ts';
 import { findTwitchUser } from '../twitch/lookups.ts';
 import { type TargetChecker, TargetProblemError } from './permissions.ts';
@@ -50,33 +50,16 @@ export async function addWatch(
 ): Promise<AddedWatch> {
 	const { guildId } = request;
 	const template = request.template === null ? null : checkedTemplate(request.template);
-	if (request.roleId === guildId) {
-		// The @everyone role's id is the guild's; `<@&guildId>` pings no one, and mass pings need a real opt-in role.
-		throw new UserError(
-			'@everyone cannot be the announcement role. Create a role members can opt into (e.g. “Stream alerts”) and use that.',
-		);
-	}
+	refuseEveryoneRole(request.roleId, guildId);
 	const login = normalizeLogin(request.login);
 	const { watches, guildSettings } = deps.repositories;
 	const settings = await guildSettings.get(guildId);
-	const targetChannelId = request.postInChannelId ?? settings.defaultChannelId;
-	if (targetChannelId === null) {
-		throw new UserError(
-			'Where should I announce? Add `post-in:` with a channel, or set a default channel for this server with `/watch settings default-channel:`.',
-		);
-	}
+	const targetChannelId = targetChannelFor(request.postInChannelId, settings);
 	const user = await findTwitchUser(deps.twitch, login);
 	const current = await watches.listByGuild(guildId);
 	if (current.some((watch) => watch.twitchUserId === user.id)) throw alreadyWatched(user.displayName);
 	if (current.length >= settings.watchLimit) throw limitReached(settings.watchLimit);
-	const check = checkTarget(targetChannelId, request.roleId);
-	if (check.status === 'blocked') throw new TargetProblemError(check.problem, 'watch');
-	if (check.status === 'unverified' && request.roleId !== null) {
-		// Whether the admin may ping that role is a safety check: not knowing is no licence to ping it.
-		throw new UserError(
-			`I can’t check right now who may ping <@&${request.roleId}> in <#${targetChannelId}> (${check.reason}). Try again in a minute. Nothing was saved.`,
-		);
-	}
+	const uncheckedReason = checkedTarget(checkTarget, targetChannelId, request.roleId);
 
 	const watch: Watch = {
 		version: 1,
@@ -100,16 +83,60 @@ export async function addWatch(
 		watch,
 		targetChannelId,
 		usesDefaultChannel: request.postInChannelId === null,
-		uncheckedReason: check.status === 'unverified' ? check.reason : null,
+		uncheckedReason,
 		watchCount: current.length + 1,
 		watchLimit: settings.watchLimit,
 	};
 }
 
-function checkedTemplate(text: string): string {
+// The checks every new watch passes, of a channel (/watch add) or of a category (/watch category).
+
+/** The `message` option as the announcer will use it; an invalid one → UserError, nothing saved. */
+export function checkedTemplate(text: string): string {
 	const validation = validateTemplate(text);
 	if (!validation.ok) throw new UserError(`${validation.error} Nothing was saved.`);
 	return validation.template;
+}
+
+/** Refuses the @everyone role as the role to ping. */
+export function refuseEveryoneRole(roleId: string | null, guildId: string): void {
+	if (roleId === guildId) {
+		// The @everyone role's id is the guild's; `<@&guildId>` pings no one, and mass pings need a real opt-in role.
+		throw new UserError(
+			'@everyone cannot be the announcement role. Create a role members can opt into (e.g. “Stream alerts”) and use that.',
+		);
+	}
+}
+
+/** Where a new watch posts: its `post-in` channel, else the guild's default; neither → UserError saying what to do. */
+export function targetChannelFor(postInChannelId: string | null, settings: Pick<GuildSettings, 'defaultChannelId'>) {
+	const targetChannelId = postInChannelId ?? settings.defaultChannelId;
+	if (targetChannelId === null) {
+		throw new UserError(
+			'Where should I announce? Add `post-in:` with a channel, or set a default channel for this server with `/watch settings default-channel:`.',
+		);
+	}
+	return targetChannelId;
+}
+
+/**
+ * Checks that the bot can announce in the target (pinging the role): blocked → TargetProblemError; not checkable
+ * with a role → UserError (not knowing who may ping it is no licence to ping it). Returns why it could not be
+ * checked when it could not (a watch without a role is saved anyway), else null.
+ */
+export function checkedTarget(
+	checkTarget: TargetChecker,
+	targetChannelId: string,
+	roleId: string | null,
+): string | null {
+	const check = checkTarget(targetChannelId, roleId);
+	if (check.status === 'blocked') throw new TargetProblemError(check.problem, 'watch');
+	if (check.status === 'unverified' && roleId !== null) {
+		throw new UserError(
+			`I can’t check right now who may ping <@&${roleId}> in <#${targetChannelId}> (${check.reason}). Try again in a minute. Nothing was saved.`,
+		);
+	}
+	return check.status === 'unverified' ? check.reason : null;
 }
 
 function alreadyWatched(displayName: string): UserError {

@@ -1,5 +1,6 @@
 /** What `/watch list` does, without Discord: the guild's watches with where and whether they can post. */
 import { targetChannelOf } from '../notify/announcement-rules.ts';
+import type { CategoryWatch } from '../store/category-watch-repository.ts';
 import { emptyDeliveryStatus, type StreamState, type TargetStatus, type Watch } from '../store/records.ts';
 import type { TargetCheck, TargetChecker, TargetProblem } from './permissions.ts';
 import type { WatchAdminDeps } from './watch-admin-deps.ts';
@@ -20,13 +21,25 @@ export interface WatchListEntry {
 	currentProblem: TargetProblem | null;
 }
 
+/** A category watch in `/watch list`: where it posts and what stops it (no live status: it is about many streams). */
+export interface CategoryWatchListEntry {
+	watch: CategoryWatch;
+	/** Where it posts now; null when it has no channel and the guild no default. */
+	targetChannelId: string | null;
+	usesDefaultChannel: boolean;
+	/** What stops it from posting right now, from the gateway cache. */
+	currentProblem: TargetProblem | null;
+}
+
 export interface WatchListing {
 	entries: WatchListEntry[];
 	watchLimit: number;
+	/** The guild's category watches, oldest first, and how many it may have; absent: none. */
+	categories?: { entries: CategoryWatchListEntry[]; limit: number } | undefined;
 }
 
 /**
- * The guild's watches in login order, each with its target, whether the channel is live and what would stop the
+ * The guild's watches in login order, then its category watches, each with its target, whether the channel is live and what would stop the
  * next post. Live status: the notifier's memory, else the stored stream state, else one batched Twitch lookup for
  * the rest (failing that, "unknown": the list must still show).
  */
@@ -35,8 +48,16 @@ export async function listWatches(
 	guildId: string,
 	checkTarget: TargetChecker,
 ): Promise<WatchListing> {
-	const { watches, guildSettings, deliveryStatus } = deps.repositories;
-	const [settings, list] = await Promise.all([guildSettings.get(guildId), watches.listByGuild(guildId)]);
+	const { watches, categoryWatches, guildSettings, deliveryStatus } = deps.repositories;
+	const [settings, list, categoryList] = await Promise.all([
+		guildSettings.get(guildId),
+		watches.listByGuild(guildId),
+		categoryWatches.listByGuild(guildId),
+	]);
+	const problemOf = (targetChannelId: string | null, roleId: string | null): TargetProblem | null => {
+		const check: TargetCheck = targetChannelId === null ? { status: 'ok' } : checkTarget(targetChannelId, roleId);
+		return check.status === 'blocked' ? check.problem : null;
+	};
 	const deliveries = await deliveryStatus.getMany(list);
 	const deliveryOf = new Map(list.map((watch, index) => [watch, deliveries[index]]));
 	const statuses = await liveStatuses(
@@ -47,8 +68,6 @@ export async function listWatches(
 		.sort((a, b) => a.login.localeCompare(b.login))
 		.map((watch): WatchListEntry => {
 			const targetChannelId = targetChannelOf(watch, settings);
-			const check: TargetCheck =
-				targetChannelId === null ? { status: 'ok' } : checkTarget(targetChannelId, watch.roleId);
 			return {
 				watch,
 				targetChannelId,
@@ -56,10 +75,23 @@ export async function listWatches(
 				status: statuses.get(watch.twitchUserId) ?? 'unknown',
 				delivery: deliveryOf.get(watch) ?? emptyTargetStatus(watch),
 				instant: deps.notifier?.eventsub ? (deps.notifier.isInstant?.(watch.twitchUserId) ?? false) : null,
-				currentProblem: check.status === 'blocked' ? check.problem : null,
+				currentProblem: problemOf(targetChannelId, watch.roleId),
 			};
 		});
-	return { entries, watchLimit: settings.watchLimit };
+	const categoryEntries = categoryList.map((watch): CategoryWatchListEntry => {
+		const targetChannelId = watch.channelId ?? settings.defaultChannelId;
+		return {
+			watch,
+			targetChannelId,
+			usesDefaultChannel: watch.channelId === null,
+			currentProblem: problemOf(targetChannelId, watch.roleId),
+		};
+	});
+	return {
+		entries,
+		watchLimit: settings.watchLimit,
+		categories: { entries: categoryEntries, limit: settings.categoryWatchLimit },
+	};
 }
 
 async function liveStatuses(deps: WatchAdminDeps, userIds: string[]): Promise<Map<string, LiveStatus>> {

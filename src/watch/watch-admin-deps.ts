@@ -11,7 +11,10 @@ import type { TwitchClient } from '../twitch/client.ts';
 /** What the /watch logic needs; an AppContext has all of it. */
 export interface WatchAdminDeps {
 	readonly twitch: Pick<TwitchClient, 'getUserByLogin' | 'getStreamByUserId' | 'getLiveStreams'>;
-	readonly repositories: Pick<Repositories, 'watches' | 'guildSettings' | 'streamStates' | 'deliveryStatus'>;
+	readonly repositories: Pick<
+		Repositories,
+		'watches' | 'categoryWatches' | 'guildSettings' | 'streamStates' | 'deliveryStatus'
+	>;
 	readonly clock: Pick<Clock, 'now'>;
 	/** Where the raw detail of a failed `/watch test` post goes, under the incident id the admin is shown. */
 	readonly logger: Pick<Logger, 'warn'>;

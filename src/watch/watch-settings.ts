@@ -16,6 +16,9 @@ import { type TargetChecker, TargetProblemError } from './permissions.ts';
 export const MAX_FILTER_ENTRIES = 25;
 /** Longest game name or keyword accepted (Twitch category names are far shorter). */
 export const MAX_FILTER_ENTRY_LENGTH = 100;
+/** Bounds of the category flood guard (GuildSettings.categoryPostLimit): one post at least, 25 at most per cycle. */
+export const MIN_CATEGORY_POSTS = 1;
+export const MAX_CATEGORY_POSTS = 25;
 /** The word that empties a filter (an option cannot be "unset" in Discord's UI once given). */
 export const CLEAR_WORD = 'none';
 
@@ -29,6 +32,8 @@ export interface SettingsRequest {
 	games?: string | undefined;
 	/** Comma-separated words, or `none`. */
 	keywords?: string | undefined;
+	/** The flood guard of category watches: new posts per category watch per poll cycle. */
+	categoryPosts?: number | undefined;
 }
 
 /** The names of the settings an admin changed, in the order they are listed. */
@@ -38,7 +43,8 @@ export type SettingName =
 	| 'update on change'
 	| 'stream summary'
 	| 'game filter'
-	| 'keyword filter';
+	| 'keyword filter'
+	| 'category posts';
 
 export interface SettingsOutcome {
 	settings: GuildSettings;
@@ -47,11 +53,12 @@ export interface SettingsOutcome {
 	/** Set when the default channel's permissions could not be checked (saved anyway): why. */
 	uncheckedReason: string | null;
 	watchCount: number;
+	categoryWatchCount: number;
 }
 
 export interface WatchSettingsDeps {
 	readonly twitch: Pick<TwitchClient, 'getGameByName'>;
-	readonly repositories: Pick<Repositories, 'guildSettings' | 'watches' | 'deliveryStatus'>;
+	readonly repositories: Pick<Repositories, 'guildSettings' | 'watches' | 'categoryWatches' | 'deliveryStatus'>;
 }
 
 /**
@@ -98,7 +105,11 @@ export async function changeGuildSettings(
 		patch.keywordFilter = parseFilterList(request.keywords, 'keyword');
 		changed.push('keyword filter');
 	}
-	const { guildSettings, watches } = deps.repositories;
+	if (request.categoryPosts !== undefined) {
+		patch.categoryPostLimit = checkedCategoryPosts(request.categoryPosts);
+		changed.push('category posts');
+	}
+	const { guildSettings, watches, categoryWatches } = deps.repositories;
 	const settings = changed.length > 0 ? await guildSettings.update(guildId, patch) : await guildSettings.get(guildId);
 	if (request.defaultChannelId !== undefined) {
 		// Watches that post in the default channel and were paused over their old channel post in the new one.
@@ -111,9 +122,25 @@ export async function changeGuildSettings(
 		}
 		// The notifier (in this process or another) reads the cleared statuses again.
 		if (resumed > 0) await watches.touch(guildId);
+		// Likewise the category watches; each change tells the other processes itself.
+		for (const watch of await categoryWatches.listByGuild(guildId)) {
+			if (watch.channelId !== null || !watch.paused || watch.paused.reason === 'left-guild') continue;
+			await categoryWatches.update(guildId, watch.id, (current) => ({ ...current, paused: null }));
+		}
 	}
 	const watchCount = (await watches.listByGuild(guildId)).length;
-	return { settings, changed, uncheckedReason, watchCount };
+	const categoryWatchCount = (await categoryWatches.listByGuild(guildId)).length;
+	return { settings, changed, uncheckedReason, watchCount, categoryWatchCount };
+}
+
+/** Discord's option bounds are kept, but a typed request (npm run try, an old client) is checked here too. */
+function checkedCategoryPosts(value: number): number {
+	if (!Number.isInteger(value) || value < MIN_CATEGORY_POSTS || value > MAX_CATEGORY_POSTS) {
+		throw new UserError(
+			`\`category-posts\` is a whole number from ${MIN_CATEGORY_POSTS} to ${MAX_CATEGORY_POSTS}. The settings were not changed.`,
+		);
+	}
+	return value;
 }
 
 /**

@@ -8,6 +8,7 @@ import { createSilentLogger } from '../../src/logger.ts';
 import { openRepositories, type Repositories } from '../../src/store/repositories.ts';
 import type { TwitchGame, TwitchStream, TwitchUser } from '../../src/twitch/index.ts';
 import { describeTargetRefusal } from '../../src/views/watch.ts';
+import type { AddCategoryWatchRequest, CategoryWatchDeps } from '../../src/watch/add-category-watch.ts';
 import type { AddWatchRequest } from '../../src/watch/add-watch.ts';
 import { type TargetCheck, type TargetChecker, TargetProblemError } from '../../src/watch/permissions.ts';
 import type { WatchAdminDeps } from '../../src/watch/watch-admin-deps.ts';
@@ -26,8 +27,8 @@ export const NOW = Date.parse('2025-06-01T12:00:00Z');
 export class ScriptedTwitch
 	implements
 		Pick<
-			WatchAdminDeps['twitch'] & WatchSettingsDeps['twitch'],
-			'getUserByLogin' | 'getStreamByUserId' | 'getLiveStreams' | 'getGameByName'
+			WatchAdminDeps['twitch'] & WatchSettingsDeps['twitch'] & CategoryWatchDeps['twitch'],
+			'getUserByLogin' | 'getStreamByUserId' | 'getLiveStreams' | 'getGameByName' | 'getGamesByIds'
 		>
 {
 	readonly users = new Map<string, TwitchUser>();
@@ -70,12 +71,18 @@ export class ScriptedTwitch
 		return userIds.flatMap((id) => this.streams.get(id) ?? []);
 	}
 
-	addGame(name: string): void {
-		this.games.push(aGame({ id: String(this.games.length + 1), name }));
+	addGame(name: string, id = String(this.games.length + 1)): void {
+		this.games.push(aGame({ id, name }));
 	}
 
 	async getGameByName(name: string): Promise<TwitchGame | null> {
+		this.lookups++;
 		return this.games.find((game) => game.name.toLowerCase() === name.trim().toLowerCase()) ?? null;
+	}
+
+	async getGamesByIds(ids: readonly string[]): Promise<TwitchGame[]> {
+		this.lookups++;
+		return this.games.filter((game) => ids.includes(game.id));
 	}
 }
 
@@ -95,7 +102,8 @@ export function fixedChecker(check: TargetCheck = { status: 'ok' }): TargetCheck
 export interface WatchWorld {
 	twitch: ScriptedTwitch;
 	repositories: Repositories;
-	deps: WatchAdminDeps;
+	/** What the /watch use cases need, of channel and of category watches. */
+	deps: WatchAdminDeps & CategoryWatchDeps;
 }
 
 /** A fresh WatchWorld over a store of `stores` (call in beforeEach). */
@@ -105,7 +113,7 @@ export async function openWatchWorld(stores: TestStores): Promise<WatchWorld> {
 	twitch.addUser('beta', '1002');
 	twitch.addUser('gamma', '1003');
 	const repositories = await openRepositories(await stores.open(), createSilentLogger());
-	const deps: WatchAdminDeps = { twitch, repositories, clock: { now: () => NOW }, logger: createSilentLogger() };
+	const deps: WatchWorld['deps'] = { twitch, repositories, clock: { now: () => NOW }, logger: createSilentLogger() };
 	return { twitch, repositories, deps };
 }
 
@@ -115,6 +123,22 @@ export function addRequest(overrides: Partial<AddWatchRequest> = {}): AddWatchRe
 		guildId: GUILD,
 		requestedBy: ADMIN,
 		login: 'alpha',
+		postInChannelId: NEWS,
+		roleId: null,
+		template: null,
+		...overrides,
+	};
+}
+
+/** `/watch category game:Celeste post-in:#news` by ADMIN (Celeste is game 504461 once added), with `overrides`. */
+export function categoryRequest(overrides: Partial<AddCategoryWatchRequest> = {}): AddCategoryWatchRequest {
+	return {
+		guildId: GUILD,
+		requestedBy: ADMIN,
+		game: 'Celeste',
+		language: null,
+		minViewers: null,
+		titleKeyword: null,
 		postInChannelId: NEWS,
 		roleId: null,
 		template: null,

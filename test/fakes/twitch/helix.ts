@@ -9,7 +9,7 @@ import {
 	timestampParam,
 } from './params.ts';
 import { badRequest, malformedParameter } from './responses.ts';
-import type { RawClip, RawGame, RawSearchChannel, RawStream, RawUser, RawVideo } from './types.ts';
+import type { RawClip, RawGame, RawSearchCategory, RawSearchChannel, RawStream, RawUser, RawVideo } from './types.ts';
 
 /** Answers one Helix GET: the JSON body of a 200, or throws a `TwitchHttpError`. */
 export type HelixHandler = (query: URLSearchParams, world: TwitchWorld, now: number) => unknown;
@@ -136,6 +136,28 @@ const searchChannels: HelixHandler = (query, world) => {
 	return { data, pagination: page.pagination };
 };
 
+/**
+ * GET /helix/search/categories?query=…: categories whose name contains the query (letter case aside). The exact
+ * name first, then names starting with the query, then the rest, each most watched first (Twitch ranks by relevance).
+ * Items carry id, name and a box art URL already sized (52x72), as Twitch's do; no IGDB id.
+ */
+const searchCategories: HelixHandler = (query, world) => {
+	const text = requiredParam(query, 'query').toLowerCase();
+	const rankOf = (name: string) => (name === text ? 0 : name.startsWith(text) ? 1 : 2);
+	const matches = world
+		.topGames()
+		.filter((game) => game.name.toLowerCase().includes(text))
+		.map((game, order) => ({ game, rank: rankOf(game.name.toLowerCase()), order }))
+		.sort((a, b) => a.rank - b.rank || a.order - b.order);
+	const page = paginate(matches, query);
+	const data: RawSearchCategory[] = page.data.map(({ game }) => ({
+		box_art_url: game.box_art_url.replace('{width}x{height}', '52x72'),
+		name: game.name,
+		id: game.id,
+	}));
+	return { data, pagination: page.pagination };
+};
+
 /** GET /helix/clips: exactly one of broadcaster_id, game_id or id; most viewed first. */
 const getClips: HelixHandler = (query, world) => {
 	const broadcasterId = singleParam(query, 'broadcaster_id');
@@ -228,6 +250,7 @@ export const HELIX_ROUTES: ReadonlyMap<string, HelixHandler> = new Map([
 	['/helix/games/top', getTopGames],
 	['/helix/games', getGames],
 	['/helix/search/channels', searchChannels],
+	['/helix/search/categories', searchCategories],
 	['/helix/clips', getClips],
 	['/helix/videos', getVideos],
 	['/helix/channels', getChannels],

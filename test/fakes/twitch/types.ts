@@ -53,6 +53,14 @@ export interface RawGame {
 	igdb_id: string;
 }
 
+/** A Search Categories item. */
+export interface RawSearchCategory {
+	/** Already sized (52x72), unlike Get Games' template. */
+	box_art_url: string;
+	name: string;
+	id: string;
+}
+
 /** A Get Clips item. */
 export interface RawClip {
 	/** A slug, not a number (e.g. 'AwkwardHelplessSalamanderSwiftRage'). */
