@@ -140,7 +140,8 @@ export class CategorySource {
 			.sort((a, b) => (this.polledAt.get(a.key) ?? -1) - (this.polledAt.get(b.key) ?? -1))
 			.slice(0, Math.max(1, Math.floor(budget)));
 		const pages = Math.max(1, Math.min(MAX_PAGES_PER_CATEGORY, Math.floor(budget / picked.length)));
-		await this.loadDecisions(picked.flatMap((group) => group.watches));
+		// Every active watch's decisions, not only the polled ones': its admitted channels are followed from the start.
+		await this.loadDecisions(active);
 
 		const answers = await Promise.all(
 			picked.map(async (group) => {
@@ -263,13 +264,17 @@ export class CategorySource {
 			),
 		);
 		const at = this.o.clock.now();
+		const posted = new Map<string, number>();
 		for (const [watch, candidates] of fresh) {
 			const own = this.decided.get(watch.id) ?? new Map<string, Decision>();
 			this.decided.set(watch.id, own);
 			// Two watches of one guild in one cycle: the older one (first here) takes a stream both see.
 			const open = candidates.filter((stream) => !this.takenInGuild(watch, stream.id));
 			const byViewers = [...open].sort((a, b) => b.viewerCount - a.viewerCount);
-			const limit = limits.get(watch.guildId) ?? 5;
+			// The limit is per category and guild: two watches of one category (two languages) share it.
+			const share = `${watch.guildId}:${watch.gameId}`;
+			const limit = Math.max(0, (limits.get(watch.guildId) ?? 5) - (posted.get(share) ?? 0));
+			posted.set(share, (posted.get(share) ?? 0) + Math.min(limit, byViewers.length));
 			for (const [rank, stream] of byViewers.entries()) {
 				const decision: Decision = {
 					streamId: stream.id,

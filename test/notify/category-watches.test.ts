@@ -137,6 +137,22 @@ describe('category watches', () => {
 		expect(postsIn(world, target.channelId)).toHaveLength(5);
 	});
 
+	it('counts the flood limit per category and guild, across watches of two languages', async () => {
+		const target = world.guildWithChannel();
+		await world.repos.guildSettings.update(target.guildId, { categoryPostLimit: 2 });
+		await watchCategory(target, { language: 'de' });
+		await watchCategory(target, { language: 'en' });
+		for (let i = 1; i <= 3; i++) liveIn(`german${i}`, { ...CELESTE, language: 'de', viewer_count: i });
+		for (let i = 1; i <= 3; i++) liveIn(`english${i}`, { ...CELESTE, language: 'en', viewer_count: i });
+		const report = await world.cycle();
+		expect(report.category.admitted).toBe(2);
+		expect(report.category.summarised).toBe(4);
+		const lines = postsIn(world, target.channelId).filter((message) => contentOf(message).includes(' more '));
+		expect(lines.map(contentOf).join('\n')).toMatch(
+			/and 1 more channel live in Celeste \(de\)[\s\S]*and 3 more channels live in Celeste \(en\)/,
+		);
+	});
+
 	it('makes one request per category and language, shared by every guild that watches it', async () => {
 		const guilds = [world.guildWithChannel('a'), world.guildWithChannel('b'), world.guildWithChannel('c')];
 		for (const guild of guilds) await watchCategory(guild, { minViewers: guilds.indexOf(guild) * 5 });
