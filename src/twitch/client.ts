@@ -3,7 +3,7 @@ import { type Clock, systemClock } from '../clock.ts';
 import { HELIX_LIST_LIMIT, HelixBatcher } from './batcher.ts';
 import type { TwitchClientOptions } from './client-options.ts';
 import { EventSubApi } from './eventsub-api.ts';
-import { HELIX_MAX_PAGES, HelixLists } from './helix-lists.ts';
+import { chunk, HELIX_MAX_PAGES, HelixLists, indexBy } from './helix-lists.ts';
 import { normalizeLogin } from './login.ts';
 import { createTwitchMetrics, guardObserver, type TwitchMetrics } from './metrics.ts';
 import { type HelixPriority, HelixRateLimiter } from './rate-limit.ts';
@@ -170,9 +170,18 @@ export class TwitchClient {
 		return (await this.streamsByLogin.load(normalizeLogin(login))) ?? null;
 	}
 
-	/** Live streams among any number of logins (offline ones are absent). Cached briefly. */
+	/**
+	 * Live streams among any number of logins (offline ones are absent). Up to 100 go through the lookups of single
+	 * logins (coalesced, cached briefly); more are a bulk read (`npm run twitch`): requests of 100 straight to Twitch,
+	 * neither cached nor coalesced, because a map entry per login cost more than the requests (issue 10's benchmark).
+	 */
 	async getStreamsByLogins(logins: readonly string[]): Promise<TwitchStream[]> {
-		return this.streamsByLogin.loadMany(logins.map(normalizeLogin));
+		const normalized = logins.map(normalizeLogin);
+		if (normalized.length <= HELIX_LIST_LIMIT) return this.streamsByLogin.loadMany(normalized);
+		const found = await Promise.all(
+			chunk([...new Set(normalized)], HELIX_LIST_LIMIT).map((part) => this.fetchStreamsOf({ user_login: part })),
+		);
+		return found.flat();
 	}
 
 	async getStreamByUserId(userId: string): Promise<TwitchStream | null> {
@@ -383,16 +392,4 @@ export class TwitchClient {
 		const keys = 'user_id' in query ? query.user_id : query.user_login;
 		return this.lists.streams(query, Math.ceil(keys.length / HELIX_LIST_LIMIT), options);
 	}
-}
-
-function indexBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T> {
-	const index = new Map<string, T>();
-	for (const item of items) index.set(keyOf(item), item);
-	return index;
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-	const chunks: T[][] = [];
-	for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-	return chunks;
 }

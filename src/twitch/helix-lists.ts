@@ -97,3 +97,17 @@ export class HelixLists {
 		return items;
 	}
 }
+
+/** Items by a key of each (the last one wins). */
+export function indexBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T> {
+	const index = new Map<string, T>();
+	for (const item of items) index.set(keyOf(item), item);
+	return index;
+}
+
+/** The items in lists of at most `size` (Helix takes 100 ids or logins per request). */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+	const chunks: T[][] = [];
+	for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+	return chunks;
+}

@@ -143,6 +143,23 @@ describe('lists and batching', () => {
 		expect(sizes.sort((a, b) => b - a)).toEqual([100, 100, 50]);
 	});
 
+	it('reads the live streams of 250 logins (duplicates, any case, @ forms) in 3 requests of distinct logins', async () => {
+		const logins = Array.from({ length: 250 }, (_, i) => `streamer_${i}`);
+		for (const [i, login] of logins.entries()) {
+			const { id } = fake.addUser({ login });
+			if (i % 2 === 0) fake.goLive(id);
+		}
+		const asked = [...logins, 'STREAMER_0', '@streamer_2', 'streamer_4'];
+		const twitch = client();
+		const streams = await twitch.getStreamsByLogins(asked);
+		expect(streams.map((stream) => stream.userLogin).sort()).toEqual(logins.filter((_, i) => i % 2 === 0).sort());
+		const sent = fake.requests.filter((r) => r.route === '/helix/streams').map((r) => r.query.getAll('user_login'));
+		expect(sent.map((part) => part.length).sort((a, b) => b - a)).toEqual([100, 100, 50]);
+		expect(new Set(sent.flat()).size).toBe(250);
+		await expect(twitch.getStreamsByLogins([...logins, 'not a login!'])).rejects.toBeInstanceOf(InvalidLoginError);
+		expect(fake.requests.filter((r) => r.route === '/helix/streams')).toHaveLength(3);
+	});
+
 	it('misses none of 30 live channels in one stream lookup (first=100)', async () => {
 		const ids = Array.from({ length: 30 }, (_, i) => fake.addUser({ login: `caster_${i}` }).id);
 		for (const id of ids) fake.goLive(id);
