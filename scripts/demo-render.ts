@@ -9,6 +9,7 @@ export interface TerminalStyle {
 	bold(text: string): string;
 	dim(text: string): string;
 	italic(text: string): string;
+	underline(text: string): string;
 	accent(text: string): string;
 	good(text: string): string;
 	warn(text: string): string;
@@ -24,6 +25,7 @@ export function createTerminalStyle(enabled: boolean): TerminalStyle {
 		bold: wrap('1', '22'),
 		dim: wrap('2', '22'),
 		italic: wrap('3', '23'),
+		underline: wrap('4', '24'),
 		accent: wrap('36', '39'),
 		good: wrap('32', '39'),
 		warn: wrap('33', '39'),
@@ -58,7 +60,7 @@ export function relativeTime(ms: number, now: number): string {
 }
 
 /**
- * Message markdown as the Discord app shows it: mentions by name, `<t:…>` timestamps as text, **bold**, `code`,
+ * Message markdown as the Discord app shows it: mentions by name, `<t:…>` timestamps as text, **bold**, __underline__, `code`,
  * [masked](links) with their URL, backslash escapes and zero-width spaces (used to defuse @everyone) removed.
  */
 export function renderDiscordText(text: string, names: DiscordNames, now: number, style: TerminalStyle): string {
@@ -67,18 +69,37 @@ export function renderDiscordText(text: string, names: DiscordNames, now: number
 			.replace(/<#(\d+)>/g, (_, id: string) => style.accent(`#${names.channels.get(id) ?? 'unknown-channel'}`))
 			.replace(/<@&(\d+)>/g, (_, id: string) => style.accent(`@${names.roles.get(id) ?? 'unknown-role'}`))
 			.replace(/<@!?(\d+)>/g, (_, id: string) => style.accent(`@${names.users.get(id) ?? 'unknown-user'}`))
-			.replace(/<t:(-?\d+)(?::([tTdDfFR]))?>/g, (_, seconds: string, format: string | undefined) => {
-				const ms = Number(seconds) * 1000;
-				if (format === 'R') return relativeTime(ms, now);
-				return new Date(ms).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
-			})
-			.replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, (_, label: string, url: string) => `${label} (${url})`)
+			.replace(/<t:(-?\d+)(?::([tTdDfFR]))?>/g, (_, seconds: string, format: string | undefined) =>
+				timestampText(Number(seconds) * 1000, format, now),
+			)
+			// [label](url), and [label](<url>): the angle brackets only keep Discord from adding a link preview.
+			.replace(/\[([^\]]+)\]\(<?(https?:\/\/[^)\s>]+)>?\)/g, (_, label: string, url: string) => `${label} (${url})`)
 			.replace(/\*\*(.+?)\*\*/g, (_, inner: string) => style.bold(inner))
+			.replace(/__(.+?)__/g, (_, inner: string) => style.underline(inner))
 			.replace(/`([^`]+)`/g, (_, inner: string) => style.accent(inner))
 			// Markdown escapes (\*, \_, \#…) show as the bare character.
 			.replace(/\\([\\*_~`|>#[\]().!-])/g, '$1')
 			.replaceAll('\u200b', '')
 	);
+}
+
+/** A `<t:…:format>` timestamp as the Discord app shows it (in this machine's time zone). */
+function timestampText(ms: number, format: string | undefined, now: number): string {
+	const date = new Date(ms);
+	switch (format) {
+		case 'R':
+			return relativeTime(ms, now);
+		case 't':
+			return date.toLocaleTimeString('en-GB', { timeStyle: 'short' });
+		case 'T':
+			return date.toLocaleTimeString('en-GB', { timeStyle: 'medium' });
+		case 'd':
+			return date.toLocaleDateString('en-GB', { dateStyle: 'short' });
+		case 'D':
+			return date.toLocaleDateString('en-GB', { dateStyle: 'long' });
+		default:
+			return date.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+	}
 }
 
 interface EmbedJson {
@@ -117,12 +138,13 @@ export function renderBody(body: DiscordBody, names: DiscordNames, now: number, 
 		if (embed.author?.name) card.push(style.bold(text(embed.author.name)));
 		if (embed.title) card.push(style.bold(text(embed.title)) + (embed.url ? style.dim(`  ${embed.url}`) : ''));
 		if (embed.description) card.push(...text(embed.description).split('\n'));
-		const fields = embed.fields ?? [];
-		if (fields.length > 0) {
-			card.push(fields.map((field) => `${style.dim(`${text(field.name)}:`)} ${text(field.value)}`).join('   '));
-		}
+		card.push(...fieldLines(embed.fields ?? [], text, style));
 		const picture = embed.image?.url ?? embed.thumbnail?.url;
-		if (picture) card.push(style.dim(`[picture] ${picture}`));
+		if (picture?.startsWith('attachment://')) {
+			card.push(style.dim(`[picture] ${picture.slice('attachment://'.length)}, a file attached to the message`));
+		} else if (picture) {
+			card.push(style.dim(`[picture] ${picture}`));
+		}
 		if (embed.footer?.text) card.push(style.dim(text(embed.footer.text)));
 		for (const line of card) lines.push(`${style.bar(embed.color)} ${line}`);
 	}
@@ -138,6 +160,37 @@ export function renderBody(body: DiscordBody, names: DiscordNames, now: number, 
 				.join('  '),
 		);
 	}
+	return lines;
+}
+
+/**
+ * Embed fields as Discord lays them out: inline fields side by side (up to 3 a row), each other field on a row of
+ * its own; a value of several lines goes under its name, one line each.
+ */
+function fieldLines(
+	fields: NonNullable<EmbedJson['fields']>,
+	text: (value: string) => string,
+	style: TerminalStyle,
+): string[] {
+	const lines: string[] = [];
+	let row: string[] = [];
+	const endRow = () => {
+		if (row.length > 0) lines.push(row.join('   '));
+		row = [];
+	};
+	for (const field of fields) {
+		const value = text(field.value).split('\n');
+		if (field.inline && value.length === 1) {
+			row.push(`${style.dim(`${text(field.name)}:`)} ${value[0]}`);
+			if (row.length === 3) endRow();
+			continue;
+		}
+		endRow();
+		const name = style.dim(`${text(field.name)}:`);
+		if (value.length === 1) lines.push(`${name} ${value[0]}`);
+		else lines.push(name, ...value.map((line) => `  ${line}`));
+	}
+	endRow();
 	return lines;
 }
 

@@ -5,69 +5,55 @@
  * store), and tells in the terminal what a Discord server would see: an admin setting up an announcement, a streamer
  * going live and the post pushed by EventSub (with the measured time from go-live to post), a second streamer past
  * the EventSub budget found by the next poll instead, the post edited when the title changes, Twitch flapping
- * (nothing happens), the stream ending (the post becomes "was live" with the VOD link), and `/live` and
- * `/watch list` answers.
+ * (nothing happens), the stream ending (the post becomes "was live" with the VOD link and a summary card: its
+ * numbers and a viewer chart), a category watch announcing the most watched Celeste streams and summing up the rest
+ * in one line, and `/live` and `/watch list` answers.
  *
  * The demo runs the poll cycles itself and moves a shared clock forward ("two hours later") instead of waiting, so
- * the story takes about 15 seconds. EventSub pushes are real: the fake Twitch sends them over its WebSocket as soon
+ * the story takes about 20 seconds. EventSub pushes are real: the fake Twitch sends them over its WebSocket as soon
  * as a streamer goes live, and the demo waits for the post in real time. It ends by itself and deletes what it
- * stored.
+ * stored, but for a copy of the viewer chart it leaves in demo-output/ (git ignores it) for the reader to open.
  *
  * DEMO_VERBOSE=1 shows the bot's logs (DEMO_VERBOSE=debug for every poll); DEMO_PAUSE_MS sets the pause between
- * steps (default 900; 0 runs straight through).
+ * steps (default 900; 0 runs straight through); DEMO_OUTPUT_DIR puts the chart's copy elsewhere.
  */
-import type { RunningBot } from '../src/bot.ts';
 import type { Logger } from '../src/logger.ts';
-import type { PollCycleReport } from '../src/notify/poller.ts';
 import { formatElapsed as formatDuration } from '../src/views/quantities.ts';
-import type { FakeMessage, InteractionResult, RunCommandOptions } from '../test/fakes/discord/index.ts';
 import { Permission } from '../test/fakes/discord/index.ts';
 import { createWorld, type World } from '../test/support/bot-world.ts';
 import { createAdjustableClock } from '../test/support/clock.ts';
-import { createTerminalStyle, type DiscordNames, quoteBlock, relativeTime, renderBody } from './demo-render.ts';
-import { describePings, registerCommandsInGuild, scriptLogger } from './fake-world.ts';
+import { CELESTE, categoryWatchChapter } from './demo-categories.ts';
+import { createTerminalStyle, type DiscordNames, relativeTime } from './demo-render.ts';
+import { createStage, type DemoClock, formatMs, WAIT_LIMIT_MS, waitFor } from './demo-stage.ts';
+import { describeViewers, fastForwardStream, saveChart, viewerCurve } from './demo-stream-summary.ts';
+import { registerCommandsInGuild, scriptLogger } from './fake-world.ts';
 
 const verbosity = process.env.DEMO_VERBOSE;
 const pauseMs = Math.max(0, Number(process.env.DEMO_PAUSE_MS ?? 900) || 0);
 const colors = process.stdout.isTTY === true && !process.env.NO_COLOR;
 const style = createTerminalStyle(colors);
-
 const say = (text = '') => console.log(text);
-const pause = () => new Promise<void>((resolve) => setTimeout(resolve, pauseMs));
-let stepNumber = 0;
-async function step(title: string): Promise<void> {
-	await pause();
-	stepNumber++;
-	say();
-	say(style.bold(`── ${stepNumber}. ${title} ${'─'.repeat(Math.max(3, 72 - title.length))}`));
-}
-const note = (text: string) => say(`  ${text}`);
 const aside = (text: string) => say(`  ${style.dim(text)}`);
 
 /** The people of the story, by Discord user id (the owner's id comes from the fake). */
 const MEMBER_ID = '300000000000000001';
 
-/** How long the demo waits, in real time, for something the bot does on its own (an EventSub session, a push). */
-const WAIT_LIMIT_MS = 10_000;
+/** The games of the story, with the ids Twitch gives them. */
+const HOLLOW_KNIGHT = { id: '490147', name: 'Hollow Knight' };
+const CHESS = { id: '743', name: 'Chess' };
 
-/** Waits until `done()` holds, or fails the demo with `what` after WAIT_LIMIT_MS. */
-async function waitFor(what: string, done: () => boolean): Promise<void> {
-	const started = performance.now();
-	while (!done()) {
-		if (performance.now() - started > WAIT_LIMIT_MS) throw new Error(`${what}: not within ${WAIT_LIMIT_MS} ms`);
-		await new Promise((resolve) => setTimeout(resolve, 10));
-	}
-}
+/** PixelPaws's viewers by minute of the stream: up during Celeste, down at the switch, a peak, then home time. */
+const pixelPawsViewers = viewerCurve([
+	[16, 312],
+	[41, 950],
+	[42, 700],
+	[75, 1010],
+	[96, 1240],
+	[120, 880],
+	[146, 410],
+]);
 
-const formatMs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
-
-/** Everything the bot did in Discord since the last look: posts, edits, deletions. */
-interface DiscordActivity {
-	kind: 'posted' | 'edited' | 'deleted';
-	message: FakeMessage;
-}
-
-async function tellStory(world: World, clock: ReturnType<typeof createAdjustableClock>, logger: Logger) {
+async function tellStory(world: World, clock: DemoClock, logger: Logger) {
 	const { twitch, discord } = world;
 	/** Get Streams requests (polls) the fake Twitch received between two times of the shared clock. */
 	const pollsBetween = (from: number, to: number) =>
@@ -77,9 +63,9 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 	const guild = discord.addGuild({ name: 'Cozy Corner' });
 	const general = discord.addChannel(guild.id, { name: 'general' });
 	const alerts = discord.addChannel(guild.id, { name: 'stream-alerts' });
+	const celesteChannel = discord.addChannel(guild.id, { name: 'celeste-live' });
 	const role = discord.addRole(guild.id, { name: 'Stream alerts', mentionable: true });
-	twitch.addGame({ name: 'Celeste' });
-	twitch.addGame({ name: 'Hollow Knight' });
+	for (const game of [CELESTE, HOLLOW_KNIGHT, CHESS]) twitch.addGame(game);
 	const streamer = twitch.addUser({
 		login: 'pixelpaws',
 		display_name: 'PixelPaws',
@@ -87,10 +73,7 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 	});
 	const latecomer = twitch.addUser({ login: 'nightowl', display_name: 'NightOwl', description: 'Late-night chess' });
 	const names: DiscordNames = {
-		channels: new Map([
-			[general.id, general.name],
-			[alerts.id, alerts.name],
-		]),
+		channels: new Map([general, alerts, celesteChannel].map((channel) => [channel.id, channel.name])),
 		roles: new Map([[role.id, role.name]]),
 		users: new Map([
 			[guild.ownerId, 'Ada'],
@@ -98,35 +81,31 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 			[discord.botUserId, 'the bot'],
 		]),
 	};
-
-	const activity: DiscordActivity[] = [];
-	discord.on('message', (message) => activity.push({ kind: 'posted', message }));
-	discord.on('messageUpdate', (message) => activity.push({ kind: 'edited', message }));
-	discord.on('messageDelete', (message) => activity.push({ kind: 'deleted', message }));
-	const takeActivity = () => activity.splice(0, activity.length);
+	const stage = createStage({ world, clock, style, names, pauseMs, guildId: guild.id, commandChannelId: general.id });
+	const { say, note, aside } = stage;
 
 	say(style.bold('Twitch go-live bot — demo'));
 	aside('Everything runs on this machine: a fake Discord and a fake Twitch on 127.0.0.1, the real bot between them,');
 	aside('and a throwaway SQLite store. No credentials, no internet. The clock is moved forward instead of waiting.');
 
-	await step('The Discord server and the Twitch channel');
+	await stage.step('The Discord server and the Twitch channel');
 	note(`Discord server ${style.bold(guild.name)} (owner: Ada, an admin)`);
 	note(`  ${style.accent(`#${general.name}`)}        where people chat and type commands`);
 	note(`  ${style.accent(`#${alerts.name}`)}  where stream announcements should go`);
+	note(`  ${style.accent(`#${celesteChannel.name}`)}   for every Celeste stream on Twitch (later in the story)`);
 	note(`  ${style.accent(`@${role.name}`)}  a role members opt into to get pinged when a stream starts`);
 	note(`Twitch channels ${style.bold('PixelPaws')} and ${style.bold('NightOwl')}, both offline for now`);
 	aside(`fake Discord ${discord.apiUrl} · fake Twitch ${twitch.helixUrl}`);
 
-	await step('The bot comes online');
-	let bot: RunningBot = await world.startBot(logger);
-	const botName = bot.client?.user?.username ?? 'The bot';
+	await stage.step('The bot comes online');
+	stage.bot = await world.startBot(logger);
 	note(`${style.good('✓')} Twitch app token minted and validated (client credentials)`);
-	note(`${style.good('✓')} connected to the Discord gateway: in ${bot.client?.guilds.cache.size ?? 0} server`);
-	const registered = await registerCommandsInGuild(discord, bot, guild.id);
+	note(`${style.good('✓')} connected to the Discord gateway: in ${stage.bot.client?.guilds.cache.size ?? 0} server`);
+	const registered = await registerCommandsInGuild(discord, stage.bot, guild.id);
 	note(
 		`${style.good('✓')} slash commands registered in ${guild.name}: ${registered.map((name) => `/${name}`).join(' ')}`,
 	);
-	const eventsub = bot.context.notifier?.eventsub;
+	const eventsub = stage.bot.context.notifier?.eventsub;
 	if (!eventsub) throw new Error('the bot started without EventSub');
 	// What Twitch sees: shard 0 of the bot's conduit attached to an open WebSocket session.
 	await waitFor('the bot attaching its EventSub session', () =>
@@ -136,94 +115,35 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 	note(
 		`${style.good('✓')} EventSub: conduit ${conduit?.id ?? '?'} created, its shard 0 attached to the bot's WebSocket`,
 	);
-	note(
-		`${style.good('✓')} go-live notifier running: EventSub pushes go-lives; polling every ${bot.context.config.pollIntervalSeconds} s`,
-	);
+	const interval = stage.bot.context.config.pollIntervalSeconds;
+	note(`${style.good('✓')} go-live notifier running: EventSub pushes go-lives; polling every ${interval} s`);
 	note('  is the safety net (this demo runs the polls itself so you do not have to wait)');
 
-	const runCommand = async (
-		who: string,
-		typed: string,
-		options: Omit<RunCommandOptions, 'guildId' | 'channelId'>,
-	): Promise<InteractionResult> => {
-		note(`${style.bold(who)} types in ${style.accent(`#${general.name}`)}:`);
-		say(`      ${style.accent(typed)}`);
-		const result = await discord.runCommand({ guildId: guild.id, channelId: general.id, ...options });
-		const visibility = result.ephemeral ? style.dim(` (only ${who} can see this)`) : '';
-		note(`${style.bold(botName)} answers${visibility}:`);
-		say(quoteBlock(renderBody(result.final ?? {}, names, clock.now(), style), style, '      '));
-		return result;
-	};
-
-	/** The Twitch channels the story has watched so far, to tell what Get Streams listed from what the bot holds. */
-	const watched: Array<{ id: string }> = [];
-	const poll = async (): Promise<PollCycleReport> => {
-		const notifier = bot.context.notifier;
-		if (!notifier) throw new Error('the bot started without its go-live notifier');
-		const report = await notifier.runCycle();
-		const requests = `${report.batches} Get Streams request${report.batches === 1 ? '' : 's'}`;
-		const channels = `${report.watchedUsers} watched channel${report.watchedUsers === 1 ? '' : 's'}`;
-		const listed = watched.filter((user) => twitch.getStream(user.id) !== undefined).length;
-		// The bot's count is its own state: a stream Twitch leaves out stays live through the grace period.
-		const held = report.liveUsers;
-		const grace = formatDuration(bot.context.config.streamEndGraceSeconds * 1000);
-		const why = held > listed ? ` (a stream missing for under ${grace} has not ended)` : '';
-		aside(
-			`⟳ the bot polls Twitch, ${requests} for ${channels}: Twitch lists ${listed || 'none'} as live; the bot holds ${held || 'none'} as live${why}`,
-		);
-		return report;
-	};
-
-	/**
-	 * Shows what the bot did in Discord since the last look. The story says what should have happened: anything else
-	 * stops the demo with exit code 1, so a broken bot cannot pass for a working one.
-	 */
-	const showActivity = (expected: DiscordActivity['kind'] | 'nothing', ifNothing = '') => {
-		const seen = takeActivity();
-		const kinds = seen.map(({ kind }) => kind);
-		const asExpected = expected === 'nothing' ? seen.length === 0 : kinds.length === 1 && kinds[0] === expected;
-		if (!asExpected) {
-			throw new Error(
-				`expected ${expected === 'nothing' ? 'no Discord activity' : `one message ${expected}`}, saw: ${kinds.join(', ') || 'nothing'}`,
-			);
-		}
-		if (seen.length === 0) {
-			note(style.good(`✓ ${ifNothing}`));
-			return;
-		}
-		for (const { kind, message } of seen) {
-			const verb = { posted: 'posts', edited: 'edits its post', deleted: 'deletes its post' }[kind];
-			const channel = names.channels.get(message.channelId) ?? message.channelId;
-			note(`${style.accent(`#${channel}`)}  ${style.bold(botName)} ${verb}:`);
-			if (kind !== 'deleted') say(quoteBlock(renderBody(message, names, clock.now(), style), style, '      '));
-			if (kind === 'posted') note(describePings(message, names, style));
-		}
-	};
-
 	// ── The admin sets up the announcement ──
-	await step('An admin sets up the announcement');
-	await runCommand('Ada', `/watch add channel:pixelpaws post-in:#${alerts.name} role:@${role.name}`, {
+	await stage.step('An admin sets up the announcement');
+	await stage.runCommand('Ada', `/watch add channel:pixelpaws post-in:#${alerts.name} role:@${role.name}`, {
 		name: 'watch',
 		subcommand: 'add',
 		options: { channel: 'pixelpaws', 'post-in': alerts.id, role: role.id },
 	});
-	watched.push(streamer);
-	await poll();
-	showActivity('nothing', 'PixelPaws is offline: nothing to post');
+	stage.watched.push(streamer);
+	await stage.poll();
+	stage.showActivity('nothing', 'PixelPaws is offline: nothing to post');
 	const subscribed = await eventsub.reconcile();
-	if (!bot.context.notifier?.isInstant(streamer.id)) throw new Error('PixelPaws was not subscribed through EventSub');
+	if (!stage.bot.context.notifier?.isInstant(streamer.id)) throw new Error('PixelPaws was not subscribed to EventSub');
 	aside(
 		`⚡ the bot subscribes to PixelPaws's stream.online and stream.offline (EventSub cost ${subscribed.totalCost} of ${subscribed.maxTotalCost.toLocaleString('en-US')})`,
 	);
 
 	// ── Going live: the instant path ──
-	await step('PixelPaws goes live on Twitch');
+	await stage.step('PixelPaws goes live on Twitch');
 	clock.advance(20 * 60_000);
 	const wentLiveAt = clock.now();
 	const wentLive = performance.now();
 	const stream = twitch.goLive(streamer.id, {
 		title: 'Celeste any% — road to sub-30 @everyone come watch',
-		game_name: 'Celeste',
+		game_id: CELESTE.id,
+		game_name: CELESTE.name,
 		viewer_count: 312,
 	});
 	note(`Twitch: PixelPaws starts a stream (id ${stream.id}), titled “${stream.title}”`);
@@ -235,57 +155,61 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 	const pushedMs = performance.now() - wentLive;
 	// The bot's own poll loop runs every 60 s of real time: a poll in this window would make "pushed" untrue.
 	if (pollsBetween(wentLiveAt, pushedPost.createdAt) > 0) throw new Error('a poll, not the push, found the go-live');
-	await bot.context.notifier?.whenIdle();
-	showActivity('posted');
+	await stage.bot.context.notifier?.whenIdle();
+	stage.showActivity('posted');
 	note(
 		`${style.good('⚡')} posted ${style.bold(formatMs(pushedMs))} after the go-live (measured), with no poll in between: EventSub pushed`,
 	);
 	note('  stream.online, and the bot read the title and category from Get Channel Information.');
 	aside('  The fake Twitch sends stream.online at once; real Twitch takes about a second more to send it.');
 
-	await step('The next poll fills in what only Get Streams knows');
+	await stage.step('The next poll fills in what only Get Streams knows');
 	clock.advance(60_000);
-	await poll();
-	showActivity('edited');
+	await stage.poll();
+	stage.showActivity('edited');
 	note('The push brings no preview picture: the first poll that lists the stream adds it.');
 	clock.advance(60_000);
-	await poll();
-	showActivity('nothing', `same stream id ${stream.id}: no new post (one announcement per stream)`);
+	await stage.poll();
+	stage.showActivity('nothing', `same stream id ${stream.id}: no new post (one announcement per stream)`);
 
 	// ── Past the EventSub budget: the polling path ──
-	await step('A second streamer, past the EventSub budget');
+	await stage.step('A second streamer, past the EventSub budget');
 	twitch.eventsub.setMaxTotalCost(subscribed.totalCost);
 	aside(
 		`(this demo shrinks the app's EventSub budget, max_total_cost, to ${subscribed.totalCost}; Twitch's default is 10,000: 5,000 channels)`,
 	);
-	await runCommand('Ada', `/watch add channel:nightowl post-in:#${alerts.name}`, {
+	await stage.runCommand('Ada', `/watch add channel:nightowl post-in:#${alerts.name}`, {
 		name: 'watch',
 		subcommand: 'add',
 		options: { channel: 'nightowl', 'post-in': alerts.id },
 	});
-	watched.push(latecomer);
-	await poll();
-	showActivity('nothing', 'NightOwl is offline: nothing to post');
+	stage.watched.push(latecomer);
+	await stage.poll();
+	stage.showActivity('nothing', 'NightOwl is offline: nothing to post');
 	const overBudget = await eventsub.reconcile();
-	if (bot.context.notifier?.isInstant(latecomer.id) !== false) throw new Error('NightOwl should be left to polling');
+	if (stage.bot.context.notifier?.isInstant(latecomer.id) !== false) throw new Error('NightOwl should be polled');
 	aside(
 		`⏱ EventSub cost ${overBudget.totalCost} of ${overBudget.maxTotalCost}: no room for NightOwl (${overBudget.overBudget} channel left to polling)`,
 	);
 	clock.advance(4 * 60_000);
-	twitch.goLive(latecomer.id, { title: 'Blitz until sunrise', game_name: 'Chess', viewer_count: 41 });
+	twitch.goLive(latecomer.id, {
+		title: 'Blitz until sunrise',
+		game_id: CHESS.id,
+		game_name: CHESS.name,
+		viewer_count: 41,
+	});
 	note('Twitch: NightOwl starts a stream');
 	const quietMs = Math.max(1000, 5 * pushedMs);
 	await new Promise((resolve) => setTimeout(resolve, quietMs));
-	await bot.context.notifier?.whenIdle();
-	showActivity('nothing', `${formatMs(quietMs)} later, still no post: no subscription, so Twitch pushes nothing`);
+	await stage.bot.context.notifier?.whenIdle();
+	stage.showActivity('nothing', `${formatMs(quietMs)} later, still no post: no subscription, so Twitch pushes nothing`);
 
-	await step('The next poll finds NightOwl');
+	await stage.step('The next poll finds NightOwl');
 	clock.advance(30_000);
 	const pollStarted = performance.now();
-	await poll();
+	await stage.poll();
 	const polledMs = performance.now() - pollStarted;
-	showActivity('posted');
-	const interval = bot.context.config.pollIntervalSeconds;
+	stage.showActivity('posted');
 	note(
 		`${style.good('✓')} posted by the poll, ${formatMs(polledMs)} after it began. Left to itself the bot polls every ${interval} s, so a`,
 	);
@@ -293,26 +217,44 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 		`  polled go-live reaches Discord up to ${interval} s after it starts; a pushed one, as soon as Twitch sends it.`,
 	);
 
-	await step('The bot restarts mid-stream (say, to install an update)');
-	await bot.stop();
+	await stage.step('The bot restarts mid-stream (say, to install an update)');
+	await stage.bot.stop();
 	note(`${style.good('✓')} bot stopped cleanly; its state is in the store`);
 	clock.advance(10 * 60_000);
-	bot = await world.startBot(logger);
+	stage.bot = await world.startBot(logger);
 	note(`${style.good('✓')} bot started again, ten minutes later (long after Discord forgets a message nonce)`);
-	await poll();
-	showActivity('nothing', `the store says stream ${stream.id} was announced: no second post`);
+	await stage.poll();
+	stage.showActivity('nothing', `the store says stream ${stream.id} was announced: no second post`);
+
+	// ── Viewer samples, for the summary at the end ──
+	const samplesSoFar = async () => (await stage.bot.context.repositories.viewerSamples.samples(stream.id)).length;
+	await stage.step('Half an hour of streaming, a poll every 2 minutes');
+	const climb = await fastForwardStream(stage, streamer, wentLiveAt, 12, pixelPawsViewers);
+	note(`Twitch: more and more people watch PixelPaws. The demo runs ${climb.polls} polls, 2 minutes apart.`);
+	aside(
+		`⟳ PixelPaws's viewers at each poll: ${climb.viewers.map((count) => count.toLocaleString('en-US')).join(' · ')}`,
+	);
+	stage.showActivity('nothing', 'nothing posted, nothing edited: a viewer count alone does not change the post');
+	note('At each poll the bot also keeps a viewer sample for the summary at the end of the stream: every 2 minutes');
+	note(`in its first 2 hours, then every 5. ${await samplesSoFar()} samples so far.`);
 
 	// ── A title change ──
-	await step('The streamer changes the title and the game');
-	clock.advance(25 * 60_000);
-	twitch.updateStream(streamer.id, { title: 'Sub-30 done! Now some Hollow Knight', game_name: 'Hollow Knight' });
-	note('Twitch: new title “Sub-30 done! Now some Hollow Knight”, category Hollow Knight');
-	await poll();
-	showActivity('edited');
+	await stage.step('The streamer changes the title and the game');
+	clock.advance(60_000);
+	twitch.updateStream(streamer.id, {
+		title: 'Sub-30 done! Now some Hollow Knight',
+		game_id: HOLLOW_KNIGHT.id,
+		game_name: HOLLOW_KNIGHT.name,
+		viewer_count: pixelPawsViewers((clock.now() - wentLiveAt) / 60_000),
+	});
+	note('Twitch: new title “Sub-30 done! Now some Hollow Knight”, category Hollow Knight; some Celeste fans leave');
+	await stage.poll();
+	stage.showActivity('edited');
+	note(`The bot also takes a viewer sample at once, so that the chart marks the switch (${await samplesSoFar()} now).`);
 
-	await step('A member asks what is on');
+	await stage.step('A member asks what is on');
 	clock.advance(5 * 60_000);
-	await runCommand('Sam', '/live channel:pixelpaws', {
+	await stage.runCommand('Sam', '/live channel:pixelpaws', {
 		name: 'live',
 		options: { channel: 'pixelpaws' },
 		userId: MEMBER_ID,
@@ -320,52 +262,74 @@ async function tellStory(world: World, clock: ReturnType<typeof createAdjustable
 	});
 
 	// ── Twitch flaps ──
-	await step('Twitch leaves PixelPaws out of one poll (it does that)');
+	const grace = formatDuration(stage.bot.context.config.streamEndGraceSeconds * 1000);
+	await stage.step('Twitch leaves PixelPaws out of one poll (it does that)');
 	const current = twitch.getStream(streamer.id);
 	if (!current) throw new Error('the stream should still be live');
 	twitch.endStream(streamer.id, { archive: false });
 	clock.advance(60_000);
 	note('Twitch: Get Streams does not list PixelPaws this time');
-	await poll();
-	showActivity(
+	await stage.poll();
+	stage.showActivity(
 		'nothing',
-		`nothing posted, nothing edited: a stream must be missing for ${formatDuration(bot.context.config.streamEndGraceSeconds * 1000)} before it counts as ended`,
+		`nothing posted, nothing edited: a stream must be missing for ${grace} before it counts as ended`,
 	);
 	twitch.goLive(streamer.id, { ...current });
 	clock.advance(60_000);
 	note(`Twitch: PixelPaws is back, same stream id ${current.id}`);
-	await poll();
-	showActivity('nothing', 'no second announcement: it is the same stream');
+	await stage.poll();
+	stage.showActivity('nothing', 'no second announcement: it is the same stream');
+
+	await stage.step('An hour and a half more, fast-forwarded');
+	const evening = await fastForwardStream(stage, streamer, wentLiveAt, 48, pixelPawsViewers);
+	aside(`⟳ ${evening.polls} polls, 2 minutes apart: PixelPaws's viewers ${describeViewers(evening.viewers)}`);
+	stage.showActivity('nothing', 'nothing posted, nothing edited');
+	const samples = await samplesSoFar();
+	note(`Past its first 2 hours the stream is sampled every 5 minutes: ${samples} viewer samples in all.`);
 
 	// ── The end ──
-	await step('The stream ends');
-	clock.advance(97 * 60_000);
+	await stage.step('The stream ends');
+	clock.advance(60_000);
 	twitch.endStream(streamer.id, { archive: true });
 	note('Twitch: PixelPaws ends the stream; Twitch keeps the recording (VOD)');
-	await poll();
-	showActivity('nothing', 'missing once could still be a flap: the post stays as it is for now');
-	clock.advance(bot.context.config.streamEndGraceSeconds * 1000 + 5000);
-	aside(`${formatDuration(bot.context.config.streamEndGraceSeconds * 1000)} later…`);
-	await poll();
-	showActivity('edited');
-
-	await step('The admin checks the watches');
-	clock.advance(10 * 60_000);
-	await runCommand('Ada', '/watch list', { name: 'watch', subcommand: 'list' });
-
-	await step('What the channel holds now');
-	const posts = discord.channelMessages(alerts.id);
+	await stage.poll();
+	stage.showActivity('nothing', 'missing once could still be a flap: the post stays as it is for now');
+	clock.advance(stage.bot.context.config.streamEndGraceSeconds * 1000 + 5000);
+	aside(`${grace} later…`);
+	await stage.poll();
+	const ended = stage.showActivity('edited');
+	if (!ended) throw new Error('the end edit is missing');
+	note('The post now sums the stream up: how long it ran, its peak viewers and when, the average (over time, from');
+	note('the samples), the time spent in each category, and the titles it had.');
+	const chart = saveChart(stage, ended);
 	note(
-		`${style.accent(`#${alerts.name}`)}: ${posts.length} message${posts.length === 1 ? '' : 's'} from the bot, one per stream:`,
+		`${style.good('✓')} The chart of the ${samples} samples is attached to the post (viewers.png, ${chart.width}×${chart.height} PNG);`,
 	);
+	note(`  a copy is at ${style.bold(chart.path)}`);
+
+	// ── Watching a whole category ──
+	clock.advance(5 * 60_000);
+	await categoryWatchChapter(stage, celesteChannel);
+
+	await stage.step('The admin checks the watches');
+	clock.advance(10 * 60_000);
+	await stage.runCommand('Ada', '/watch list', { name: 'watch', subcommand: 'list' });
+
+	await stage.step('What the channels hold now');
+	const posts = discord.channelMessages(alerts.id);
+	note(`${style.accent(`#${alerts.name}`)}: ${posts.length} messages from the bot, one per stream:`);
 	for (const post of posts) {
 		const who = post.content.includes('NightOwl') ? 'NightOwl (still live)' : 'PixelPaws';
-		note(
-			`  ${who}: posted ${relativeTime(post.createdAt, clock.now())}, edited ${post.edits.length} time${post.edits.length === 1 ? '' : 's'}`,
-		);
+		const edits = `${post.edits.length} time${post.edits.length === 1 ? '' : 's'}`;
+		note(`  ${who}: posted ${relativeTime(post.createdAt, clock.now())}, edited ${edits}`);
 	}
-	await bot.stop();
+	const celestePosts = discord.channelMessages(celesteChannel.id);
+	note(
+		`${style.accent(`#${celesteChannel.name}`)}: ${celestePosts.length} messages, ${celestePosts.length - 1} announcements and the line about the others`,
+	);
+	await stage.bot.stop();
 	note(`${style.good('✓')} bot stopped cleanly`);
+	return chart.path;
 }
 
 async function main(): Promise<number> {
@@ -379,8 +343,9 @@ async function main(): Promise<number> {
 		void world.close().finally(() => process.exit(130));
 	};
 	process.once('SIGINT', interrupted);
+	let chartPath: string | undefined;
 	try {
-		await tellStory(world, clock, scriptLogger(verbosity, colors));
+		chartPath = await tellStory(world, clock, scriptLogger(verbosity, colors));
 		say();
 		say(style.bold('That is the whole story.'));
 		aside(
@@ -394,6 +359,7 @@ async function main(): Promise<number> {
 		process.off('SIGINT', interrupted);
 		await world.close();
 		aside('The fakes are closed and the temporary store is deleted.');
+		if (chartPath) aside(`The copy of the viewer chart stays: ${chartPath}`);
 	}
 }
 
