@@ -179,9 +179,11 @@ export class TwitchClient {
 		const normalized = logins.map(normalizeLogin);
 		if (normalized.length <= HELIX_LIST_LIMIT) return this.streamsByLogin.loadMany(normalized);
 		const found = await Promise.all(
-			chunk([...new Set(normalized)], HELIX_LIST_LIMIT).map((part) => this.fetchStreamsOf({ user_login: part })),
+			chunk(normalized, HELIX_LIST_LIMIT).map((part) => this.fetchStreamsOf({ user_login: part })),
 		);
-		return found.flat();
+		// A login given twice may be in two requests: each stream once (cheaper over 3,000 streams than 10,000 logins).
+		const seen = new Set<string>();
+		return found.flat().filter((stream) => !seen.has(stream.id) && Boolean(seen.add(stream.id)));
 	}
 
 	async getStreamByUserId(userId: string): Promise<TwitchStream | null> {
