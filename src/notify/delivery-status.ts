@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import type { CategoryWatchRepository } from '../store/category-watch-repository.ts';
+import { type CategoryWatchRepository, categoryStatusTarget } from '../store/category-watch-repository.ts';
 import type { DeliveryStatusRepository } from '../store/delivery-status-repository.ts';
 import type { Announcement, StoredRead, StoredWrite, Watch, WatchPause } from '../store/records.ts';
 import type { WatchRepository } from '../store/watch-repository.ts';
@@ -160,14 +160,11 @@ function pauseFor(problem: DeliveryProblem, channelId: string | null, now: numbe
 	return null;
 }
 
-/**
- * Whose delivery status a target's outcome is: its watch's, or for a category target its category watch's (one
- * status per category watch, `delivery-status:<guildId>:category:<id>`, not one per streamer it announced).
- */
+/** Whose delivery status a target's outcome is: its watch's, or for a category target its category watch's. */
 function statusOwner(watch: Watch): Watch {
 	const category = categoryOf(watch);
 	if (!category) return watch;
-	return { ...watch, twitchUserId: `category:${category.id}`, delivery: undefined, lastAnnouncedAt: undefined };
+	return { ...watch, ...categoryStatusTarget(category), delivery: undefined, lastAnnouncedAt: undefined };
 }
 
 function backoffKey(watch: Pick<Watch, 'guildId' | 'twitchUserId'>): string {

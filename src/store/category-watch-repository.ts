@@ -311,6 +311,17 @@ export class CategoryWatchesBusyError extends Error {
 	override readonly name = 'CategoryWatchesBusyError';
 }
 
+/**
+ * Whose delivery status a category watch's posts share (DeliveryStatusRepository): one per category watch,
+ * `delivery-status:<guildId>:category:<id>`, not one per streamer it announced.
+ */
+export function categoryStatusTarget(watch: Pick<CategoryWatch, 'guildId' | 'id'>): {
+	guildId: string;
+	twitchUserId: string;
+} {
+	return { guildId: watch.guildId, twitchUserId: `category:${watch.id}` };
+}
+
 function listKey(guildId: string): string {
 	return `category-watches:${guildId}`;
 }

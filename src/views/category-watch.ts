@@ -11,7 +11,7 @@ import type { WatchListing } from '../watch/list-watches.ts';
 import { plainText, truncate } from './discord-limits.ts';
 import { formatCount } from './quantities.ts';
 import { type ReplyPayload, textReply } from './reply.ts';
-import { describeTargetProblem, inlineCode, pausedText } from './watch-problems.ts';
+import { describeTargetProblem, inlineCode, lastAnnounced, lastDeliveryProblem, pausedText } from './watch-problems.ts';
 
 /**
  * "Celeste · de · ≥50 viewers · “speedrun”": a category watch in a line of plain text (suggestions, where no markdown
@@ -63,7 +63,7 @@ export function renderCategoryWatchRemoved(watch: CategoryWatch): ReplyPayload {
  * The category watches' part of `/watch list`: one block each (category and filters, where it posts, what stops
  * it), the first one headed by the section's title so that a page never ends on a lone heading.
  */
-export function categoryWatchBlocks(categories: WatchListing['categories']): string[] {
+export function categoryWatchBlocks(categories: WatchListing['categories'], now: number): string[] {
 	const entries = categories?.entries ?? [];
 	const heading = `__Whole categories: ${formatCount(entries.length)} of ${formatCount(categories?.limit ?? 0)}__`;
 	return entries.map((entry, index) => {
@@ -77,6 +77,7 @@ export function categoryWatchBlocks(categories: WatchListing['categories']): str
 		if (watch.titleKeyword !== null) parts.push(`title has ${inlineCode(watch.titleKeyword, 60)}`);
 		parts.push(target);
 		if (watch.roleId) parts.push(`pings <@&${watch.roleId}>`);
+		parts.push(lastAnnounced(entry.delivery));
 		const lines = [parts.join(' · ')];
 		if (!entry.targetChannelId) {
 			lines.push('⚠️ No channel to post in: set a default with `/watch settings default-channel:`.');
@@ -84,6 +85,8 @@ export function categoryWatchBlocks(categories: WatchListing['categories']): str
 			lines.push(`⚠️ Now: ${truncate(describeTargetProblem(entry.currentProblem), 600)}`);
 		}
 		if (watch.paused) lines.push(`⏸️ ${pausedText(watch.paused, 'category')}`);
+		const problem = lastDeliveryProblem(entry.delivery, entry.targetChannelId, now);
+		if (problem) lines.push(problem);
 		return index === 0 ? `${heading}\n${lines.join('\n')}` : lines.join('\n');
 	});
 }
@@ -91,7 +94,7 @@ export function categoryWatchBlocks(categories: WatchListing['categories']): str
 /** How many of the listed category watches have something the admin should fix. */
 export function categoryWatchProblems(categories: WatchListing['categories']): number {
 	return (categories?.entries ?? []).filter(
-		(entry) => entry.currentProblem || entry.watch.paused || !entry.targetChannelId,
+		(entry) => entry.currentProblem || entry.delivery.lastError || entry.watch.paused || !entry.targetChannelId,
 	).length;
 }
 

@@ -4,7 +4,7 @@
  * (category-watch.ts).
  */
 import { DiscordErrorCode } from '../notify/delivery-problems.ts';
-import type { WatchPause } from '../store/records.ts';
+import type { TargetStatus, WatchPause } from '../store/records.ts';
 import { stripBidiControls } from '../unicode-text.ts';
 import {
 	MENTION_EVERYONE,
@@ -18,6 +18,30 @@ import { discordTimestamp } from './quantities.ts';
 // ── Why a channel cannot be used ──
 
 /** "I can’t post in #news: missing Embed Links." — what is wrong with a target and how to fix it. */
+/** "last announced <when>" or "not announced yet", for a target's line in `/watch list`. */
+export function lastAnnounced(delivery: Pick<TargetStatus, 'lastAnnouncedAt'>): string {
+	return delivery.lastAnnouncedAt === null
+		? 'not announced yet'
+		: `last announced ${discordTimestamp(new Date(delivery.lastAnnouncedAt), 'relative')}`;
+}
+
+/** The last failure Discord reported for a target, with a hint and the next try; null when the last post worked. */
+export function lastDeliveryProblem(
+	delivery: Pick<TargetStatus, 'lastError' | 'retryAt'>,
+	targetChannelId: string | null,
+	now: number,
+): string | null {
+	const lastError = delivery.lastError;
+	if (!lastError) return null;
+	const code = lastError.code === null ? '' : ` (${lastError.code})`;
+	const hint = deliveryHint(lastError.code, targetChannelId);
+	const retry =
+		delivery.retryAt !== null && delivery.retryAt > now
+			? ` Next try ${discordTimestamp(new Date(delivery.retryAt), 'relative')}.`
+			: '';
+	return `⚠️ Last delivery problem ${discordTimestamp(new Date(lastError.at), 'relative')}${code}: ${truncate(lastError.message, 300)}${hint ? ` ${hint}` : ''}${retry}`;
+}
+
 export function describeTargetProblem(problem: TargetProblem): string {
 	const channel = `<#${problem.channelId}>`;
 	switch (problem.kind) {

@@ -11,7 +11,7 @@ import type { NotPostedReason, PreviewOutcome } from '../watch/preview-announcem
 import type { SettingsOutcome } from '../watch/watch-settings.ts';
 import { categoryWatchBlocks, categoryWatchesField, categoryWatchProblems } from './category-watch.ts';
 import { DISCORD_LIMITS, plainText, truncate } from './discord-limits.ts';
-import { discordTimestamp, formatCount } from './quantities.ts';
+import { formatCount } from './quantities.ts';
 import { EMBED_COLORS, embedReply, linkButtonRow, type ReplyPayload, textReply } from './reply.ts';
 import { channelUrl } from './twitch-images.ts';
 import {
@@ -20,6 +20,8 @@ import {
 	describeTargetRefusal,
 	inlineCode,
 	joinWithAnd,
+	lastAnnounced,
+	lastDeliveryProblem,
 	pausedText,
 } from './watch-problems.ts';
 
@@ -80,7 +82,7 @@ export function renderWatchList(listing: WatchListing, page: number, now: number
 	}
 	// The category watches follow the channels, paged with them: one embed per page keeps within Discord's limits.
 	const pages = paginate(
-		[...entries.map((entry) => watchBlock(entry, now)), ...categoryWatchBlocks(categories)],
+		[...entries.map((entry) => watchBlock(entry, now)), ...categoryWatchBlocks(categories, now)],
 		LIST_PAGE_CHARACTERS,
 	);
 	const shown = Math.min(Math.max(1, Math.trunc(page)), pages.length);
@@ -116,11 +118,7 @@ function watchBlock(entry: WatchListEntry, now: number): string {
 	const parts = [name, STATUS_TEXT[entry.status], target];
 	if (entry.instant !== null) parts.push(entry.instant ? '⚡ instant' : '⏱️ polled');
 	if (watch.roleId) parts.push(`pings <@&${watch.roleId}>`);
-	parts.push(
-		delivery.lastAnnouncedAt === null
-			? 'not announced yet'
-			: `last announced ${discordTimestamp(new Date(delivery.lastAnnouncedAt), 'relative')}`,
-	);
+	parts.push(lastAnnounced(delivery));
 	const lines = [parts.join(' · ')];
 	if (!entry.targetChannelId) {
 		lines.push('⚠️ No channel to post in: set a default with `/watch settings default-channel:`.');
@@ -128,18 +126,8 @@ function watchBlock(entry: WatchListEntry, now: number): string {
 		lines.push(`⚠️ Now: ${truncate(describeTargetProblem(entry.currentProblem), 600)}`);
 	}
 	if (watch.paused) lines.push(`⏸️ ${pausedText(watch.paused)}`);
-	const lastError = delivery.lastError;
-	if (lastError) {
-		const code = lastError.code === null ? '' : ` (${lastError.code})`;
-		const hint = deliveryHint(lastError.code, entry.targetChannelId);
-		const retry =
-			delivery.retryAt !== null && delivery.retryAt > now
-				? ` Next try ${discordTimestamp(new Date(delivery.retryAt), 'relative')}.`
-				: '';
-		lines.push(
-			`⚠️ Last delivery problem ${discordTimestamp(new Date(lastError.at), 'relative')}${code}: ${truncate(lastError.message, 300)}${hint ? ` ${hint}` : ''}${retry}`,
-		);
-	}
+	const problem = lastDeliveryProblem(delivery, entry.targetChannelId, now);
+	if (problem) lines.push(problem);
 	return lines.join('\n');
 }
 

@@ -1,6 +1,6 @@
 /** What `/watch list` does, without Discord: the guild's watches with where and whether they can post. */
 import { targetChannelOf } from '../notify/announcement-rules.ts';
-import type { CategoryWatch } from '../store/category-watch-repository.ts';
+import { type CategoryWatch, categoryStatusTarget } from '../store/category-watch-repository.ts';
 import { emptyDeliveryStatus, type StreamState, type TargetStatus, type Watch } from '../store/records.ts';
 import type { TargetCheck, TargetChecker, TargetProblem } from './permissions.ts';
 import type { WatchAdminDeps } from './watch-admin-deps.ts';
@@ -29,6 +29,8 @@ export interface CategoryWatchListEntry {
 	usesDefaultChannel: boolean;
 	/** What stops it from posting right now, from the gateway cache. */
 	currentProblem: TargetProblem | null;
+	/** How its posts went lately (shared by every streamer it announced): last post, last problem, backoff. */
+	delivery: TargetStatus;
 }
 
 export interface WatchListing {
@@ -58,7 +60,9 @@ export async function listWatches(
 		const check: TargetCheck = targetChannelId === null ? { status: 'ok' } : checkTarget(targetChannelId, roleId);
 		return check.status === 'blocked' ? check.problem : null;
 	};
-	const deliveries = await deliveryStatus.getMany(list);
+	// One read for both kinds: a category watch's posts share one status (categoryStatusTarget).
+	const categoryTargets = categoryList.map(categoryStatusTarget);
+	const deliveries = await deliveryStatus.getMany([...list, ...categoryTargets]);
 	const deliveryOf = new Map(list.map((watch, index) => [watch, deliveries[index]]));
 	const statuses = await liveStatuses(
 		deps,
@@ -78,13 +82,14 @@ export async function listWatches(
 				currentProblem: problemOf(targetChannelId, watch.roleId),
 			};
 		});
-	const categoryEntries = categoryList.map((watch): CategoryWatchListEntry => {
+	const categoryEntries = categoryList.map((watch, index): CategoryWatchListEntry => {
 		const targetChannelId = watch.channelId ?? settings.defaultChannelId;
 		return {
 			watch,
 			targetChannelId,
 			usesDefaultChannel: watch.channelId === null,
 			currentProblem: problemOf(targetChannelId, watch.roleId),
+			delivery: deliveries[list.length + index] ?? emptyTargetStatus(categoryStatusTarget(watch)),
 		};
 	});
 	return {
@@ -120,7 +125,7 @@ async function liveStatuses(deps: WatchAdminDeps, userIds: string[]): Promise<Ma
 	return statuses;
 }
 
-function emptyTargetStatus(watch: Watch): TargetStatus {
+function emptyTargetStatus(watch: Pick<Watch, 'guildId' | 'twitchUserId'>): TargetStatus {
 	return {
 		version: 1,
 		guildId: watch.guildId,

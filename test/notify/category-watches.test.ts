@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/logger.ts';
 import { CategorySource } from '../../src/notify/category-source.ts';
 import { CategoryMatchRepository } from '../../src/store/category-match-repository.ts';
-import type { CategoryWatch } from '../../src/store/category-watch-repository.ts';
+import { type CategoryWatch, categoryStatusTarget } from '../../src/store/category-watch-repository.ts';
 import { cyclesPastGrace, type NotifierWorld, postsIn, startNotifierWorld } from '../support/notifier-world.ts';
 
 const CELESTE = { game_id: '504461', game_name: 'Celeste' };
@@ -66,7 +66,7 @@ const contentOf = (message: { content?: string }) => message.content ?? '';
 describe('category watches', () => {
 	it('announces a live stream of a channel nobody watches by name, and ends its post when the stream ends', async () => {
 		const target = world.guildWithChannel();
-		await watchCategory(target);
+		const watch = await watchCategory(target);
 		const userId = liveIn('climber', { ...CELESTE, title: 'Farewell golden' });
 		liveIn('chatter', CHATTING);
 
@@ -74,6 +74,9 @@ describe('category watches', () => {
 		const posts = postsIn(world, target.channelId);
 		expect(posts).toHaveLength(1);
 		expect(JSON.stringify(posts[0])).toContain('Farewell golden');
+		// The post counts for the category watch's delivery status (what /watch list shows), not the streamer's.
+		const status = await world.repos.deliveryStatus.get(categoryStatusTarget(watch));
+		expect(status.lastAnnouncedAt).toBe(world.clock.now());
 
 		world.twitchFake.endStream(userId, { archive: false });
 		await cyclesPastGrace(world);

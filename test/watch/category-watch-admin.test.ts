@@ -1,5 +1,6 @@
 /** Category watches in `/watch list`, `/watch remove` and `/watch settings`, and the suggestions naming them. */
 import { beforeEach, describe, expect, it } from 'vitest';
+import { categoryStatusTarget } from '../../src/store/category-watch-repository.ts';
 import type { Repositories } from '../../src/store/repositories.ts';
 import { renderCategoryWatchRemoved } from '../../src/views/category-watch.ts';
 import { renderGuildSettings, renderWatchList } from '../../src/views/watch.ts';
@@ -52,8 +53,28 @@ describe('/watch list with category watches', () => {
 		const [channels, section] = descriptionOf(reply).split('\n\n');
 		expect(channels).toMatch(/^\*\*Alpha\*\* · /);
 		expect(section).toBe(
-			`__Whole categories: 1 of 10__\n**Celeste** · language \`de\` · ≥ 50 viewers · title has \`speedrun\` · → <#${NEWS}>`,
+			`__Whole categories: 1 of 10__\n**Celeste** · language \`de\` · ≥ 50 viewers · title has \`speedrun\` · → <#${NEWS}> · not announced yet`,
 		);
+	});
+
+	it('shows how its posts went: the last announcement and the last delivery problem with the next try', async () => {
+		await addCategoryWatch(deps, categoryRequest({}), fixedChecker());
+		const [watch] = await categories();
+		if (!watch) throw new Error('not added');
+		await repositories.deliveryStatus.update(categoryStatusTarget(watch), (current) => ({
+			...current,
+			lastAnnouncedAt: NOW - 3_600_000,
+			lastError: { code: 50013, message: 'Missing Permissions', at: NOW - 60_000 },
+			consecutiveFailures: 1,
+			retryAt: NOW + 60_000,
+		}));
+		const listing = await listWatches(deps, GUILD, fixedChecker());
+		expect(listing.categories?.entries[0]?.delivery.lastError?.code).toBe(50013);
+		const reply = renderWatchList(listing, 1, NOW);
+		const text = descriptionOf(reply);
+		expect(text).toContain(`last announced <t:${(NOW - 3_600_000) / 1000}:R>`);
+		expect(text).toMatch(/⚠️ Last delivery problem <t:\d+:R> \(50013\): Missing Permissions.*Next try <t:\d+:R>\./);
+		expect(reply.embeds?.[0]?.footer?.text).toBe('1 with a problem');
 	});
 
 	it('lists category watches alone, with their problems: no channel to post in, a pause', async () => {
@@ -69,9 +90,9 @@ describe('/watch list with category watches', () => {
 		await repositories.guildSettings.update(GUILD, { defaultChannelId: null });
 		const reply = renderWatchList(await listWatches(deps, GUILD, fixedChecker()), 1, NOW);
 		const text = descriptionOf(reply);
-		expect(text).toContain('**Celeste** · any language · → no channel\n⚠️ No channel to post in');
+		expect(text).toContain('**Celeste** · any language · → no channel · not announced yet\n⚠️ No channel to post in');
 		expect(text).toContain(
-			`**Just Chatting** · any language · → <#${NEWS}>\n⏸️ Paused <t:1748779140:R>: <#${NEWS}> was deleted, so nothing is posted. Give the watch another channel (\`/watch remove category:\` and add it again`,
+			`**Just Chatting** · any language · → <#${NEWS}> · not announced yet\n⏸️ Paused <t:1748779140:R>: <#${NEWS}> was deleted, so nothing is posted. Give the watch another channel (\`/watch remove category:\` and add it again`,
 		);
 		expect(reply.embeds?.[0]?.footer?.text).toBe('2 with a problem');
 	});
