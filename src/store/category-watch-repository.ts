@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Coordination } from './coordination.ts';
-import { createKeyLock } from './key-lock.ts';
+import { GuildLists } from './guild-lists.ts';
 import type { Store } from './keyv.ts';
-import { withStoreLock } from './open-coordination.ts';
 import {
 	type CorruptRecordHandler,
 	parseStoredList,
@@ -44,8 +43,6 @@ export type CategoryWatch = z.infer<typeof categoryWatchSchema>;
 export type AddCategoryWatchResult = { ok: true; watch: CategoryWatch } | { ok: false; reason: 'exists' | 'limit' };
 
 const guildListKey = 'category-watch-guilds';
-const CHANGE_LOCK_WAIT_MS = 5_000;
-const LOAD_BATCH = 500;
 
 /** How another process hears of a change: the watch repository's change feed (WatchRepository.touch/onGuildTouched). */
 export interface GuildChangeFeed {
@@ -71,22 +68,32 @@ export interface CategoryWatchRepositoryOptions extends RepositoryOptions {
  * the guild's category watches again.
  */
 export class CategoryWatchRepository {
-	private readonly store: Store;
 	private readonly onCorrupt: CorruptRecordHandler | undefined;
 	private readonly coordination: Coordination | undefined;
 	private readonly feed: GuildChangeFeed | undefined;
-	private readonly lock = createKeyLock();
+	private readonly lists: GuildLists<CategoryWatch>;
 	private readonly byGuild = new Map<string, readonly CategoryWatch[]>();
-	private storedGuildIds = new Set<string>();
 	private loading: Promise<void> | undefined;
 	private changes = 0;
 	private stopListening: (() => void) | undefined;
 
 	constructor(store: Store, options: CategoryWatchRepositoryOptions = {}) {
-		this.store = store;
 		this.onCorrupt = options.onCorrupt;
 		this.coordination = options.coordination;
 		this.feed = options.feed;
+		this.lists = new GuildLists<CategoryWatch>({
+			store,
+			keyOf: listKey,
+			guildListKey,
+			parse: (guildId, key, stored) => this.parseGuild(guildId, key, stored),
+			coordination: options.coordination,
+			onCorrupt: options.onCorrupt,
+			busy: () => {
+				throw new CategoryWatchesBusyError(
+					'another process is changing these watches right now; try again in a moment',
+				);
+			},
+		});
 	}
 
 	/** Reads every guild's category watches into memory, and starts hearing other processes' changes. Idempotent. */
@@ -215,34 +222,16 @@ export class CategoryWatchRepository {
 		guildId: string,
 		change: (current: readonly CategoryWatch[]) => { next: CategoryWatch[] | null; result: T },
 	): Promise<T> {
-		const key = listKey(guildId);
-		return this.lock.acquire(key, () =>
-			this.acrossProcesses(key, async () => {
-				const current = this.coordination ? await this.readGuild(guildId) : (this.byGuild.get(guildId) ?? []);
-				const { next, result } = change(current);
-				if (next === null) {
-					if (this.coordination) this.setGuild(guildId, current);
-					return result;
-				}
-				if (next.length === 0) {
-					await this.store.keyv.delete(key);
-					await this.changeGuildList((ids) => ids.delete(guildId));
-				} else {
-					// The guild goes into the guild list first: a crash in between leaves an empty entry, never a lost watch.
-					await this.changeGuildList((ids) => ids.add(guildId));
-					await this.store.keyv.set(key, next);
-				}
+		return this.lists.change(guildId, {
+			inMemory: () => this.byGuild.get(guildId) ?? [],
+			change,
+			unchanged: (current) => {
+				if (this.coordination) this.setGuild(guildId, current);
+			},
+			stored: async (next) => {
 				this.setGuild(guildId, next);
 				await this.feed?.touch(guildId);
-				return result;
-			}),
-		);
-	}
-
-	private acrossProcesses<T>(name: string, work: () => Promise<T>): Promise<T> {
-		if (!this.coordination) return work();
-		return withStoreLock(this.coordination, name, CHANGE_LOCK_WAIT_MS, work, () => {
-			throw new CategoryWatchesBusyError('another process is changing these watches right now; try again in a moment');
+			},
 		});
 	}
 
@@ -253,16 +242,10 @@ export class CategoryWatchRepository {
 	}
 
 	private async reread(guildId: string): Promise<void> {
-		await this.lock.acquire(listKey(guildId), async () => this.setGuild(guildId, await this.readGuild(guildId)));
+		await this.lists.withGuildLock(guildId, async () => this.setGuild(guildId, await this.lists.read(guildId)));
 	}
 
-	private async readGuild(guildId: string): Promise<CategoryWatch[]> {
-		const key = listKey(guildId);
-		return this.parseGuild(guildId, await this.store.keyv.get(key));
-	}
-
-	private parseGuild(guildId: string, stored: unknown): CategoryWatch[] {
-		const key = listKey(guildId);
+	private parseGuild(guildId: string, key: string, stored: unknown): CategoryWatch[] {
 		return parseStoredList(key, stored, categoryWatchSchema, this.onCorrupt)
 			.filter((watch) => {
 				if (watch.guildId === guildId) return true;
@@ -273,36 +256,12 @@ export class CategoryWatchRepository {
 	}
 
 	private async readAll(): Promise<void> {
-		const guildIds = [...new Set(await this.readGuildList())];
 		const stale = new Set(this.byGuild.keys());
-		for (let start = 0; start < guildIds.length; start += LOAD_BATCH) {
-			const batch = guildIds.slice(start, start + LOAD_BATCH);
-			const lists: unknown[] = await this.store.keyv.getMany(batch.map(listKey));
-			for (const [index, guildId] of batch.entries()) {
-				stale.delete(guildId);
-				this.setGuild(guildId, this.parseGuild(guildId, lists[index]));
-			}
-		}
+		await this.lists.readAll((guildId, watches) => {
+			stale.delete(guildId);
+			this.setGuild(guildId, watches);
+		});
 		for (const guildId of stale) this.setGuild(guildId, []);
-		this.storedGuildIds = new Set(guildIds);
-	}
-
-	private async readGuildList(): Promise<string[]> {
-		return parseStoredList(guildListKey, await this.store.keyv.get(guildListKey), idSchema, this.onCorrupt);
-	}
-
-	private async changeGuildList(change: (ids: Set<string>) => unknown): Promise<void> {
-		await this.lock.acquire(guildListKey, () =>
-			this.acrossProcesses(guildListKey, async () => {
-				const current = this.coordination ? new Set(await this.readGuildList()) : this.storedGuildIds;
-				const next = new Set(current);
-				change(next);
-				if (next.size !== current.size || [...next].some((id) => !current.has(id))) {
-					await this.store.keyv.set(guildListKey, [...next]);
-				}
-				this.storedGuildIds = next;
-			}),
-		);
 	}
 }
 

@@ -1,11 +1,8 @@
-import { z } from 'zod';
 import type { Coordination } from './coordination.ts';
-import { createKeyLock } from './key-lock.ts';
+import { GuildLists } from './guild-lists.ts';
 import type { Store } from './keyv.ts';
-import { withStoreLock } from './open-coordination.ts';
 import {
 	type CorruptRecordHandler,
-	parseStoredList,
 	type RepositoryOptions,
 	type Watch,
 	type WatchPause,
@@ -20,10 +17,6 @@ const guildListKey = 'watch-guilds';
 /** The counter every change to any guild's watches bumps, in any process: the backstop of the change feed. */
 const VERSION_COUNTER = 'watch-index';
 const FEED_TOPIC = 'watches';
-/** How long a process waits for another one's change to the same guild's watches before giving up. */
-const CHANGE_LOCK_WAIT_MS = 5_000;
-/** Guild lists read per round trip when the index is loaded. */
-const LOAD_BATCH = 500;
 
 export interface WatchRepositoryOptions extends RepositoryOptions {
 	/**
@@ -51,12 +44,9 @@ export class WatchesBusyError extends Error {
  * Call `load()` once at start. Watches it returns are frozen: change them through `update()`.
  */
 export class WatchRepository {
-	private readonly store: Store;
 	private readonly onCorrupt: CorruptRecordHandler | undefined;
-	private readonly lock = createKeyLock();
 	private readonly index = new WatchIndex();
-	/** The guild ids in the stored guild list. */
-	private storedGuildIds = new Set<string>();
+	private readonly lists: GuildLists<Watch>;
 	private loading: Promise<void> | undefined;
 	private loaded = false;
 	private readonly coordination: Coordination | undefined;
@@ -67,9 +57,19 @@ export class WatchRepository {
 	private readonly touchListeners = new Set<(guildId: string | null) => void>();
 
 	constructor(store: Store, options: WatchRepositoryOptions = {}) {
-		this.store = store;
 		this.onCorrupt = options.onCorrupt;
 		this.coordination = options.coordination;
+		this.lists = new GuildLists<Watch>({
+			store,
+			keyOf: watchesKey,
+			guildListKey,
+			parse: (guildId, key, stored) => parseGuildWatches(guildId, key, stored, this.onCorrupt),
+			coordination: options.coordination,
+			onCorrupt: options.onCorrupt,
+			busy: () => {
+				throw new WatchesBusyError('another process is changing these watches right now; try again in a moment');
+			},
+		});
 	}
 
 	/**
@@ -270,8 +270,8 @@ export class WatchRepository {
 		const { guildId, version } = JSON.parse(message) as { guildId: string; version: number };
 		if (typeof guildId !== 'string' || typeof version !== 'number') return;
 		if (version <= this.seenVersion) return; // this process's own change, or one a reload already has
-		await this.lock.acquire(watchesKey(guildId), async () => {
-			this.index.setGuild(guildId, await this.readGuild(guildId));
+		await this.lists.withGuildLock(guildId, async () => {
+			this.index.setGuild(guildId, await this.lists.read(guildId));
 		});
 		this.markSeen(version);
 		this.emitTouched(guildId);
@@ -286,40 +286,22 @@ export class WatchRepository {
 	/**
 	 * Changes one guild's watches: `change` gets the current list (as stored, when other processes may write) and
 	 * returns the next one, or null for no change. Serialised in this process, and across processes by the guild's
-	 * lock in the store.
+	 * lock in the store (see GuildLists).
 	 */
 	private changeGuild<T>(
 		guildId: string,
-		change: (current: Watch[]) => { next: Watch[] | null; result: T },
+		change: (current: readonly Watch[]) => { next: Watch[] | null; result: T },
 	): Promise<T> {
-		return this.lock.acquire(watchesKey(guildId), () =>
-			this.acrossProcesses(watchesKey(guildId), async () => {
-				const current = this.coordination ? await this.readGuild(guildId) : this.index.ofGuild(guildId);
-				const { next, result } = change(current);
-				if (next === null) {
-					if (this.coordination) this.index.setGuild(guildId, current);
-					return result;
-				}
-				if (next.length === 0) {
-					await this.store.keyv.delete(watchesKey(guildId));
-					await this.changeGuildList((ids) => ids.delete(guildId));
-				} else {
-					// The guild goes into the guild list first: a crash in between leaves an empty entry, never a lost watch.
-					await this.changeGuildList((ids) => ids.add(guildId));
-					await this.store.keyv.set(watchesKey(guildId), next);
-				}
+		return this.lists.change(guildId, {
+			inMemory: () => this.index.ofGuild(guildId),
+			change,
+			unchanged: (current) => {
+				if (this.coordination) this.index.setGuild(guildId, current);
+			},
+			stored: async (next) => {
 				this.index.setGuild(guildId, next);
 				await this.tellOthers(guildId);
-				return result;
-			}),
-		);
-	}
-
-	/** Runs `work` holding the named lock in the store when processes share it (see withStoreLock). */
-	private acrossProcesses<T>(name: string, work: () => Promise<T>): Promise<T> {
-		if (!this.coordination) return work();
-		return withStoreLock(this.coordination, name, CHANGE_LOCK_WAIT_MS, work, () => {
-			throw new WatchesBusyError('another process is changing these watches right now; try again in a moment');
+			},
 		});
 	}
 
@@ -332,56 +314,20 @@ export class WatchRepository {
 		await this.coordination.publish(FEED_TOPIC, JSON.stringify({ guildId, version })).catch(() => {});
 	}
 
-	/** The guild's watches as stored. */
-	private async readGuild(guildId: string): Promise<Watch[]> {
-		const key = watchesKey(guildId);
-		return parseGuildWatches(guildId, key, await this.store.keyv.get(key), this.onCorrupt);
-	}
-
 	private async readIndex(): Promise<void> {
 		// The version first: a change made while the lists are read is seen again at the next check, never missed.
 		const version = this.coordination ? await this.coordination.read(VERSION_COUNTER) : 0;
-		const guildIds = [
-			...new Set(
-				parseStoredList(guildListKey, await this.store.keyv.get(guildListKey), z.string().min(1), this.onCorrupt),
-			),
-		];
 		const stale = new Set(this.index.guildIds());
-		// In batches: each batch's raw lists are garbage once indexed, instead of every guild's at once.
-		for (let start = 0; start < guildIds.length; start += LOAD_BATCH) {
-			const batch = guildIds.slice(start, start + LOAD_BATCH);
-			const lists: unknown[] = await this.store.keyv.getMany(batch.map(watchesKey));
-			for (const [index, guildId] of batch.entries()) {
-				stale.delete(guildId);
-				this.index.setGuild(guildId, parseGuildWatches(guildId, watchesKey(guildId), lists[index], this.onCorrupt));
-			}
-		}
+		await this.lists.readAll((guildId, watches) => {
+			stale.delete(guildId);
+			this.index.setGuild(guildId, watches);
+		});
 		for (const guildId of stale) this.index.setGuild(guildId, []);
-		this.storedGuildIds = new Set(guildIds);
 		if (version > this.seenVersion) {
 			this.seenVersion = version;
 			for (const heard of this.heard) if (heard <= version) this.heard.delete(heard);
 		}
 		this.loaded = true;
-	}
-
-	/** Read-modify-write of the stored guild list (re-read first when other processes may write it). */
-	private async changeGuildList(change: (ids: Set<string>) => unknown): Promise<void> {
-		await this.lock.acquire(guildListKey, () =>
-			this.acrossProcesses(guildListKey, async () => {
-				const current = this.coordination
-					? new Set(
-							parseStoredList(guildListKey, await this.store.keyv.get(guildListKey), z.string().min(1), this.onCorrupt),
-						)
-					: this.storedGuildIds;
-				const next = new Set(current);
-				change(next);
-				if (next.size !== current.size || [...next].some((id) => !current.has(id))) {
-					await this.store.keyv.set(guildListKey, [...next]);
-				}
-				this.storedGuildIds = next;
-			}),
-		);
 	}
 
 	private assertLoaded(): void {
