@@ -22,6 +22,7 @@ import { announcementRenderer } from '../src/views/announcement.ts';
 import { startFakeDiscord } from '../test/fakes/discord/index.ts';
 import { startFakeTwitch } from '../test/fakes/twitch/index.ts';
 import { ManualClock } from '../test/support/clock.ts';
+import { median } from './notifier.ts';
 
 export interface CategoryBenchResult {
 	watches: number;
@@ -190,9 +191,4 @@ export async function benchCategoryWatches(): Promise<CategoryBenchResult> {
 		await discord.close();
 		rmSync(folder, { recursive: true, force: true });
 	}
-}
-
-function median(values: readonly number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
 }

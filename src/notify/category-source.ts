@@ -85,10 +85,7 @@ export class CategorySource {
 	/** Watch id → stream id → decision, for the watches whose stored decisions were read. */
 	private readonly decided = new Map<string, Map<string, Decision>>();
 	/** User id → guild id → the admitted decision's watch and stream. */
-	private readonly admittedByUser = new Map<
-		string,
-		Map<string, { guildId: string; watchId: string; streamId: string }>
-	>();
+	private readonly admittedByUser = new Map<string, Map<string, { watchId: string; streamId: string }>>();
 	private readonly unsaved = new Set<string>();
 	/** Group key → monotonic ms of its last request. */
 	private readonly polledAt = new Map<string, number>();
@@ -102,12 +99,17 @@ export class CategorySource {
 		return [...this.admittedByUser.keys()];
 	}
 
+	/** Whether this channel is followed for a category watch. */
+	follows(userId: string): boolean {
+		return this.admittedByUser.has(userId);
+	}
+
 	/** The category targets of a channel's current stream, one per guild (the guild's oldest watch that took it). */
 	targetsOf(userId: string): CategoryTarget[] {
 		const admitted = this.admittedByUser.get(userId);
 		if (!admitted) return [];
 		const targets: CategoryTarget[] = [];
-		for (const { guildId, watchId, streamId } of admitted.values()) {
+		for (const [guildId, { watchId, streamId }] of admitted) {
 			const watch = this.o.categoryWatches.find(guildId, watchId);
 			const decision = this.decided.get(watchId)?.get(streamId);
 			if (!watch || !decision) continue;
@@ -242,14 +244,11 @@ export class CategorySource {
 		return candidates;
 	}
 
-	/** Whether another category watch of the guild already decided about this stream. */
+	/** Whether another category watch of the guild (a few at most) already decided about this stream. */
 	private takenInGuild(watch: CategoryWatch, streamId: string): boolean {
-		for (const other of this.o.categoryWatches.all()) {
-			if (other.guildId === watch.guildId && other.id !== watch.id && this.decided.get(other.id)?.has(streamId)) {
-				return true;
-			}
-		}
-		return false;
+		return this.o.categoryWatches
+			.ofGuild(watch.guildId)
+			.some((other) => other.id !== watch.id && this.decided.get(other.id)?.has(streamId));
 	}
 
 	/** The flood guard: per watch, the guild's `categoryPostLimit` most watched new streams are admitted. */
@@ -269,8 +268,9 @@ export class CategorySource {
 			const own = this.decided.get(watch.id) ?? new Map<string, Decision>();
 			this.decided.set(watch.id, own);
 			// Two watches of one guild in one cycle: the older one (first here) takes a stream both see.
-			const open = candidates.filter((stream) => !this.takenInGuild(watch, stream.id));
-			const byViewers = [...open].sort((a, b) => b.viewerCount - a.viewerCount);
+			const byViewers = candidates
+				.filter((stream) => !this.takenInGuild(watch, stream.id))
+				.sort((a, b) => b.viewerCount - a.viewerCount);
 			// The limit is per category and guild: two watches of one category (two languages) share it.
 			const share = `${watch.guildId}:${watch.gameId}`;
 			const limit = Math.max(0, (limits.get(watch.guildId) ?? 5) - (posted.get(share) ?? 0));
@@ -306,7 +306,7 @@ export class CategorySource {
 			this.admittedByUser.set(decision.userId, byGuild);
 		}
 		if (!byGuild.has(watch.guildId)) {
-			byGuild.set(watch.guildId, { guildId: watch.guildId, watchId: watch.id, streamId: decision.streamId });
+			byGuild.set(watch.guildId, { watchId: watch.id, streamId: decision.streamId });
 		}
 	}
 

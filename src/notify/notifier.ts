@@ -186,9 +186,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
 	});
 
-	/** Hands one cycle's outcome to delivery; returns at once (posting must not hold up polling). */
 	/**
-	 * Hands findings to delivery. `everyLiveStream`: the live states are all of them (a poll cycle), so the memory of
+	 * Hands findings to delivery and returns at once (posting must not hold up polling). `everyLiveStream`: the live states are all of them (a poll cycle), so the memory of
 	 * streams not among them can go; a push names one user only.
 	 */
 	const observeCycle = (cycle: PollCycle, everyLiveStream = true): void => {

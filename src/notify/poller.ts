@@ -217,10 +217,10 @@ export class StreamPoller {
 			requestBudget: this.scheduler.requestsPerCycle - (categoryPoll?.requests ?? 0),
 		});
 		// A followed channel its category's list showed this cycle needs no request of its own.
+		// From the lists (a few hundred streams a pair), not from every followed channel (100,000s).
 		const seenInList = new Map<string, TwitchStream>();
-		for (const userId of categoryPoll ? userIds : []) {
-			const stream = categoryPoll?.seen.get(userId);
-			if (stream) seenInList.set(userId, stream);
+		for (const [userId, stream] of categoryPoll?.seen ?? []) {
+			if (this.categories?.follows(userId) || this.watches.isActivelyWatched(userId)) seenInList.set(userId, stream);
 		}
 		const asked = seenInList.size === 0 ? plan.userIds : plan.userIds.filter((userId) => !seenInList.has(userId));
 		const batches: string[][] = [];

@@ -135,6 +135,11 @@ export class CategoryWatchRepository {
 		return [...(this.byGuild.get(guildId) ?? [])];
 	}
 
+	/** The guild's category watches, from memory (load() first). */
+	ofGuild(guildId: string): readonly CategoryWatch[] {
+		return this.byGuild.get(guildId) ?? [];
+	}
+
 	/** The guild's category watch with that id, from memory. */
 	find(guildId: string, id: string): CategoryWatch | undefined {
 		return this.byGuild.get(guildId)?.find((watch) => watch.id === id);

@@ -50,19 +50,14 @@ export class WatchIndex {
 	/** The unique Twitch user ids with at least one active (not paused) watch. */
 	activeUserIds(): string[] {
 		const ids: string[] = [];
-		for (const [userId, watches] of this.byUser) {
-			if (watches instanceof Map) {
-				for (const watch of watches.values()) {
-					if (!watch.paused) {
-						ids.push(userId);
-						break;
-					}
-				}
-			} else if (!watches.paused) {
-				ids.push(userId);
-			}
-		}
+		for (const [userId, watches] of this.byUser) if (anyActive(watches)) ids.push(userId);
 		return ids;
+	}
+
+	/** Whether at least one guild watches this Twitch user actively (not paused). */
+	isActive(twitchUserId: string): boolean {
+		const watches = this.byUser.get(twitchUserId);
+		return watches !== undefined && anyActive(watches);
 	}
 
 	/** Makes the index of one guild match `watches` (its stored list); an empty list removes the guild. */
@@ -105,6 +100,12 @@ export class WatchIndex {
 		if (current.size === 1 && only) this.byUser.set(twitchUserId, only);
 		else if (current.size === 0) this.byUser.delete(twitchUserId);
 	}
+}
+
+function anyActive(watches: UserWatches): boolean {
+	if (!(watches instanceof Map)) return !watches.paused;
+	for (const watch of watches.values()) if (!watch.paused) return true;
+	return false;
 }
 
 /** One string per distinct id across the index's watches (ids repeat: every watch of a guild has its id). */

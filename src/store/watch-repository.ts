@@ -160,6 +160,12 @@ export class WatchRepository {
 		return this.index.activeUserIds();
 	}
 
+	/** Whether a guild watches this Twitch user actively (one of `watchedUserIds()`), from memory. */
+	isActivelyWatched(twitchUserId: string): boolean {
+		this.assertLoaded();
+		return this.index.isActive(twitchUserId);
+	}
+
 	/**
 	 * Pauses every watch of a guild (`pause`), or resumes those paused for one of `resumeReasons` (`pause` null), in
 	 * one write. Returns how many watches changed.
