@@ -238,13 +238,13 @@ describe('category watches', () => {
 });
 
 describe('the category budget', () => {
-	it('polls the pairs unpolled longest first when the budget cannot hold them all, reaching each in turn', async () => {
-		const asked: string[] = [];
-		const source = new CategorySource({
+	/** A source over the world's store whose Twitch lists the fake's live streams of a category. */
+	const sourceOver = (asked: string[] = []) =>
+		new CategorySource({
 			twitch: {
 				getCategoryStreams: async (query) => {
 					asked.push(query.gameId);
-					return { streams: [], complete: true, requests: 1 };
+					return { ...(await world.twitch.getCategoryStreams(query)), requests: 1 };
 				},
 			},
 			categoryWatches: world.repos.categoryWatches,
@@ -254,6 +254,31 @@ describe('the category budget', () => {
 			logger: createSilentLogger(),
 			clock: world.clock,
 		});
+
+	it('follows every admitted channel after a restart, also those of pairs the short budget does not poll yet', async () => {
+		const target = world.guildWithChannel();
+		await watchCategory(target, { gameId: CELESTE.game_id, gameName: CELESTE.game_name });
+		world.clock.advance(1_000);
+		await watchCategory(target, { gameId: CHATTING.game_id, gameName: CHATTING.game_name });
+		const climber = liveIn('climber', CELESTE);
+		const chatter = liveIn('chatter', CHATTING);
+		await world.repos.watches.load(); // as the poller does before the categories
+		const before = sourceOver();
+		await before.poll(2);
+		expect(before.followedUserIds().sort()).toEqual([climber, chatter].sort());
+
+		// The next process can ask about one pair this cycle; the other's admitted channel is followed all the same.
+		const asked: string[] = [];
+		const after = sourceOver(asked);
+		await after.poll(1);
+		expect(asked).toHaveLength(1);
+		expect(after.followedUserIds().sort()).toEqual([climber, chatter].sort());
+	});
+
+	it('polls the pairs unpolled longest first when the budget cannot hold them all, reaching each in turn', async () => {
+		const asked: string[] = [];
+		const source = sourceOver(asked);
+		await world.repos.watches.load();
 		const target = world.guildWithChannel();
 		const games = ['1', '2', '3', '4', '5'];
 		for (const gameId of games) {
