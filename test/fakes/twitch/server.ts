@@ -392,29 +392,33 @@ class FakeTwitchServer implements FakeTwitch {
 	}
 
 	async #serveTokenMint(exchange: Exchange): Promise<void> {
-		if (exchange.req.method !== 'POST') {
-			this.#replyJson(exchange, 404, { status: 404, message: 'Not Found' });
-			return;
-		}
-		const body = await readBody(exchange.req);
-		// Twitch reads the fields from the form body or the query string; the body wins where both have one.
-		const params = new URLSearchParams(exchange.url.searchParams);
-		for (const [name, value] of parseTokenBody(body, exchange.req.headers['content-type'])) params.set(name, value);
+		const params = await this.#readTokenForm(exchange);
+		if (!params) return;
 		const minted = mintAppToken(params, this.#apps, this.#tokens, this.#tokenTtlSeconds);
 		this.#stats.mints += 1;
 		this.#replyJson(exchange, 200, minted);
 	}
 
 	async #serveRevoke(exchange: Exchange): Promise<void> {
+		const params = await this.#readTokenForm(exchange);
+		if (!params) return;
+		revokeAppToken(params, this.#apps, this.#tokens);
+		this.#reply(exchange, 200, '', 'text/plain');
+	}
+
+	/**
+	 * The fields of a POST to /oauth2/token or /oauth2/revoke: Twitch reads them from the form body or the query
+	 * string, the body winning where both have one. Anything but a POST is answered 404 here (null).
+	 */
+	async #readTokenForm(exchange: Exchange): Promise<URLSearchParams | null> {
 		if (exchange.req.method !== 'POST') {
 			this.#replyJson(exchange, 404, { status: 404, message: 'Not Found' });
-			return;
+			return null;
 		}
 		const body = await readBody(exchange.req);
 		const params = new URLSearchParams(exchange.url.searchParams);
 		for (const [name, value] of parseTokenBody(body, exchange.req.headers['content-type'])) params.set(name, value);
-		revokeAppToken(params, this.#apps, this.#tokens);
-		this.#reply(exchange, 200, '', 'text/plain');
+		return params;
 	}
 
 	#serveValidate(exchange: Exchange): void {
