@@ -106,8 +106,6 @@ export interface Notifier {
 	readonly poller: StreamPoller;
 	/** The EventSub source, when enabled. */
 	readonly eventsub: EventSubSource | undefined;
-	/** The viewer samples of live streams, when the repositories have a place for them. */
-	readonly sampler: ViewerSampler | undefined;
 }
 
 /** Subscriptions are checked against Twitch's list at least this often (in poll cycles: 30 min at the default). */
@@ -366,6 +364,5 @@ export function createNotifier(options: NotifierOptions): Notifier {
 		streamStateOf: (twitchUserId) => states.get(twitchUserId),
 		isInstant: (twitchUserId) => eventsub?.isCovered(twitchUserId) ?? false,
 		eventsub,
-		sampler,
 	};
 }
